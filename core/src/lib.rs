@@ -1,0 +1,29 @@
+#![no_std]
+#![forbid(unsafe_code)]
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod audit;
+pub mod clock;
+pub mod data;
+mod encoding;
+pub mod error;
+pub mod hsm;
+pub mod key;
+pub mod kms;
+pub mod root;
+pub mod secret;
+pub mod store;
+
+pub use audit::{AuditEvent, AuditSink, NoAudit, Operation, Outcome};
+pub use clock::{Clock, ClockError, Timestamp};
+pub use data::{Ciphertext, DataKeySpec, EncryptionContext};
+pub use error::{Error, Field, LimitKind, Problem, ValidationError};
+pub use hsm::{Capabilities, ErrorKind, Hsm, HsmError};
+pub use key::{KeyId, KeyMetadata, KeyState};
+// pub use kms::{Kms, KmsConfig};
+pub use secret::SecretBytes;
+pub use store::{KeyStore, MemoryStore, StoreError, StoreErrorKind};
