@@ -24,6 +24,6 @@ pub use data::{Ciphertext, DataKeySpec, EncryptionContext};
 pub use error::{Error, Field, LimitKind, Problem, ValidationError};
 pub use hsm::{Capabilities, ErrorKind, Hsm, HsmError};
 pub use key::{KeyId, KeyMetadata, KeyState};
-// pub use kms::{Kms, KmsConfig};
+pub use kms::{Kms, KmsConfig, KmsError};
 pub use secret::SecretBytes;
 pub use store::{KeyStore, MemoryStore, StoreError, StoreErrorKind};

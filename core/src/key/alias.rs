@@ -96,8 +96,6 @@ pub(crate) struct AliasRecord {
 }
 
 impl AliasRecord {
-    pub(crate) const LEN: usize = 16 + 8 + 8;
-
     pub(crate) fn encode(&self, out: &mut [u8]) -> Option<usize> {
         let mut w = crate::encoding::Writer::new(out);
         w.put(self.target.as_bytes()).ok()?;
@@ -148,11 +146,12 @@ mod tests {
 
     #[test]
     fn alias_record_round_trip_and_exact_length() {
+        const LEN: usize = 16 + 8 + 8;
         let rec = AliasRecord { target: KeyId::from_random([1; 16]), creation_date: 2, last_updated_date: 3 };
-        let mut buf = [0u8; AliasRecord::LEN + 1];
-        assert_eq!(rec.encode(&mut buf), Some(AliasRecord::LEN));
-        assert_eq!(AliasRecord::decode(&buf[..AliasRecord::LEN]), Some(rec));
-        assert_eq!(AliasRecord::decode(&buf[..AliasRecord::LEN - 1]), None);
+        let mut buf = [0u8; LEN + 1];
+        assert_eq!(rec.encode(&mut buf), Some(LEN));
+        assert_eq!(AliasRecord::decode(&buf[..LEN]), Some(rec));
+        assert_eq!(AliasRecord::decode(&buf[..LEN - 1]), None);
         assert_eq!(AliasRecord::decode(&buf), None);
     }
 

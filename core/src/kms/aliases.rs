@@ -1,0 +1,133 @@
+//! CreateAlias, UpdateAlias, DeleteAlias and ListAliases.
+//!
+//! An alias is its own sealed record (name → key id), so re-pointing one is a single atomic
+//! store write; `docs/FORMAT.md` explains why aliases are not kept inside key records.
+
+use super::lifecycle::{MAX_LIST_LIMIT, Page};
+use super::records::check_not_pending;
+use super::{Kms, KmsError, check_range, malformed, store_err};
+use crate::audit::{AuditSink, Operation};
+use crate::clock::Clock;
+use crate::error::{Error, Field};
+use crate::hsm::Hsm;
+use crate::key::{AliasEntry, AliasName, AliasRecord, KeyId, KeyRef, KeyRefError};
+use crate::store::{KeyStore, MAX_NAME_LEN, RecordKind};
+
+impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
+    /// CreateAlias: `alias_name` (not under `alias/aws/`) pointing at `target_key` (a key id or
+    /// key ARN, not another alias).
+    ///
+    /// # Errors
+    /// InvalidAliasName, AlreadyExists, NotFound for the target, InvalidState if the target is
+    /// pending deletion, LimitExceeded when the store is full.
+    pub fn create_alias(&mut self, alias_name: &str, target_key: &str) -> Result<(), KmsError<H, S>> {
+        self.audited(Operation::CreateAlias, |kms, audit_key| {
+            let name = AliasName::parse_custom(alias_name).map_err(|_| Error::InvalidAliasName)?;
+            let target = kms.alias_target(target_key, audit_key)?;
+            if kms.load_alias(&name)?.is_some() {
+                return Err(Error::AlreadyExists);
+            }
+            let now = kms.now()?;
+            kms.save_alias(&name, &AliasRecord { target, creation_date: now, last_updated_date: now })
+        })
+    }
+
+    /// UpdateAlias: points an existing alias at another key.
+    ///
+    /// # Errors
+    /// InvalidAliasName, NotFound (alias or target), InvalidState if the target is pending deletion.
+    pub fn update_alias(&mut self, alias_name: &str, target_key: &str) -> Result<(), KmsError<H, S>> {
+        self.audited(Operation::UpdateAlias, |kms, audit_key| {
+            let name = AliasName::parse_custom(alias_name).map_err(|_| Error::InvalidAliasName)?;
+            let target = kms.alias_target(target_key, audit_key)?;
+            let mut record = kms.load_alias(&name)?.ok_or(Error::NotFound)?;
+            record.target = target;
+            record.last_updated_date = kms.now()?;
+            kms.save_alias(&name, &record)
+        })
+    }
+
+    /// DeleteAlias. The key it pointed at is untouched.
+    ///
+    /// # Errors
+    /// InvalidAliasName, NotFound.
+    pub fn delete_alias(&mut self, alias_name: &str) -> Result<(), KmsError<H, S>> {
+        self.audited(Operation::DeleteAlias, |kms, audit_key| {
+            let name = AliasName::parse_custom(alias_name).map_err(|_| Error::InvalidAliasName)?;
+            let record = kms.load_alias(&name)?.ok_or(Error::NotFound)?;
+            *audit_key = Some(record.target);
+            if kms.store.remove(RecordKind::Alias, name.as_str()).map_err(store_err)? {
+                Ok(())
+            } else {
+                Err(Error::NotFound)
+            }
+        })
+    }
+
+    /// ListAliases: aliases in name order after `marker`, only those pointing at `key` if given,
+    /// filling `out` (1 to 1000 entries: the page size).
+    ///
+    /// # Errors
+    /// Validation for the page size or a malformed `key`; a corrupt alias record; store failures.
+    pub fn list_aliases(
+        &mut self,
+        key: Option<&str>,
+        marker: Option<&AliasName>,
+        out: &mut [AliasEntry],
+    ) -> Result<Page<AliasName>, KmsError<H, S>> {
+        self.audited(Operation::ListAliases, |kms, audit_key| {
+            check_range(Field::Limit, out.len() as u64, 1, MAX_LIST_LIMIT as u64)?;
+            let filter = match key {
+                Some(text) => Some(kms.resolve(text, Field::KeyId)?),
+                None => None,
+            };
+            *audit_key = filter;
+            let mut after = marker.cloned();
+            let mut buf = [0u8; MAX_NAME_LEN];
+            let mut count = 0;
+            loop {
+                let found = kms
+                    .store
+                    .next_name(RecordKind::Alias, after.as_ref().map(AliasName::as_str), &mut buf)
+                    .map_err(store_err)?;
+                let Some(len) = found else {
+                    return Ok(Page { count, next_marker: None });
+                };
+                let name = buf
+                    .get(..len)
+                    .and_then(|n| core::str::from_utf8(n).ok())
+                    .and_then(|n| AliasName::parse(n).ok())
+                    .ok_or(Error::CorruptRecord)?;
+                let record = kms.load_alias(&name)?.ok_or(Error::CorruptRecord)?;
+                if filter.is_none_or(|id| id == record.target) {
+                    if count == out.len() {
+                        return Ok(Page { count, next_marker: after });
+                    }
+                    if let Some(slot) = out.get_mut(count) {
+                        *slot = AliasEntry {
+                            name: name.clone(),
+                            target_key_id: record.target,
+                            creation_date: record.creation_date,
+                            last_updated_date: record.last_updated_date,
+                        };
+                    }
+                    count = count.saturating_add(1);
+                }
+                after = Some(name);
+            }
+        })
+    }
+
+    /// An alias target: a key id or key ARN (not an alias) of an existing key not pending deletion.
+    fn alias_target(&mut self, target_key: &str, audit_key: &mut Option<KeyId>) -> Result<KeyId, KmsError<H, S>> {
+        let id = match KeyRef::parse(target_key, &self.config.arn) {
+            Ok(KeyRef::Id(id)) => id,
+            Ok(KeyRef::Alias(_)) | Err(KeyRefError::Malformed) => return Err(malformed(Field::TargetKeyId).into()),
+            Err(KeyRefError::Foreign) => return Err(Error::NotFound),
+        };
+        *audit_key = Some(id);
+        let record = self.load_key(&id)?;
+        check_not_pending(&record)?;
+        Ok(id)
+    }
+}
