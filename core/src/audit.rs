@@ -96,7 +96,6 @@ pub struct AuditEvent {
     pub time: crate::clock::Timestamp,
 }
 
-
 /// Receives audit events. Recording cannot fail the operation: a sink that can lose events
 /// (a full buffer, a broken pipe) must count or report that itself.
 pub trait AuditSink {

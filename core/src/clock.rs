@@ -73,9 +73,6 @@ pub struct SystemClock;
 #[cfg(feature = "std")]
 impl Clock for SystemClock {
     fn now(&self) -> Result<Timestamp, ClockError> {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .map_err(|_| ClockError)
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).map_err(|_| ClockError)
     }
 }

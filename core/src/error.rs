@@ -91,7 +91,9 @@ impl fmt::Display for ValidationError {
             Problem::Length { min, max } => {
                 write!(f, "{name} must be between {min} and {max} bytes long")?;
                 if self.field == Field::Plaintext {
-                    f.write_str("; to encrypt more, generate a data key (GenerateDataKey) and encrypt locally with it")?;
+                    f.write_str(
+                        "; to encrypt more, generate a data key (GenerateDataKey) and encrypt locally with it",
+                    )?;
                 }
                 Ok(())
             }
@@ -166,7 +168,12 @@ impl<H: HsmError, S: StoreError> Error<H, S> {
             Self::IncorrectKey => "IncorrectKeyException",
             Self::LimitExceeded(_) => "LimitExceededException",
             Self::Unsupported => "UnsupportedOperationException",
-            Self::Hsm(e) if matches!(e.kind(), ErrorKind::KeyHandleInvalid | ErrorKind::SessionClosed | ErrorKind::NotLoggedIn) => {
+            Self::Hsm(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::KeyHandleInvalid | ErrorKind::SessionClosed | ErrorKind::NotLoggedIn
+                ) =>
+            {
                 "KeyUnavailableException"
             }
             Self::CorruptRecord | Self::Clock | Self::Hsm(_) => "KMSInternalException",
@@ -212,8 +219,7 @@ impl<H: fmt::Display, S: fmt::Display> fmt::Display for Error<H, S> {
     }
 }
 
-#[cfg(feature = "std")]
-impl<H: fmt::Debug + fmt::Display, S: fmt::Debug + fmt::Display> std::error::Error for Error<H, S> {}
+impl<H: fmt::Debug + fmt::Display, S: fmt::Debug + fmt::Display> core::error::Error for Error<H, S> {}
 
 impl<H, S> From<ValidationError> for Error<H, S> {
     fn from(v: ValidationError) -> Self {

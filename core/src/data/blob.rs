@@ -105,7 +105,11 @@ impl<'a> ParsedBlob<'a> {
 }
 
 /// Writes the AAD for a blob under `header` with `context` into `out`; returns its length.
-pub(crate) fn blob_aad(header: &BlobHeader, context: &EncryptionContext<'_>, out: &mut [u8; MAX_AAD_LEN]) -> Option<usize> {
+pub(crate) fn blob_aad(
+    header: &BlobHeader,
+    context: &EncryptionContext<'_>,
+    out: &mut [u8; MAX_AAD_LEN],
+) -> Option<usize> {
     let ctx_len = context.encoded_len().ok()?;
     let mut w = Writer::new(out);
     w.put(&header.encode()).ok()?;

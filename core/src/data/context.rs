@@ -92,10 +92,8 @@ impl<'a> EncryptionContext<'a> {
         for _ in 0..count {
             let key = read_str(&mut r)?;
             let value = read_str(&mut r)?;
-            if let Some((last, _)) = pairs.last() {
-                if last.as_bytes() >= key.as_bytes() {
-                    return Err(ContextError::Malformed);
-                }
+            if pairs.last().is_some_and(|(last, _)| last.as_bytes() >= key.as_bytes()) {
+                return Err(ContextError::Malformed);
             }
             pairs.push((key, value)).map_err(|_| ContextError::TooManyPairs)?;
         }
@@ -179,11 +177,11 @@ impl fmt::Debug for EncryptionContext<'_> {
 
 #[cfg(test)]
 mod tests {
-    extern crate std;
+    extern crate alloc;
     use super::*;
+    use alloc::string::String;
+    use alloc::vec::Vec as StdVec;
     use hex_literal::hex;
-    use std::string::String;
-
 
     #[test]
     fn order_independent_canonical_bytes() {
@@ -207,8 +205,8 @@ mod tests {
 
     #[test]
     fn pair_count_edge_16_allowed_17_refused() {
-        let keys: std::vec::Vec<String> = (0..17).map(|i| std::format!("k{i:02}")).collect();
-        let pairs: std::vec::Vec<(&str, &str)> = keys.iter().map(|k| (k.as_str(), "v")).collect();
+        let keys: StdVec<String> = (0..17).map(|i| alloc::format!("k{i:02}")).collect();
+        let pairs: StdVec<(&str, &str)> = keys.iter().map(|k| (k.as_str(), "v")).collect();
         assert_eq!(EncryptionContext::new(&pairs[..16]).unwrap().len(), 16);
         assert_eq!(EncryptionContext::new(&pairs), Err(ContextError::TooManyPairs));
     }

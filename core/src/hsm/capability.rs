@@ -31,8 +31,7 @@ impl Capabilities {
     pub const IMPORT_KEY_MATERIAL: Self = Self(1 << 10);
 
     /// What the KMS façade needs from every backend.
-    pub const REQUIRED: Self =
-        Self(Self::RANDOM.0 | Self::AES_GCM.0 | Self::KEY_WRAP_PAD.0 | Self::HMAC_SHA256.0);
+    pub const REQUIRED: Self = Self(Self::RANDOM.0 | Self::AES_GCM.0 | Self::KEY_WRAP_PAD.0 | Self::HMAC_SHA256.0);
 
     /// The empty set.
     pub const fn empty() -> Self {

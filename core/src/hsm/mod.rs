@@ -102,7 +102,14 @@ pub trait Hsm {
     /// # Errors
     /// [`ErrorKind::AuthenticationFailed`] for any authentication failure; otherwise as
     /// [`seal`](Hsm::seal).
-    fn open(&mut self, key: Self::Handle, nonce: &Nonce, aad: &[u8], buf: &mut [u8], tag: &Tag) -> Result<(), Self::Error>;
+    fn open(
+        &mut self,
+        key: Self::Handle,
+        nonce: &Nonce,
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &Tag,
+    ) -> Result<(), Self::Error>;
 
     /// HMAC-SHA-256 of `data` under the root sealing key.
     ///

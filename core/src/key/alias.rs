@@ -116,9 +116,9 @@ impl AliasRecord {
 
 #[cfg(test)]
 mod tests {
-    extern crate std;
+    extern crate alloc;
     use super::*;
-    use std::string::String as StdString;
+    use alloc::string::String as StdString;
 
     fn name_of(len: usize) -> StdString {
         let mut s = StdString::from("alias/");

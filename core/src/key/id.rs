@@ -105,9 +105,9 @@ impl fmt::Debug for KeyId {
 
 #[cfg(test)]
 mod tests {
-    extern crate std;
+    extern crate alloc;
     use super::*;
-    use std::string::ToString;
+    use alloc::string::ToString;
 
     #[test]
     fn text_round_trip_and_uuid_v4_bits() {

@@ -174,16 +174,7 @@ impl KeyRecord {
             versions.push(KeyVersion { number, created, rotation_type, material }).map_err(|_| Malformed)?;
         }
         r.finish()?;
-        Ok(Self {
-            id,
-            state,
-            creation_date,
-            deletion_date,
-            pending_window_days,
-            rotation,
-            description,
-            versions,
-        })
+        Ok(Self { id, state, creation_date, deletion_date, pending_window_days, rotation, description, versions })
     }
 }
 
@@ -232,7 +223,9 @@ mod tests {
         rec.versions.clear();
         for n in 1..=u32::try_from(MAX_VERSIONS).unwrap() {
             let material = WrappedKey([1; WRAPPED_KEY_LEN]);
-            rec.versions.push(KeyVersion { number: n, created: 0, rotation_type: RotationType::Automatic, material }).unwrap();
+            rec.versions
+                .push(KeyVersion { number: n, created: 0, rotation_type: RotationType::Automatic, material })
+                .unwrap();
         }
         let mut buf = [0u8; MAX_BODY_LEN];
         assert_eq!(rec.encode(&mut buf), Ok(MAX_BODY_LEN));

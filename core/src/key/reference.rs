@@ -9,6 +9,9 @@ use super::id::KeyId;
 pub const MAX_KEY_REF_LEN: usize = 2048;
 
 /// A parsed key reference, not yet resolved against the store.
+// The alias variant is larger, but there is no heap to box it into, and a KeyRef lives briefly
+// on the stack.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyRef {
     /// A key id, given directly or as a key ARN.

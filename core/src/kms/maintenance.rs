@@ -41,8 +41,10 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         let mut name = [0u8; MAX_NAME_LEN];
         loop {
             let after_text = after.map(|id| id.to_text());
-            let found =
-                self.store.next_name(RecordKind::Key, after_text.as_ref().map(|t| t.as_str()), &mut name).map_err(store_err)?;
+            let found = self
+                .store
+                .next_name(RecordKind::Key, after_text.as_ref().map(|t| t.as_str()), &mut name)
+                .map_err(store_err)?;
             let Some(len) = found else { break };
             let Some(id) = name.get(..len).and_then(|n| core::str::from_utf8(n).ok()).and_then(KeyId::parse) else {
                 report.corrupt_records = report.corrupt_records.saturating_add(1);

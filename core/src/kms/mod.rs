@@ -19,8 +19,8 @@ pub use lifecycle::{
     DEFAULT_PENDING_WINDOW_DAYS, DeletionScheduled, MAX_LIST_LIMIT, MAX_PENDING_WINDOW_DAYS, MIN_PENDING_WINDOW_DAYS,
     Page,
 };
-pub use rotation::{DEFAULT_ROTATION_PERIOD_DAYS, MAX_ROTATION_PERIOD_DAYS, MIN_ROTATION_PERIOD_DAYS};
 pub use maintenance::MaintenanceReport;
+pub use rotation::{DEFAULT_ROTATION_PERIOD_DAYS, MAX_ROTATION_PERIOD_DAYS, MIN_ROTATION_PERIOD_DAYS};
 
 use crate::audit::{AuditEvent, AuditSink, Operation, Outcome};
 use crate::clock::{Clock, Timestamp};

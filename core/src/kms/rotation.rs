@@ -28,7 +28,11 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     ///
     /// # Errors
     /// Validation for the period; Disabled; InvalidState when pending deletion.
-    pub fn enable_key_rotation(&mut self, key: &str, rotation_period_in_days: Option<u16>) -> Result<(), KmsError<H, S>> {
+    pub fn enable_key_rotation(
+        &mut self,
+        key: &str,
+        rotation_period_in_days: Option<u16>,
+    ) -> Result<(), KmsError<H, S>> {
         self.audited(Operation::EnableKeyRotation, |kms, audit_key| {
             let days = rotation_period_in_days.unwrap_or(DEFAULT_ROTATION_PERIOD_DAYS);
             check_range(
@@ -165,10 +169,8 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         if record.versions.is_full() {
             return Err(Error::LimitExceeded(LimitKind::Versions));
         }
-        let number = record
-            .current()
-            .and_then(|v| v.number.checked_add(1))
-            .ok_or(Error::LimitExceeded(LimitKind::Versions))?;
+        let number =
+            record.current().and_then(|v| v.number.checked_add(1)).ok_or(Error::LimitExceeded(LimitKind::Versions))?;
         let material = self.hsm.generate_key().map_err(hsm_err)?;
         record
             .versions

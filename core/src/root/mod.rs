@@ -6,5 +6,5 @@
 
 mod sealed_record;
 
-pub(crate) use sealed_record::{OpenError, SealError, open, seal};
 pub use sealed_record::{MAX_SEALED_LEN, SEALED_MAGIC};
+pub(crate) use sealed_record::{OpenError, SealError, open, seal};
