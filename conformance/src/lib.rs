@@ -1,1 +1,291 @@
-//! placeholder
+#![forbid(unsafe_code)]
+//! The conformance suite every Coffer [`Hsm`] backend runs.
+//!
+//! Written once, run by each backend (the software HSM now, the PKCS#11 backend next): the
+//! backend's test file names an expression that builds a **fresh** HSM whose root keys have
+//! been created, and [`suite!`] expands into one `#[test]` per check, each with its own HSM
+//! (a PKCS#11 backend hands out a fresh token per test).
+//!
+//! ```ignore
+//! // hsm-soft/tests/conformance.rs
+//! use coffer_core::hsm::Hsm;
+//! use coffer_hsm_soft::SoftHsm;
+//! use getrandom::SysRng;
+//! use rand_core::UnwrapErr;
+//!
+//! fn fresh() -> SoftHsm<UnwrapErr<SysRng>> {
+//!     let mut hsm: SoftHsm<_> = SoftHsm::new(UnwrapErr(SysRng));
+//!     hsm.create_root_keys().unwrap();
+//!     hsm
+//! }
+//!
+//! coffer_conformance::suite!(fresh());
+//! ```
+//!
+//! The checks are plain functions, grouped by topic, so a backend can also call one directly:
+//!
+//! - [`trait_checks`]: the [`Hsm`] trait alone (seal/open, tamper, handles, MAC, random);
+//! - [`cross_root`]: two HSMs with different root keys refuse each other's material;
+//! - the KMS façade ([`coffer_core::Kms`]) over the backend, with a [`MemoryStore`], a
+//!   [`ManualClock`] and a [`RingAudit`] ([`fixture`]): [`lifecycle`], [`aliases`],
+//!   [`crypto`], [`rotation`], [`maintenance`], [`limits`] (every limit at its edge),
+//!   [`tamper`] (every single-bit flip of a blob and of a sealed record), [`audit`] and
+//!   [`errors`].
+//!
+//! Every check asserts exact values and exact error variants: a check fails if the code under
+//! it is wrong, not only if it panics.
+//!
+//! [`Hsm`]: coffer_core::Hsm
+//! [`MemoryStore`]: coffer_core::MemoryStore
+//! [`ManualClock`]: coffer_core::clock::ManualClock
+//! [`RingAudit`]: coffer_core::audit::RingAudit
+
+// Test support, never shipped (`publish = false`): a failed check panics, which is how a test
+// reports it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, clippy::missing_panics_doc)]
+
+/// `coffer-core`, re-exported so that [`suite!`] works in crates that do not name it.
+pub use coffer_core;
+
+/// Asserts that `$result` is `Err` matching `$pattern`; otherwise panics showing what it was.
+macro_rules! assert_err {
+    ($result:expr, $pattern:pat $(if $guard:expr)? $(,)?) => {
+        match $result {
+            Err($pattern) $(if $guard)? => {}
+            other => panic!(
+                "expected Err({}), got {:?} at {}:{}",
+                stringify!($pattern),
+                other,
+                file!(),
+                line!()
+            ),
+        }
+    };
+}
+
+pub mod aliases;
+pub mod audit;
+pub mod cross_root;
+pub mod crypto;
+pub mod errors;
+pub mod fixture;
+pub mod lifecycle;
+pub mod limits;
+pub mod maintenance;
+pub mod rotation;
+pub mod tamper;
+pub mod trait_checks;
+
+/// Expands into one `#[test]` per conformance check, each given a fresh HSM built by `$make`.
+///
+/// `$make` is an expression whose value implements [`coffer_core::Hsm`] and whose root keys
+/// already exist; it is evaluated once per test (twice for the [`cross_root`] checks, which
+/// need two HSMs with different root keys). The tests are grouped in modules named as this
+/// crate's modules (`trait_checks::seal_open_round_trip`, ...).
+#[macro_export]
+macro_rules! suite {
+    ($make:expr $(,)?) => {
+        /// A fresh HSM with root keys, for one conformance test.
+        fn __coffer_conformance_hsm() -> impl $crate::coffer_core::Hsm {
+            $make
+        }
+
+        $crate::__conformance_tests! {
+            one:
+            trait_checks: [
+                capabilities_contain_required,
+                find_root_keys_succeeds,
+                create_root_keys_again_is_refused,
+                fill_random_outputs_differ,
+                generated_keys_differ,
+                seal_open_round_trip,
+                seal_accepts_max_seal_len,
+                seal_and_open_refuse_empty_aad,
+                nonces_of_successive_seals_differ,
+                open_refuses_every_bit_flip,
+                open_refuses_another_key,
+                failed_open_releases_no_plaintext,
+                wrapped_key_bit_flips_fail_to_load,
+                reloaded_key_opens_what_it_sealed,
+                loaded_keys_are_independent,
+                released_handle_is_invalid,
+                load_release_cycles_do_not_leak,
+                mac_verify_round_trip,
+                verify_mac_refuses_every_bit_flip,
+            ],
+            lifecycle: [
+                create_and_describe,
+                key_ids_are_unique_uuid_v4,
+                describe_unknown_or_malformed_reference,
+                disable_and_enable,
+                schedule_and_cancel_deletion,
+                default_pending_window_is_30_days,
+                cancel_deletion_of_a_key_not_pending_is_refused,
+                update_key_description,
+                list_keys_pages_return_every_key_once,
+                list_keys_of_empty_store,
+                state_survives_a_new_facade,
+            ],
+            aliases: [
+                alias_resolves_by_name_and_arn,
+                duplicate_alias_is_refused,
+                alias_targets_are_checked,
+                update_alias_repoints,
+                update_alias_refusals_change_nothing,
+                delete_alias,
+                list_aliases_pages_and_filter,
+            ],
+            crypto: [
+                encrypt_decrypt_round_trip,
+                encrypt_through_every_key_reference,
+                blobs_of_the_same_plaintext_differ,
+                context_must_match,
+                context_order_does_not_matter,
+                expected_key_mismatch_is_incorrect_key,
+                disabled_and_pending_keys_refuse_crypto,
+                re_encrypt_to_another_key_and_context,
+                re_encrypt_refusals,
+                generate_data_key_lengths_and_round_trip,
+                generate_data_key_without_plaintext,
+                generate_random_lengths_and_freshness,
+                failed_decrypts_release_their_handles,
+            ],
+            rotation: [
+                rotate_on_demand_keeps_old_blobs,
+                rotate_on_demand_refused_for_unusable_keys,
+                rotation_status_enable_disable,
+                list_key_rotations_pages,
+                minimum_decryption_version_retires_old_versions,
+                version_limit,
+            ],
+            maintenance: [
+                deletion_happens_at_the_date_not_before,
+                cancelled_deletion_is_not_applied,
+                automatic_rotation_when_due_not_before,
+                automatic_rotation_skips_disabled_keys,
+                on_demand_rotation_keeps_the_schedule,
+                automatic_rotation_at_the_version_limit_fails_cleanly,
+                nothing_due_changes_nothing,
+                corrupt_alias_does_not_block_deletion,
+                stray_record_names_are_skipped,
+            ],
+            limits: [
+                pending_window_edges,
+                rotation_period_edges,
+                plaintext_length_edges,
+                data_key_length_edges,
+                generate_random_length_edges,
+                description_length_edges,
+                alias_name_edges,
+                list_limit_edges,
+                ciphertext_input_length_edges,
+                store_full,
+            ],
+            tamper: [
+                every_blob_bit_flip_is_refused,
+                truncated_or_extended_blobs_are_refused,
+                edited_blob_header_is_refused,
+                every_key_record_bit_flip_is_refused,
+                every_alias_record_bit_flip_is_refused,
+                corrupt_record_is_refused_everywhere_and_left_alone,
+                record_moved_under_another_name_is_refused,
+            ],
+            audit: [
+                one_event_per_call,
+                failures_name_code_and_resolved_key,
+                maintenance_events,
+                events_never_contain_plaintext,
+            ],
+            errors: [
+                error_codes,
+                plaintext_limit_message_mentions_data_keys,
+            ];
+            two:
+            cross_root: [
+                wrapped_key_from_another_root_is_refused,
+                mac_from_another_root_is_refused,
+                records_from_another_root_are_refused,
+            ],
+        }
+    };
+}
+
+/// Implementation detail of [`suite!`]: one module of tests per topic.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_tests {
+    (
+        one: $( $module:ident : [ $( $check:ident ),* $(,)? ] ),* ;
+        two: $( $module2:ident : [ $( $check2:ident ),* $(,)? ] ),* $(,)?
+    ) => {
+        $(
+            mod $module {
+                $(
+                    #[test]
+                    fn $check() {
+                        $crate::$module::$check(super::__coffer_conformance_hsm());
+                    }
+                )*
+            }
+        )*
+        $(
+            mod $module2 {
+                $(
+                    #[test]
+                    fn $check2() {
+                        $crate::$module2::$check2(
+                            super::__coffer_conformance_hsm(),
+                            super::__coffer_conformance_hsm(),
+                        );
+                    }
+                )*
+            }
+        )*
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    /// The check modules' sources.
+    const MODULES: [&str; 11] = [
+        include_str!("trait_checks.rs"),
+        include_str!("cross_root.rs"),
+        include_str!("lifecycle.rs"),
+        include_str!("aliases.rs"),
+        include_str!("crypto.rs"),
+        include_str!("rotation.rs"),
+        include_str!("maintenance.rs"),
+        include_str!("limits.rs"),
+        include_str!("tamper.rs"),
+        include_str!("audit.rs"),
+        include_str!("errors.rs"),
+    ];
+
+    /// Every check (a `pub fn name<H: Hsm>(` of a check module) is listed in `suite!`, once,
+    /// and `suite!` lists nothing else: a check left out of the macro would never run. (A name
+    /// listed under the wrong module does not compile.)
+    #[test]
+    fn suite_lists_every_check() {
+        let lib = include_str!("lib.rs");
+        let start = lib.find("one:\n").expect("suite! body");
+        let end = lib.find("/// Implementation detail").expect("end of suite!");
+        let mut listed: Vec<&str> = lib[start..end]
+            .lines()
+            .filter_map(|l| l.trim().strip_suffix(','))
+            .filter(|l| l.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_'))
+            .collect();
+        let mut checks: Vec<&str> = MODULES
+            .iter()
+            .flat_map(|source| source.lines())
+            .filter_map(|line| line.strip_prefix("pub fn "))
+            .filter_map(|rest| rest.find("<H: Hsm>(").map(|i| &rest[..i]))
+            .collect();
+        let count = listed.len();
+        listed.sort_unstable();
+        listed.dedup();
+        assert_eq!(listed.len(), count, "a check is listed twice");
+        checks.sort_unstable();
+        assert_eq!(listed, checks);
+        assert!(checks.len() >= 80, "the parse found the checks");
+    }
+}

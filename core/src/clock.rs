@@ -21,6 +21,8 @@ impl fmt::Display for ClockError {
     }
 }
 
+impl core::error::Error for ClockError {}
+
 /// A source of wall-clock time.
 pub trait Clock {
     /// The current time.

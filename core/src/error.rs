@@ -92,7 +92,7 @@ impl fmt::Display for ValidationError {
                 write!(f, "{name} must be between {min} and {max} bytes long")?;
                 if self.field == Field::Plaintext {
                     f.write_str(
-                        "; to encrypt more, generate a data key (GenerateDataKey) and encrypt locally with it",
+                        "; to encrypt more than that, generate a data key (GenerateDataKey) and encrypt locally with it",
                     )?;
                 }
                 Ok(())
@@ -105,6 +105,8 @@ impl fmt::Display for ValidationError {
         }
     }
 }
+
+impl core::error::Error for ValidationError {}
 
 /// A resource limit that was reached (AWS `LimitExceededException`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,1 +1,23 @@
-//! placeholder
+#![no_std]
+#![forbid(unsafe_code)]
+#![doc = include_str!("../README.md")]
+
+#[cfg(test)]
+extern crate alloc;
+#[cfg(test)]
+extern crate std;
+
+mod error;
+mod gcm;
+mod kwp;
+mod mac;
+mod root_keys;
+mod sealed_root;
+mod slots;
+mod soft_hsm;
+
+pub use error::SoftError;
+pub use root_keys::RootKeyMaterial;
+pub use sealed_root::{SEALED_ROOT_KEYS_LEN, SealedRootKeys};
+pub use slots::SoftHandle;
+pub use soft_hsm::SoftHsm;

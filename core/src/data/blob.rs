@@ -48,6 +48,8 @@ impl fmt::Display for InvalidBlob {
     }
 }
 
+impl core::error::Error for InvalidBlob {}
+
 /// The clear part of a blob: which key and version sealed it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BlobHeader {

@@ -40,6 +40,8 @@ impl fmt::Display for ContextError {
     }
 }
 
+impl core::error::Error for ContextError {}
+
 /// A validated encryption context, borrowing its strings, held in canonical (sorted) order.
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct EncryptionContext<'a> {

@@ -78,7 +78,12 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         self.audited(Operation::ListAliases, |kms, audit_key| {
             check_range(Field::Limit, out.len() as u64, 1, MAX_LIST_LIMIT as u64)?;
             let filter = match key {
-                Some(text) => Some(kms.resolve(text, Field::KeyId)?),
+                Some(text) => {
+                    let id = kms.resolve(text, Field::KeyId)?;
+                    // AWS answers NotFound for a filter naming no key; loading also checks it.
+                    kms.load_key(&id)?;
+                    Some(id)
+                }
                 None => None,
             };
             *audit_key = filter;

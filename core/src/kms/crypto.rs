@@ -3,7 +3,9 @@
 //!
 //! A blob is sealed under the key's newest version with AES-256-GCM; the AAD binds the blob
 //! header (format, key id, version) and the canonical encryption context. Every failure to
-//! open a blob, whatever its cause, is the same [`Error::InvalidCiphertext`].
+//! open a blob, whatever its cause, is the same [`Error::InvalidCiphertext`] — except, as in AWS
+//! KMS, that a blob naming (in its clear header) a key that does not exist is `NotFound`, and
+//! one naming another key than the caller expected is `IncorrectKey`; neither depends on a secret.
 
 use super::records::check_usable;
 use super::{Kms, KmsError, check_len, hsm_err};
@@ -163,7 +165,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     /// Validation for a count outside 1..=1024; HSM failures.
     pub fn generate_random(&mut self, number_of_bytes: usize) -> Result<SecretBytes<MAX_DATA_KEY_LEN>, KmsError<H, S>> {
         self.audited(Operation::GenerateRandom, |kms, _| {
-            check_len(Field::NumberOfBytes, number_of_bytes, 1, MAX_DATA_KEY_LEN)?;
+            super::check_range(Field::NumberOfBytes, number_of_bytes as u64, 1, MAX_DATA_KEY_LEN as u64)?;
             let mut out = SecretBytes::zeroed(number_of_bytes).ok_or(Error::CorruptRecord)?;
             kms.hsm.fill_random(out.as_mut_bytes()).map_err(hsm_err)?;
             Ok(out)

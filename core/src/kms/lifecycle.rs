@@ -13,6 +13,9 @@ use crate::key::record::{KeyRecord, KeyVersion, Rotation};
 use crate::key::{KeyId, KeyMetadata, KeyState, MAX_DESCRIPTION_LEN, RotationType};
 use crate::store::{KeyStore, MAX_NAME_LEN, RecordKind};
 
+/// A record name as the store returns it.
+pub(super) type KeyName = String<MAX_NAME_LEN>;
+
 /// Shortest deletion waiting period, in days.
 pub const MIN_PENDING_WINDOW_DAYS: u16 = 7;
 /// Longest deletion waiting period, in days.
@@ -101,22 +104,18 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     pub fn list_keys(&mut self, marker: Option<&KeyId>, out: &mut [KeyId]) -> Result<Page<KeyId>, KmsError<H, S>> {
         self.audited(Operation::ListKeys, |kms, _| {
             check_range(Field::Limit, out.len() as u64, 1, MAX_LIST_LIMIT as u64)?;
-            let mut after = marker.map(KeyId::to_text);
+            let mut after: Option<KeyName> = marker.and_then(|m| KeyName::try_from(m.to_text().as_str()).ok());
             let mut name = [0u8; MAX_NAME_LEN];
             let mut count = 0;
             loop {
-                let found = kms
-                    .store
-                    .next_name(RecordKind::Key, after.as_ref().map(|t| t.as_str()), &mut name)
-                    .map_err(store_err)?;
+                let found = kms.store.next_name(RecordKind::Key, after.as_deref(), &mut name).map_err(store_err)?;
                 let Some(len) = found else {
                     return Ok(Page { count, next_marker: None });
                 };
-                let id = name
-                    .get(..len)
-                    .and_then(|n| core::str::from_utf8(n).ok())
-                    .and_then(KeyId::parse)
-                    .ok_or(Error::CorruptRecord)?;
+                let text = name.get(..len).and_then(|n| core::str::from_utf8(n).ok()).unwrap_or("");
+                after = Some(KeyName::try_from(text).map_err(|_| Error::CorruptRecord)?);
+                // A name that is no key id is no key (stray data in the store): not listed.
+                let Some(id) = KeyId::parse(text) else { continue };
                 let Some(slot) = out.get_mut(count) else {
                     // The page is full and there is at least one more key.
                     let last = count.checked_sub(1).and_then(|i| out.get(i)).copied();
@@ -124,7 +123,6 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
                 };
                 *slot = id;
                 count = count.saturating_add(1);
-                after = Some(id.to_text());
             }
         })
     }

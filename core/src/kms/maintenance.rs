@@ -3,6 +3,7 @@
 //! `no_std` has no timer, so nothing happens by itself: the owner calls
 //! [`Kms::maintenance`] periodically (a device at boot and then daily, a service from a timer).
 
+use super::lifecycle::KeyName;
 use super::rotation::next_rotation;
 use super::{Kms, KmsError, store_err};
 use crate::audit::{AuditEvent, AuditSink, Operation, Outcome};
@@ -37,22 +38,18 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     pub fn maintenance(&mut self) -> Result<MaintenanceReport, KmsError<H, S>> {
         let now = self.now()?;
         let mut report = MaintenanceReport::default();
-        let mut after: Option<KeyId> = None;
+        let mut after: Option<KeyName> = None;
         let mut name = [0u8; MAX_NAME_LEN];
         loop {
-            let after_text = after.map(|id| id.to_text());
-            let found = self
-                .store
-                .next_name(RecordKind::Key, after_text.as_ref().map(|t| t.as_str()), &mut name)
-                .map_err(store_err)?;
+            let found = self.store.next_name(RecordKind::Key, after.as_deref(), &mut name).map_err(store_err)?;
             let Some(len) = found else { break };
-            let Some(id) = name.get(..len).and_then(|n| core::str::from_utf8(n).ok()).and_then(KeyId::parse) else {
+            let text = name.get(..len).and_then(|n| core::str::from_utf8(n).ok()).unwrap_or("");
+            after = Some(KeyName::try_from(text).map_err(|_| Error::CorruptRecord)?);
+            // A name that is no key id is stray data, not a key: count it and walk on.
+            let Some(id) = KeyId::parse(text) else {
                 report.corrupt_records = report.corrupt_records.saturating_add(1);
-                // A name that is not a key id cannot be resumed from as a KeyId; stop walking
-                // rather than loop on it.
-                break;
+                continue;
             };
-            after = Some(id);
             let mut record = match self.load_key(&id) {
                 Ok(record) => record,
                 Err(Error::CorruptRecord) => {
@@ -63,11 +60,10 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
             };
             match record.state {
                 KeyState::PendingDeletion if record.deletion_date.is_some_and(|d| d <= now) => {
-                    let result = self.destroy_key(&id);
+                    let result = self.destroy_key(&id, &mut report);
                     self.record_event(Operation::DeleteKey, id, &result, now);
-                    let aliases = result?;
+                    result?;
                     report.deleted = report.deleted.saturating_add(1);
-                    report.aliases_deleted = report.aliases_deleted.saturating_add(aliases);
                 }
                 KeyState::Enabled if record.rotation.enabled && record.rotation.next_date <= now => {
                     let result = self.add_version(&mut record, RotationType::Automatic, now).and_then(|_| {
@@ -87,31 +83,33 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     }
 
     /// Removes every alias pointing at `id`, then the key record with all its versions'
-    /// material. Returns how many aliases went.
-    fn destroy_key(&mut self, id: &KeyId) -> Result<u32, KmsError<H, S>> {
-        let mut removed = 0u32;
-        let mut after: Option<AliasName> = None;
+    /// material. A corrupt alias record is counted and left alone: it cannot be trusted to say
+    /// where it points, and it must not keep a due key alive.
+    fn destroy_key(&mut self, id: &KeyId, report: &mut MaintenanceReport) -> Result<(), KmsError<H, S>> {
+        let mut after: Option<KeyName> = None;
         let mut buf = [0u8; MAX_NAME_LEN];
         loop {
-            let found = self
-                .store
-                .next_name(RecordKind::Alias, after.as_ref().map(AliasName::as_str), &mut buf)
-                .map_err(store_err)?;
+            let found = self.store.next_name(RecordKind::Alias, after.as_deref(), &mut buf).map_err(store_err)?;
             let Some(len) = found else { break };
-            let name = buf
-                .get(..len)
-                .and_then(|n| core::str::from_utf8(n).ok())
-                .and_then(|n| AliasName::parse(n).ok())
-                .ok_or(Error::CorruptRecord)?;
-            if self.load_alias(&name)?.is_some_and(|a| a.target == *id) {
-                self.store.remove(RecordKind::Alias, name.as_str()).map_err(store_err)?;
-                removed = removed.saturating_add(1);
+            let text = buf.get(..len).and_then(|n| core::str::from_utf8(n).ok()).unwrap_or("");
+            after = Some(KeyName::try_from(text).map_err(|_| Error::CorruptRecord)?);
+            let Ok(name) = AliasName::parse(text) else {
+                report.corrupt_records = report.corrupt_records.saturating_add(1);
+                continue;
+            };
+            match self.load_alias(&name) {
+                Ok(Some(alias)) if alias.target == *id => {
+                    self.store.remove(RecordKind::Alias, name.as_str()).map_err(store_err)?;
+                    report.aliases_deleted = report.aliases_deleted.saturating_add(1);
+                }
+                Ok(_) => {}
+                Err(Error::CorruptRecord) => report.corrupt_records = report.corrupt_records.saturating_add(1),
+                Err(e) => return Err(e),
             }
-            after = Some(name);
         }
         let key_name = id.to_text();
         self.store.remove(RecordKind::Key, key_name.as_str()).map_err(store_err)?;
-        Ok(removed)
+        Ok(())
     }
 
     fn record_event<T>(&mut self, operation: Operation, id: KeyId, result: &Result<T, KmsError<H, S>>, time: u64) {

@@ -23,6 +23,8 @@ impl fmt::Display for MemoryStoreError {
     }
 }
 
+impl core::error::Error for MemoryStoreError {}
+
 impl StoreError for MemoryStoreError {
     fn kind(&self) -> StoreErrorKind {
         match self {

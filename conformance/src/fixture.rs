@@ -1,0 +1,220 @@
+//! The harness the façade checks share: a [`Kms`] over the backend under test, an in-memory
+//! store, a hand-set clock and an audit ring, plus helpers that keep the checks short.
+//!
+//! The store is boxed: a [`MemoryStore<N>`] holds `N` records of about 10.5 KiB inline.
+
+use core::fmt::Debug;
+
+use coffer_core::audit::{AuditEvent, RingAudit};
+use coffer_core::clock::{ManualClock, SECONDS_PER_DAY, Timestamp};
+use coffer_core::data::Ciphertext;
+use coffer_core::key::{AliasEntry, AliasName, KeyId, KeyState};
+use coffer_core::store::{MAX_NAME_LEN, MAX_RECORD_LEN, MemoryStoreError, RecordKind};
+use coffer_core::{EncryptionContext, Error, Hsm, KeyStore, Kms, KmsConfig, MemoryStore};
+
+/// The time every check starts at (2023-11-14, in seconds since the Unix epoch).
+pub const START: Timestamp = 1_700_000_000;
+/// One day, in seconds.
+pub const DAY: u64 = SECONDS_PER_DAY;
+/// Records the default store holds (keys and aliases together).
+pub const STORE_CAPACITY: usize = 40;
+/// Audit events kept; no check makes more calls than this.
+pub const AUDIT_CAPACITY: usize = 512;
+
+/// The façade under test: it borrows the store, clock and audit ring of an [`Env`].
+pub type TestKms<'a, H, const N: usize = STORE_CAPACITY> =
+    Kms<H, &'a mut MemoryStore<N>, &'a ManualClock, &'a mut RingAudit<AUDIT_CAPACITY>>;
+
+/// The error type of [`TestKms`].
+pub type TestError<H> = Error<<H as Hsm>::Error, MemoryStoreError>;
+
+/// What a [`TestKms`] borrows: a boxed store of `N` records, a clock at [`START`] and an audit
+/// ring.
+#[derive(Debug)]
+pub struct Env<const N: usize = STORE_CAPACITY> {
+    /// The key store.
+    pub store: Box<MemoryStore<N>>,
+    /// The clock, starting at [`START`].
+    pub clock: ManualClock,
+    /// The audit ring.
+    pub audit: RingAudit<AUDIT_CAPACITY>,
+}
+
+impl<const N: usize> Env<N> {
+    /// An empty store, the clock at [`START`], no events.
+    pub fn new() -> Self {
+        Self { store: Box::new(MemoryStore::new()), clock: ManualClock::new(START), audit: RingAudit::new() }
+    }
+
+    /// The façade over `hsm` (whose root keys exist) with the default configuration.
+    pub fn kms<H: Hsm>(&mut self, hsm: H) -> TestKms<'_, H, N> {
+        Kms::new(hsm, &mut *self.store, &self.clock, &mut self.audit, KmsConfig::default())
+            .expect("Kms::new over an HSM with root keys")
+    }
+}
+
+impl<const N: usize> Default for Env<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// An [`Env`] with the default store capacity.
+pub fn env() -> Env {
+    Env::new()
+}
+
+/// The text form of a key id, as callers pass it.
+pub fn text(id: &KeyId) -> String {
+    id.to_string()
+}
+
+/// The ARN of `key` under the default configuration.
+pub fn key_arn(id: &KeyId) -> String {
+    format!("arn:aws:kms:us-east-1:000000000000:key/{id}")
+}
+
+/// The ARN of alias `name` (with its `alias/` prefix) under the default configuration.
+pub fn alias_arn(name: &str) -> String {
+    format!("arn:aws:kms:us-east-1:000000000000:{name}")
+}
+
+/// An encryption context from pairs.
+pub fn ctx<'a>(pairs: &[(&'a str, &'a str)]) -> EncryptionContext<'a> {
+    EncryptionContext::new(pairs).expect("a valid encryption context")
+}
+
+/// Creates a key and returns its id.
+pub fn create<H: Hsm, const N: usize>(kms: &mut TestKms<'_, H, N>) -> KeyId {
+    kms.create_key("conformance").expect("create_key").key_id
+}
+
+/// Encrypts and checks the answer names `key`; returns the blob.
+pub fn encrypt<H: Hsm, const N: usize>(
+    kms: &mut TestKms<'_, H, N>,
+    key: &str,
+    plaintext: &[u8],
+    context: &EncryptionContext<'_>,
+) -> Ciphertext {
+    let out = kms.encrypt(key, plaintext, context).expect("encrypt");
+    assert_eq!(out.ciphertext_blob.header().expect("blob header").key_id, out.key_id);
+    assert_eq!(out.ciphertext_blob.header().expect("blob header").version, out.version);
+    out.ciphertext_blob
+}
+
+/// Decrypts and returns the plaintext.
+pub fn decrypt<H: Hsm, const N: usize>(
+    kms: &mut TestKms<'_, H, N>,
+    blob: &[u8],
+    context: &EncryptionContext<'_>,
+) -> Vec<u8> {
+    kms.decrypt(blob, context, None).expect("decrypt").plaintext.as_bytes().to_vec()
+}
+
+/// The key's state, from DescribeKey.
+pub fn state<H: Hsm, const N: usize>(kms: &mut TestKms<'_, H, N>, key: &KeyId) -> KeyState {
+    let meta = kms.describe_key(&text(key)).expect("describe_key");
+    assert_eq!(meta.enabled, meta.key_state == KeyState::Enabled);
+    meta.key_state
+}
+
+/// The current version, from DescribeKey.
+pub fn current_version<H: Hsm, const N: usize>(kms: &mut TestKms<'_, H, N>, key: &KeyId) -> u32 {
+    kms.describe_key(&text(key)).expect("describe_key").current_version
+}
+
+/// Every key id, through ListKeys with the largest page.
+pub fn all_keys<H: Hsm, const N: usize>(kms: &mut TestKms<'_, H, N>) -> Vec<KeyId> {
+    let mut out = vec![placeholder_id(); 1000];
+    let page = kms.list_keys(None, &mut out).expect("list_keys");
+    assert_eq!(page.next_marker, None);
+    out.truncate(page.count);
+    out
+}
+
+/// Every alias, through ListAliases with the largest page.
+pub fn all_aliases<H: Hsm, const N: usize>(kms: &mut TestKms<'_, H, N>) -> Vec<AliasEntry> {
+    let mut out = vec![placeholder_alias(); 1000];
+    let page = kms.list_aliases(None, None, &mut out).expect("list_aliases");
+    assert_eq!(page.next_marker, None);
+    out.truncate(page.count);
+    out
+}
+
+/// A key id to fill output slices with.
+pub const fn placeholder_id() -> KeyId {
+    KeyId::from_bytes([0; 16])
+}
+
+/// An alias entry to fill output slices with.
+pub fn placeholder_alias() -> AliasEntry {
+    AliasEntry {
+        name: AliasName::parse("alias/placeholder").expect("well-formed"),
+        target_key_id: placeholder_id(),
+        creation_date: 0,
+        last_updated_date: 0,
+    }
+}
+
+/// A well-formed key id that no store holds (its bytes are not from a generator).
+pub fn unknown_id() -> KeyId {
+    KeyId::from_random([0x5a; 16])
+}
+
+/// The whole store, record by record, as (kind, name, sealed bytes) in store order.
+pub type Snapshot = Vec<(RecordKind, String, Vec<u8>)>;
+
+/// Reads every record out of the store, to show that a refused request changed nothing.
+pub fn snapshot<H: Hsm, const N: usize>(kms: &mut TestKms<'_, H, N>) -> Snapshot {
+    let store = kms.store_mut();
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; MAX_RECORD_LEN];
+    for kind in [RecordKind::Key, RecordKind::Alias] {
+        let mut after: Option<String> = None;
+        let mut name = [0u8; MAX_NAME_LEN];
+        while let Some(len) = store.next_name(kind, after.as_deref(), &mut name).expect("next_name") {
+            let n = core::str::from_utf8(&name[..len]).expect("UTF-8 name").to_owned();
+            let got = store.get(kind, &n, &mut buf).expect("get").expect("listed record exists");
+            out.push((kind, n.clone(), buf[..got].to_vec()));
+            after = Some(n);
+        }
+    }
+    out
+}
+
+/// The events the audit ring holds, oldest first, and checks none were dropped.
+pub fn events<H: Hsm, const N: usize>(kms: &TestKms<'_, H, N>) -> Vec<AuditEvent> {
+    assert_eq!(kms.audit().dropped(), 0, "the audit ring is large enough for every check");
+    kms.audit().events().copied().collect()
+}
+
+/// Runs `f`, asserts it produced exactly one audit event, and returns its result and the event.
+pub fn one_event<'a, H: Hsm, const N: usize, T>(
+    kms: &mut TestKms<'a, H, N>,
+    f: impl FnOnce(&mut TestKms<'a, H, N>) -> T,
+) -> (T, AuditEvent) {
+    let before = events(kms).len();
+    let result = f(kms);
+    let after = events(kms);
+    assert_eq!(after.len(), before + 1, "exactly one audit event per call");
+    (result, *after.last().expect("one event"))
+}
+
+/// The plaintext bytes `0, 1, 2, ...` of length `len`, different in every position from their
+/// neighbours so that a misplaced byte shows.
+pub fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| u8::try_from(i % 251).expect("< 251").wrapping_add(1)).collect()
+}
+
+/// True if `needle` occurs in `haystack`.
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Panics unless `result` is `Ok`, showing the error; returns the value.
+pub fn ok<T, E: Debug>(result: Result<T, E>, what: &str) -> T {
+    match result {
+        Ok(v) => v,
+        Err(e) => panic!("{what}: expected success, got {e:?}"),
+    }
+}
