@@ -79,7 +79,8 @@ pub trait Hsm {
     ///
     /// # Errors
     /// [`ErrorKind::AuthenticationFailed`] if the wrapped bytes do not unwrap (edited, or wrapped
-    /// under another root); [`ErrorKind::NoFreeSlot`] if no more keys can be loaded.
+    /// under another root); [`ErrorKind::InvalidInput`] if they unwrap to anything but 32 bytes;
+    /// [`ErrorKind::NoFreeSlot`] if no more keys can be loaded; [`ErrorKind::RootKeysNotFound`].
     fn load_key(&mut self, wrapped: &WrappedKey) -> Result<Self::Handle, Self::Error>;
 
     /// Releases a handle from [`load_key`](Hsm::load_key); a backend may keep the key cached.
@@ -120,6 +121,7 @@ pub trait Hsm {
     /// Checks, in constant time, that `mac` is the HMAC-SHA-256 of `data` under the root sealing key.
     ///
     /// # Errors
-    /// [`ErrorKind::AuthenticationFailed`] if it is not.
+    /// [`ErrorKind::AuthenticationFailed`] if it is not; [`ErrorKind::RootKeysNotFound`] before
+    /// the root keys are found or created.
     fn verify_mac(&mut self, data: &[u8], mac: &Mac) -> Result<(), Self::Error>;
 }
