@@ -11,7 +11,7 @@ use crate::clock::Clock;
 use crate::error::{Error, Field};
 use crate::hsm::Hsm;
 use crate::key::{AliasEntry, AliasName, AliasRecord, KeyId, KeyRef, KeyRefError};
-use crate::store::{KeyStore, MAX_NAME_LEN, RecordKind};
+use crate::store::{KeyStore, RecordKind};
 
 impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     /// CreateAlias: `alias_name` (not under `alias/aws/`) pointing at `target_key` (a key id or
@@ -88,21 +88,12 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
             };
             *audit_key = filter;
             let mut after = marker.cloned();
-            let mut buf = [0u8; MAX_NAME_LEN];
             let mut count = 0;
             loop {
-                let found = kms
-                    .store
-                    .next_name(RecordKind::Alias, after.as_ref().map(AliasName::as_str), &mut buf)
-                    .map_err(store_err)?;
-                let Some(len) = found else {
+                let Some(text) = kms.next_record_name(RecordKind::Alias, after.as_ref().map(AliasName::as_str))? else {
                     return Ok(Page { count, next_marker: None });
                 };
-                let name = buf
-                    .get(..len)
-                    .and_then(|n| core::str::from_utf8(n).ok())
-                    .and_then(|n| AliasName::parse(n).ok())
-                    .ok_or(Error::CorruptRecord)?;
+                let name = AliasName::parse(&text).map_err(|_| Error::CorruptRecord)?;
                 let record = kms.load_alias(&name)?.ok_or(Error::CorruptRecord)?;
                 if filter.is_none_or(|id| id == record.target) {
                     if count == out.len() {

@@ -3,18 +3,15 @@
 
 use heapless::{String, Vec};
 
-use super::records::check_not_pending;
-use super::{Kms, KmsError, check_len, check_range, hsm_err, malformed, store_err};
+use super::records::{RecordName, check_not_pending};
+use super::{Kms, KmsError, check_len, check_range, hsm_err, malformed};
 use crate::audit::{AuditSink, Operation};
 use crate::clock::{Clock, SECONDS_PER_DAY, Timestamp};
 use crate::error::{Error, Field};
 use crate::hsm::Hsm;
 use crate::key::record::{KeyRecord, KeyVersion, Rotation};
 use crate::key::{KeyId, KeyMetadata, KeyState, MAX_DESCRIPTION_LEN, RotationType};
-use crate::store::{KeyStore, MAX_NAME_LEN, RecordKind};
-
-/// A record name as the store returns it.
-pub(super) type KeyName = String<MAX_NAME_LEN>;
+use crate::store::{KeyStore, RecordKind};
 
 /// Shortest deletion waiting period, in days.
 pub const MIN_PENDING_WINDOW_DAYS: u16 = 7;
@@ -104,18 +101,16 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     pub fn list_keys(&mut self, marker: Option<&KeyId>, out: &mut [KeyId]) -> Result<Page<KeyId>, KmsError<H, S>> {
         self.audited(Operation::ListKeys, |kms, _| {
             check_range(Field::Limit, out.len() as u64, 1, MAX_LIST_LIMIT as u64)?;
-            let mut after: Option<KeyName> = marker.and_then(|m| KeyName::try_from(m.to_text().as_str()).ok());
-            let mut name = [0u8; MAX_NAME_LEN];
+            let mut after: Option<RecordName> = marker.and_then(|m| RecordName::try_from(m.to_text().as_str()).ok());
             let mut count = 0;
             loop {
-                let found = kms.store.next_name(RecordKind::Key, after.as_deref(), &mut name).map_err(store_err)?;
-                let Some(len) = found else {
+                let Some(name) = kms.next_record_name(RecordKind::Key, after.as_deref())? else {
                     return Ok(Page { count, next_marker: None });
                 };
-                let text = name.get(..len).and_then(|n| core::str::from_utf8(n).ok()).unwrap_or("");
-                after = Some(KeyName::try_from(text).map_err(|_| Error::CorruptRecord)?);
                 // A name that is no key id is no key (stray data in the store): not listed.
-                let Some(id) = KeyId::parse(text) else { continue };
+                let parsed = KeyId::parse(&name);
+                after = Some(name);
+                let Some(id) = parsed else { continue };
                 let Some(slot) = out.get_mut(count) else {
                     // The page is full and there is at least one more key.
                     let last = count.checked_sub(1).and_then(|i| out.get(i)).copied();

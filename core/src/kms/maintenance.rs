@@ -3,7 +3,7 @@
 //! `no_std` has no timer, so nothing happens by itself: the owner calls
 //! [`Kms::maintenance`] periodically (a device at boot and then daily, a service from a timer).
 
-use super::lifecycle::KeyName;
+use super::records::RecordName;
 use super::rotation::next_rotation;
 use super::{Kms, KmsError, store_err};
 use crate::audit::{AuditEvent, AuditSink, Operation, Outcome};
@@ -11,7 +11,7 @@ use crate::clock::Clock;
 use crate::error::Error;
 use crate::hsm::Hsm;
 use crate::key::{AliasName, KeyId, KeyState, RotationType};
-use crate::store::{KeyStore, MAX_NAME_LEN, RecordKind};
+use crate::store::{KeyStore, RecordKind};
 
 /// What one maintenance pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -38,15 +38,12 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     pub fn maintenance(&mut self) -> Result<MaintenanceReport, KmsError<H, S>> {
         let now = self.now()?;
         let mut report = MaintenanceReport::default();
-        let mut after: Option<KeyName> = None;
-        let mut name = [0u8; MAX_NAME_LEN];
-        loop {
-            let found = self.store.next_name(RecordKind::Key, after.as_deref(), &mut name).map_err(store_err)?;
-            let Some(len) = found else { break };
-            let text = name.get(..len).and_then(|n| core::str::from_utf8(n).ok()).unwrap_or("");
-            after = Some(KeyName::try_from(text).map_err(|_| Error::CorruptRecord)?);
+        let mut after: Option<RecordName> = None;
+        while let Some(name) = self.next_record_name(RecordKind::Key, after.as_deref())? {
+            let parsed = KeyId::parse(&name);
+            after = Some(name);
             // A name that is no key id is stray data, not a key: count it and walk on.
-            let Some(id) = KeyId::parse(text) else {
+            let Some(id) = parsed else {
                 report.corrupt_records = report.corrupt_records.saturating_add(1);
                 continue;
             };
@@ -86,14 +83,11 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     /// material. A corrupt alias record is counted and left alone: it cannot be trusted to say
     /// where it points, and it must not keep a due key alive.
     fn destroy_key(&mut self, id: &KeyId, report: &mut MaintenanceReport) -> Result<(), KmsError<H, S>> {
-        let mut after: Option<KeyName> = None;
-        let mut buf = [0u8; MAX_NAME_LEN];
-        loop {
-            let found = self.store.next_name(RecordKind::Alias, after.as_deref(), &mut buf).map_err(store_err)?;
-            let Some(len) = found else { break };
-            let text = buf.get(..len).and_then(|n| core::str::from_utf8(n).ok()).unwrap_or("");
-            after = Some(KeyName::try_from(text).map_err(|_| Error::CorruptRecord)?);
-            let Ok(name) = AliasName::parse(text) else {
+        let mut after: Option<RecordName> = None;
+        while let Some(text) = self.next_record_name(RecordKind::Alias, after.as_deref())? {
+            let parsed = AliasName::parse(&text);
+            after = Some(text);
+            let Ok(name) = parsed else {
                 report.corrupt_records = report.corrupt_records.saturating_add(1);
                 continue;
             };

@@ -8,7 +8,10 @@ use crate::hsm::Hsm;
 use crate::key::record::KeyRecord;
 use crate::key::{AliasName, AliasRecord, KeyId, KeyRef, KeyRefError, KeyState};
 use crate::root::{self, OpenError};
-use crate::store::{KeyStore, RecordKind};
+use crate::store::{KeyStore, MAX_NAME_LEN, RecordKind};
+
+/// A record name as the store returns it (a key id's text or an alias name).
+pub(super) type RecordName = heapless::String<MAX_NAME_LEN>;
 
 impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     /// Resolves a key id, key ARN, alias name or alias ARN to a key id. An alias must exist;
@@ -68,6 +71,22 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     /// Seals and stores an alias record.
     pub(super) fn save_alias(&mut self, name: &AliasName, record: &AliasRecord) -> Result<(), KmsError<H, S>> {
         self.save_sealed(RecordKind::Alias, name.as_str(), |buf| record.encode(buf))
+    }
+
+    /// The next record name of `kind` after `after`, in store order; `None` at the end. Names
+    /// are UTF-8 by the store's contract (it is given `&str`); one that is not means the store
+    /// is broken, and walking on from it is impossible, so it is `CorruptRecord`.
+    pub(super) fn next_record_name(
+        &mut self,
+        kind: RecordKind,
+        after: Option<&str>,
+    ) -> Result<Option<RecordName>, KmsError<H, S>> {
+        let mut buf = [0u8; MAX_NAME_LEN];
+        let Some(len) = self.store.next_name(kind, after, &mut buf).map_err(store_err)? else {
+            return Ok(None);
+        };
+        let text = buf.get(..len).and_then(|n| core::str::from_utf8(n).ok()).ok_or(Error::CorruptRecord)?;
+        RecordName::try_from(text).map(Some).map_err(|_| Error::CorruptRecord)
     }
 
     fn load_sealed(&mut self, kind: RecordKind, name: &str) -> Result<Option<&[u8]>, KmsError<H, S>> {
