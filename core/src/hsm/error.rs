@@ -31,6 +31,9 @@ pub enum ErrorKind {
     PinLocked,
     /// The session or token went away (closed session, removed token).
     SessionClosed,
+    /// The HSM cannot be reached: its driver module does not load, or no token has the
+    /// configured label.
+    Unavailable,
     /// The random generator failed.
     RandomFailure,
     /// The device or its driver failed for another reason.
@@ -52,6 +55,7 @@ impl ErrorKind {
             Self::PinIncorrect => "PIN incorrect",
             Self::PinLocked => "PIN locked",
             Self::SessionClosed => "session closed or token removed",
+            Self::Unavailable => "HSM module or token not available",
             Self::RandomFailure => "random generator failure",
             Self::Device => "device error",
         }
