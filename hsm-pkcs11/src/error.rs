@@ -190,6 +190,27 @@ mod tests {
         assert_eq!(ckr_code(RvError::VendorDefined(0x8000_0001)), 0x8000_0001);
     }
 
+    /// The codes a login can answer, as a module returns them to cryptoki (SoftHSMv2 never
+    /// locks a PIN, so `PinLocked` cannot be produced with it; see tests/errors.rs).
+    #[test]
+    fn login_codes_map_to_pin_kinds() {
+        for (code, kind) in [
+            (0xA0, ErrorKind::PinIncorrect),
+            (0xA1, ErrorKind::PinIncorrect),
+            (0xA2, ErrorKind::PinIncorrect),
+            (0xA3, ErrorKind::PinLocked),
+            (0xA4, ErrorKind::PinLocked),
+            (0x101, ErrorKind::NotLoggedIn),
+            (0xB3, ErrorKind::SessionClosed),
+            (0x32, ErrorKind::SessionClosed),
+            (0xE0, ErrorKind::SessionClosed),
+        ] {
+            let Rv::Error(rv) = Rv::from(code) else { panic!("{code:#x} is an error") };
+            let e = from_cryptoki(CryptokiError::Pkcs11(rv, Function::Login));
+            assert_eq!((e.kind(), e.ckr()), (kind, Some(code)), "{e}");
+        }
+    }
+
     #[test]
     fn display_names_function_and_code_and_authentication_says_nothing() {
         let e = Pkcs11Error::call(Function::Login, RvError::PinIncorrect);

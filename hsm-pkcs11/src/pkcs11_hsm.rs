@@ -13,7 +13,7 @@ use cryptoki::error::{Error as CryptokiError, RvError};
 use cryptoki::mechanism::Mechanism;
 use cryptoki::mechanism::aead::GcmParams;
 use cryptoki::object::{Attribute, AttributeType, ObjectHandle};
-use cryptoki::session::Session;
+use cryptoki::session::{Session, SessionState};
 use cryptoki::slot::Slot;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -149,11 +149,27 @@ impl Pkcs11Hsm {
     /// Maps a failure of an operation under the loaded key `handle`; a key the token no longer
     /// has is forgotten, so that the next load unwraps it again.
     fn key_failure(&mut self, handle: Pkcs11Handle, e: CryptokiError) -> Pkcs11Error {
-        let e = from_cryptoki(e);
+        let e = self.diagnose(from_cryptoki(e));
         if e.kind() == ErrorKind::KeyHandleInvalid {
             self.cache.forget(handle);
         }
         e
+    }
+
+    /// A token that lost its login hides private objects: SoftHSMv2 then answers
+    /// CKR_OBJECT_HANDLE_INVALID, which would read as a removed key. The session state tells
+    /// the two apart; the token's code is kept either way.
+    fn diagnose(&self, e: Pkcs11Error) -> Pkcs11Error {
+        if !matches!(e.kind(), ErrorKind::RootKeysNotFound | ErrorKind::KeyHandleInvalid) {
+            return e;
+        }
+        let (Some(function), Some(rv)) = (e.function(), e.rv()) else { return e };
+        match self.session.get_session_info() {
+            Ok(info) if !matches!(info.session_state(), SessionState::RoUser | SessionState::RwUser) => {
+                Pkcs11Error::call_as(ErrorKind::NotLoggedIn, function, rv)
+            }
+            _ => e,
+        }
     }
 
     /// Unwraps `wrapped` into a loaded-key session object and checks it is an AES-256 key.
@@ -168,7 +184,7 @@ impl Pkcs11Hsm {
         let object = self
             .session
             .unwrap_key(&Mechanism::AesKeyWrapPad, root.wrapping, wrapped.as_bytes(), &template)
-            .map_err(unwrap_failure)?;
+            .map_err(|e| self.diagnose(unwrap_failure(e)))?;
         let length = self.session.get_attributes(object, &[AttributeType::ValueLen]);
         let reported = match length.as_deref() {
             Ok([Attribute::ValueLen(len)]) => Some(u64::from(*len)),
@@ -257,7 +273,8 @@ impl Hsm for Pkcs11Hsm {
         let root = self.root()?;
         let template = templates::generated_version(&self.config.generated_key_label());
         let key = self.session.generate_key(&Mechanism::AesKeyGen, &template).map_err(from_cryptoki)?;
-        let wrapped = self.session.wrap_key(&Mechanism::AesKeyWrapPad, root.wrapping, key).map_err(root_failure);
+        let wrapped =
+            self.session.wrap_key(&Mechanism::AesKeyWrapPad, root.wrapping, key).map_err(|e| self.diagnose(root_failure(e)));
         // The plaintext-capable object must not outlive this call, whatever happened.
         let destroyed = self.session.destroy_object(key).map_err(from_cryptoki);
         let wrapped = wrapped?;
@@ -345,7 +362,7 @@ impl Hsm for Pkcs11Hsm {
 
     fn mac(&mut self, data: &[u8]) -> Result<Mac, Pkcs11Error> {
         let root = self.root()?;
-        let out = self.session.sign(&Mechanism::Sha256Hmac, root.sealing, data).map_err(root_failure)?;
+        let out = self.session.sign(&Mechanism::Sha256Hmac, root.sealing, data).map_err(|e| self.diagnose(root_failure(e)))?;
         let mac: [u8; MAC_LEN] = out
             .as_slice()
             .try_into()

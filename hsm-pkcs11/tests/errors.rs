@@ -1,0 +1,242 @@
+//! Every failure the backend reports: the kind, and the CKR code where the token gave one.
+//! Each test disturbs its own token from a second session (or, for a closed session, with the
+//! one PKCS#11 call cryptoki does not wrap) and checks what the backend then says.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
+
+mod common;
+
+use coffer_core::hsm::{ErrorKind, Hsm, HsmError};
+use coffer_hsm_pkcs11::cryptoki::error::RvError;
+use coffer_hsm_pkcs11::cryptoki::object::{Attribute, KeyType, ObjectClass};
+use coffer_hsm_pkcs11::{Pin, Pkcs11Error, Pkcs11Hsm};
+use common::*;
+
+/// The error of a result that must have failed.
+fn err<T: core::fmt::Debug>(r: Result<T, Pkcs11Error>) -> Pkcs11Error {
+    r.expect_err("expected an error")
+}
+
+/// Checks kind and CKR code (`None`: no PKCS#11 code, the failure is Coffer's own finding).
+fn assert_error(e: &Pkcs11Error, kind: ErrorKind, ckr: Option<u64>) {
+    assert_eq!((e.kind(), e.ckr()), (kind, ckr), "{e}");
+}
+
+#[test]
+fn missing_module_is_unavailable() {
+    let token = fresh_token();
+    let mut config = token.config();
+    config.module = "/nonexistent/libno-such-pkcs11.so".into();
+    let e = err(Pkcs11Hsm::open(config));
+    assert_error(&e, ErrorKind::Unavailable, None);
+    assert!(e.to_string().contains("/nonexistent/libno-such-pkcs11.so"), "{e}");
+
+    // A file that is not a PKCS#11 module at all.
+    let mut config = token.config();
+    config.module = setup().conf.clone();
+    assert_error(&err(Pkcs11Hsm::open(config)), ErrorKind::Unavailable, None);
+}
+
+#[test]
+fn token_that_is_not_there_is_unavailable() {
+    let token = fresh_token();
+    let mut config = token.config();
+    config.token_label = "no-such-token".into();
+    let e = err(Pkcs11Hsm::open(config));
+    assert_error(&e, ErrorKind::Unavailable, None);
+    assert!(e.to_string().contains("no token has the label \"no-such-token\""), "{e}");
+}
+
+#[test]
+fn wrong_pin_is_pin_incorrect() {
+    let token = fresh_token();
+    let mut config = token.config();
+    config.pin = Pin::new("not-the-pin");
+    let e = err(Pkcs11Hsm::open(config));
+    assert_error(&e, ErrorKind::PinIncorrect, Some(0xA0));
+    assert_eq!(e.rv(), Some(RvError::PinIncorrect));
+    assert!(!e.to_string().contains("not-the-pin"));
+}
+
+/// SoftHSMv2 2.6.1 never locks a user PIN: twenty wrong logins all answer CKR_PIN_INCORRECT,
+/// and the right PIN still works. (A token that does lock answers CKR_PIN_LOCKED, which the
+/// backend reports as `PinLocked`: see the unit test `error::tests::login_codes_map_to_pin_kinds`.)
+#[test]
+fn repeated_wrong_pins_on_softhsm() {
+    let token = fresh_token();
+    for _ in 0..20 {
+        let mut config = token.config();
+        config.pin = Pin::new("not-the-pin");
+        assert_error(&err(Pkcs11Hsm::open(config)), ErrorKind::PinIncorrect, Some(0xA0));
+    }
+    token.open();
+}
+
+#[test]
+fn closed_session_is_session_closed() {
+    let token = fresh_token();
+    let mut hsm = token.open();
+    hsm.create_root_keys().unwrap();
+    close_all_sessions(token.slot.id());
+    assert_error(&err(hsm.fill_random(&mut [0u8; 16])), ErrorKind::SessionClosed, Some(0xB3));
+    assert_error(&err(hsm.mac(b"record")), ErrorKind::SessionClosed, Some(0xB3));
+    // A new instance opens a new session and works.
+    let mut again = token.open();
+    again.mac(b"record").unwrap();
+}
+
+#[test]
+fn logged_out_token_is_not_logged_in() {
+    let token = fresh_token();
+    let mut hsm = token.open();
+    hsm.create_root_keys().unwrap();
+    // Login is per token: a logout from any session of the process logs every session out.
+    token.session().logout().unwrap();
+    // SoftHSMv2 hides private objects from a logged-out session and answers
+    // CKR_OBJECT_HANDLE_INVALID; the backend tells it from a removed key by the session state.
+    let e = err(hsm.mac(b"record"));
+    assert_eq!(e.kind(), ErrorKind::NotLoggedIn, "{e}");
+    assert!(matches!(e.ckr(), Some(0x82 | 0x101)), "object handle invalid or user not logged in: {e}");
+    let e = err(hsm.generate_key());
+    assert_eq!(e.kind(), ErrorKind::NotLoggedIn, "{e}");
+    assert!(e.ckr().is_some(), "{e}");
+    // Logged in again (a new instance logs in), the first instance works again once it has
+    // found its root keys anew: SoftHSMv2 gives private objects new handles after a logout.
+    let _again = token.open();
+    hsm.find_root_keys().unwrap();
+    hsm.mac(b"record").unwrap();
+}
+
+#[test]
+fn removed_root_keys_are_root_keys_not_found() {
+    let token = fresh_token();
+    let mut hsm = token.open();
+    hsm.create_root_keys().unwrap();
+    let session = token.session();
+    let labelled = |label: &str| {
+        let found = session
+            .find_objects(&[Attribute::Class(ObjectClass::SECRET_KEY), Attribute::Label(label.as_bytes().to_vec())])
+            .unwrap();
+        assert_eq!(found.len(), 1, "{label}");
+        found[0]
+    };
+    session.destroy_object(labelled("coffer-root-wrapping")).unwrap();
+    let e = err(hsm.generate_key());
+    assert_eq!(e.kind(), ErrorKind::RootKeysNotFound, "{e}");
+    assert!(matches!(e.ckr(), Some(0x60 | 0x82 | 0x113)), "a key or object handle code: {e}");
+
+    session.destroy_object(labelled("coffer-root-sealing")).unwrap();
+    let e = err(hsm.mac(b"record"));
+    assert_eq!(e.kind(), ErrorKind::RootKeysNotFound, "{e}");
+    assert!(matches!(e.ckr(), Some(0x60 | 0x82)), "a key or object handle code: {e}");
+
+    // A new instance finds no root: every root operation says so, with no PKCS#11 code.
+    let mut fresh = token.open();
+    assert_error(&err(fresh.find_root_keys()), ErrorKind::RootKeysNotFound, None);
+    assert_error(&err(fresh.mac(b"record")), ErrorKind::RootKeysNotFound, None);
+    assert_error(&err(fresh.generate_key()), ErrorKind::RootKeysNotFound, None);
+}
+
+#[test]
+fn removed_loaded_key_is_key_handle_invalid_and_reloads() {
+    let token = fresh_token();
+    let mut hsm = token.open();
+    hsm.create_root_keys().unwrap();
+    let wrapped = hsm.generate_key().unwrap();
+    let handle = hsm.load_key(&wrapped).unwrap();
+    let mut buf = *b"some plaintext";
+    let (nonce, tag) = hsm.seal(handle, b"aad", &mut buf).unwrap();
+
+    // Session objects are visible to every session of the process: remove it from another.
+    let session = token.session();
+    let loaded = session
+        .find_objects(&[Attribute::Class(ObjectClass::SECRET_KEY), Attribute::Label(b"coffer-loaded".to_vec())])
+        .unwrap();
+    assert_eq!(loaded.len(), 1);
+    session.destroy_object(loaded[0]).unwrap();
+
+    let e = err(hsm.seal(handle, b"aad", &mut [0u8; 4]));
+    assert_eq!(e.kind(), ErrorKind::KeyHandleInvalid, "{e}");
+    assert!(matches!(e.ckr(), Some(0x60 | 0x82)), "a key or object handle code: {e}");
+    // The cache forgot it: the handle stays invalid, and a new load unwraps again and works.
+    assert_error(&err(hsm.seal(handle, b"aad", &mut [0u8; 4])), ErrorKind::KeyHandleInvalid, None);
+    assert_eq!(hsm.unwrap_count(), 1);
+    let again = hsm.load_key(&wrapped).unwrap();
+    assert_eq!(hsm.unwrap_count(), 2);
+    hsm.open(again, &nonce, b"aad", &mut buf, &tag).unwrap();
+    assert_eq!(&buf, b"some plaintext");
+}
+
+#[test]
+fn root_keys_are_never_replaced() {
+    let token = fresh_token();
+    let mut hsm = token.open();
+    hsm.create_root_keys().unwrap();
+    let mac = hsm.mac(b"record").unwrap();
+    assert_error(&err(hsm.create_root_keys()), ErrorKind::RootKeysExist, None);
+    assert_error(&err(hsm.import_root_keys(&known_root())), ErrorKind::RootKeysExist, None);
+    let mut other = token.open();
+    assert_error(&err(other.create_root_keys()), ErrorKind::RootKeysExist, None);
+    // Still the same root.
+    other.verify_mac(b"record", &mac).unwrap();
+}
+
+#[test]
+fn root_key_with_weak_attributes_is_refused() {
+    let token = fresh_token();
+    // A look-alike under the root wrapping key's label that is extractable and not sensitive.
+    let session = token.session();
+    for (label, key_type) in [("coffer-root-wrapping", KeyType::AES), ("coffer-root-sealing", KeyType::GENERIC_SECRET)] {
+        session
+            .create_object(&[
+                Attribute::Class(ObjectClass::SECRET_KEY),
+                Attribute::KeyType(key_type),
+                Attribute::Token(true),
+                Attribute::Private(true),
+                Attribute::Sensitive(false),
+                Attribute::Extractable(true),
+                Attribute::Wrap(true),
+                Attribute::Unwrap(true),
+                Attribute::Sign(true),
+                Attribute::Verify(true),
+                Attribute::Label(label.as_bytes().to_vec()),
+                Attribute::Value(vec![0x11; 32]),
+            ])
+            .unwrap();
+    }
+    let e = err(Pkcs11Hsm::open(token.config()));
+    assert_error(&e, ErrorKind::Device, None);
+    assert!(e.to_string().contains("unsafe or unexpected attributes"), "{e}");
+}
+
+#[test]
+fn bad_configuration_is_invalid_input() {
+    let token = fresh_token();
+    let mut config = token.config();
+    config.label_prefix = String::new();
+    assert_error(&err(Pkcs11Hsm::open(config)), ErrorKind::InvalidInput, None);
+    let mut config = token.config();
+    config.key_cache_capacity = 0;
+    assert_error(&err(Pkcs11Hsm::open(config)), ErrorKind::InvalidInput, None);
+}
+
+/// C_CloseAllSessions on `slot`, which cryptoki 0.12 does not wrap: the module is already
+/// loaded in this process, so loading it again returns the same library and its state.
+fn close_all_sessions(slot: u64) {
+    use cryptoki_sys::{CK_FUNCTION_LIST_PTR, CK_RV, CKR_OK};
+    let module = &setup().module;
+    // SAFETY: the module is the PKCS#11 library the backend already loaded and initialized;
+    // C_GetFunctionList and C_CloseAllSessions are called with the signatures of the PKCS#11
+    // header (cryptoki-sys), and the function list stays valid while the library is loaded
+    // (it is never unloaded: the backend keeps its own handle for the life of the process).
+    #[allow(unsafe_code)]
+    unsafe {
+        let library = libloading::Library::new(module).unwrap();
+        let get: libloading::Symbol<'_, unsafe extern "C" fn(*mut CK_FUNCTION_LIST_PTR) -> CK_RV> =
+            library.get(b"C_GetFunctionList").unwrap();
+        let mut list: CK_FUNCTION_LIST_PTR = core::ptr::null_mut();
+        assert_eq!(get(&mut list), CKR_OK);
+        let close = (*list).C_CloseAllSessions.unwrap();
+        assert_eq!(close(slot), CKR_OK);
+    }
+}
