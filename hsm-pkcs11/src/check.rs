@@ -150,7 +150,13 @@ fn attribute_checks(session: &Session, config: &Pkcs11Config, report: &mut Token
         (
             "root wrapping key template",
             Mechanism::AesKeyGen,
-            templates::generate(KeyType::AES, Usage::WrapUnwrap, Lifetime::Session, false, &config.wrapping_key_label()),
+            templates::generate(
+                KeyType::AES,
+                Usage::WrapUnwrap,
+                Lifetime::Session,
+                false,
+                &config.wrapping_key_label(),
+            ),
         ),
         (
             "root sealing key template",
@@ -166,7 +172,13 @@ fn attribute_checks(session: &Session, config: &Pkcs11Config, report: &mut Token
         (
             "loaded key template",
             Mechanism::AesKeyGen,
-            templates::generate(KeyType::AES, Usage::EncryptDecrypt, Lifetime::Session, false, &config.loaded_key_label()),
+            templates::generate(
+                KeyType::AES,
+                Usage::EncryptDecrypt,
+                Lifetime::Session,
+                false,
+                &config.loaded_key_label(),
+            ),
         ),
     ];
     for (name, mechanism, template) in keys {
@@ -369,8 +381,7 @@ fn coffer_path(session: &Session, made: &mut Vec<ObjectHandle>) -> (bool, String
             .generate_key(&Mechanism::AesKeyGen, &templates::generated_version("coffer-check"))
             .map_err(|e| format!("key generation: {e}"))?;
         made.push(version);
-        let wrapped =
-            session.wrap_key(&Mechanism::AesKeyWrapPad, root, version).map_err(|e| format!("wrap: {e}"))?;
+        let wrapped = session.wrap_key(&Mechanism::AesKeyWrapPad, root, version).map_err(|e| format!("wrap: {e}"))?;
         if wrapped.len() != 40 {
             return Err(format!("a 32-byte key wrapped to {} bytes, not 40", wrapped.len()));
         }

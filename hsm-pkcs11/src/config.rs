@@ -59,7 +59,8 @@ impl Pin {
     pub fn from_file(path: &Path) -> Result<Self, Pkcs11Error> {
         let source = path.display().to_string();
         let content = Zeroizing::new(
-            std::fs::read_to_string(path).map_err(|_| Pkcs11Error::config("PIN file unreadable or not UTF-8", &source))?,
+            std::fs::read_to_string(path)
+                .map_err(|_| Pkcs11Error::config("PIN file unreadable or not UTF-8", &source))?,
         );
         let pin = content.strip_suffix('\n').map_or(content.as_str(), |s| s.strip_suffix('\r').unwrap_or(s));
         if pin.is_empty() {
@@ -174,7 +175,9 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("coffer-pin-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("pin");
-        for (content, expected) in [("1234\n", Some("1234")), ("1234\r\n", Some("1234")), ("12 34", Some("12 34")), ("\n", None)] {
+        for (content, expected) in
+            [("1234\n", Some("1234")), ("1234\r\n", Some("1234")), ("12 34", Some("12 34")), ("\n", None)]
+        {
             std::fs::write(&path, content).unwrap();
             let pin = Pin::from_file(&path);
             assert_eq!(pin.as_ref().ok().map(|p| p.secret().expose_secret().to_owned()).as_deref(), expected);

@@ -24,15 +24,27 @@ pub struct Pkcs11Error {
 enum Detail {
     None,
     /// A PKCS#11 function returned an error code.
-    Call { function: Function, rv: RvError },
+    Call {
+        function: Function,
+        rv: RvError,
+    },
     /// The module did not load.
-    Module { path: PathBuf, reason: String },
+    Module {
+        path: PathBuf,
+        reason: String,
+    },
     /// No token, or more than one, has the label.
-    Token { label: String, found: usize },
+    Token {
+        label: String,
+        found: usize,
+    },
     /// A fixed description of the refused argument or the failed check; never key bytes.
     Text(&'static str),
     /// A configuration problem naming its source (an environment variable or a file path).
-    Config { what: &'static str, source: String },
+    Config {
+        what: &'static str,
+        source: String,
+    },
 }
 
 impl Pkcs11Error {
@@ -111,7 +123,9 @@ impl fmt::Display for Pkcs11Error {
             }
             Detail::Module { path, reason } => write!(f, ": PKCS#11 module {} did not load: {reason}", path.display()),
             Detail::Token { label, found: 0 } => write!(f, ": no token has the label {label:?}"),
-            Detail::Token { label, found } => write!(f, ": {found} tokens have the label {label:?}; labels must be unique"),
+            Detail::Token { label, found } => {
+                write!(f, ": {found} tokens have the label {label:?}; labels must be unique")
+            }
             Detail::Text(what) => write!(f, ": {what}"),
             Detail::Config { what, source } => write!(f, ": {what} ({source})"),
         }
@@ -139,9 +153,7 @@ pub(crate) const fn kind_of(rv: RvError) -> ErrorKind {
         R::PinIncorrect | R::PinInvalid | R::PinLenRange => ErrorKind::PinIncorrect,
         R::PinLocked | R::PinExpired => ErrorKind::PinLocked,
         R::UserNotLoggedIn | R::UserPinNotInitialized => ErrorKind::NotLoggedIn,
-        R::SessionHandleInvalid | R::SessionClosed | R::DeviceRemoved | R::TokenNotPresent => {
-            ErrorKind::SessionClosed
-        }
+        R::SessionHandleInvalid | R::SessionClosed | R::DeviceRemoved | R::TokenNotPresent => ErrorKind::SessionClosed,
         R::KeyHandleInvalid | R::ObjectHandleInvalid => ErrorKind::KeyHandleInvalid,
         R::WrappingKeyHandleInvalid | R::UnwrappingKeyHandleInvalid => ErrorKind::RootKeysNotFound,
         R::RandomNoRng | R::RandomSeedNotSupported => ErrorKind::RandomFailure,

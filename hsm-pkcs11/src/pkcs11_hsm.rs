@@ -273,16 +273,17 @@ impl Hsm for Pkcs11Hsm {
         let root = self.root()?;
         let template = templates::generated_version(&self.config.generated_key_label());
         let key = self.session.generate_key(&Mechanism::AesKeyGen, &template).map_err(from_cryptoki)?;
-        let wrapped =
-            self.session.wrap_key(&Mechanism::AesKeyWrapPad, root.wrapping, key).map_err(|e| self.diagnose(root_failure(e)));
+        let wrapped = self
+            .session
+            .wrap_key(&Mechanism::AesKeyWrapPad, root.wrapping, key)
+            .map_err(|e| self.diagnose(root_failure(e)));
         // The plaintext-capable object must not outlive this call, whatever happened.
         let destroyed = self.session.destroy_object(key).map_err(from_cryptoki);
         let wrapped = wrapped?;
         destroyed?;
-        let wrapped: [u8; WRAPPED_KEY_LEN] = wrapped
-            .as_slice()
-            .try_into()
-            .map_err(|_| Pkcs11Error::text(ErrorKind::Device, "the token wrapped a 32-byte key to other than 40 bytes"))?;
+        let wrapped: [u8; WRAPPED_KEY_LEN] = wrapped.as_slice().try_into().map_err(|_| {
+            Pkcs11Error::text(ErrorKind::Device, "the token wrapped a 32-byte key to other than 40 bytes")
+        })?;
         Ok(WrappedKey(wrapped))
     }
 
@@ -322,13 +323,19 @@ impl Hsm for Pkcs11Hsm {
             .split_at_checked(buf.len())
             .filter(|(_, tag)| tag.len() == TAG_LEN)
             .ok_or(Pkcs11Error::text(ErrorKind::Device, "the token returned a GCM output of the wrong length"))?;
-        let tag: [u8; TAG_LEN] =
-            tag.try_into().map_err(|_| Pkcs11Error::text(ErrorKind::Device, "GCM tag length"))?;
+        let tag: [u8; TAG_LEN] = tag.try_into().map_err(|_| Pkcs11Error::text(ErrorKind::Device, "GCM tag length"))?;
         buf.copy_from_slice(ciphertext);
         Ok((nonce, Tag(tag)))
     }
 
-    fn open(&mut self, key: Pkcs11Handle, nonce: &Nonce, aad: &[u8], buf: &mut [u8], tag: &Tag) -> Result<(), Pkcs11Error> {
+    fn open(
+        &mut self,
+        key: Pkcs11Handle,
+        nonce: &Nonce,
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &Tag,
+    ) -> Result<(), Pkcs11Error> {
         check_seal_args(aad, buf)?;
         let object = self.loaded(key)?;
         let mut iv = nonce.0;
@@ -362,7 +369,10 @@ impl Hsm for Pkcs11Hsm {
 
     fn mac(&mut self, data: &[u8]) -> Result<Mac, Pkcs11Error> {
         let root = self.root()?;
-        let out = self.session.sign(&Mechanism::Sha256Hmac, root.sealing, data).map_err(|e| self.diagnose(root_failure(e)))?;
+        let out = self
+            .session
+            .sign(&Mechanism::Sha256Hmac, root.sealing, data)
+            .map_err(|e| self.diagnose(root_failure(e)))?;
         let mac: [u8; MAC_LEN] = out
             .as_slice()
             .try_into()

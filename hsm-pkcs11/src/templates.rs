@@ -119,9 +119,5 @@ pub(crate) fn loaded_version(label: &str) -> Vec<Attribute> {
 
 /// Finds a token key by class and label.
 pub(crate) fn find_token_key(label: &str) -> Vec<Attribute> {
-    vec![
-        Attribute::Class(ObjectClass::SECRET_KEY),
-        Attribute::Token(true),
-        Attribute::Label(label.as_bytes().to_vec()),
-    ]
+    vec![Attribute::Class(ObjectClass::SECRET_KEY), Attribute::Token(true), Attribute::Label(label.as_bytes().to_vec())]
 }

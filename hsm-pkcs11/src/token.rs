@@ -1,7 +1,7 @@
 //! Finding the token by label and opening a logged-in session on it.
 
 use crate::error::from_cryptoki;
-use crate::{Pkcs11Error, Pin};
+use crate::{Pin, Pkcs11Error};
 use cryptoki::context::Pkcs11;
 use cryptoki::error::{Error as CryptokiError, RvError};
 use cryptoki::session::{Session, UserType};

@@ -186,7 +186,8 @@ fn root_key_with_weak_attributes_is_refused() {
     let token = fresh_token();
     // A look-alike under the root wrapping key's label that is extractable and not sensitive.
     let session = token.session();
-    for (label, key_type) in [("coffer-root-wrapping", KeyType::AES), ("coffer-root-sealing", KeyType::GENERIC_SECRET)] {
+    for (label, key_type) in [("coffer-root-wrapping", KeyType::AES), ("coffer-root-sealing", KeyType::GENERIC_SECRET)]
+    {
         session
             .create_object(&[
                 Attribute::Class(ObjectClass::SECRET_KEY),
