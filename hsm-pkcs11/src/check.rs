@@ -113,7 +113,12 @@ pub fn check_token(config: &Pkcs11Config) -> Result<TokenReport, Pkcs11Error> {
                     .copied()
                     .collect();
                 let sizes = format!("key sizes {}..{}", info.min_key_size(), info.max_key_size());
-                if missing.is_empty() {
+                // Coffer's keys are 32 bytes. The standard counts AES and HMAC key sizes in
+                // bytes; some tokens report bits, so 256 bits is accepted as well.
+                let fits = |n: usize| info.min_key_size() <= n && n <= info.max_key_size();
+                if !(fits(32) || fits(256)) {
+                    (false, format!("no 32-byte keys ({sizes})"))
+                } else if missing.is_empty() {
                     (true, format!("{} ({sizes})", needs.join(", ")))
                 } else {
                     (false, format!("lacks {} ({sizes})", missing.join(", ")))
