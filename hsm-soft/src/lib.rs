@@ -16,9 +16,9 @@ mod sealed_root;
 mod slots;
 mod soft_hsm;
 
-pub use error::SoftError;
 /// Root keys supplied by the caller; defined in core so every backend takes the same type.
 pub use coffer_core::hsm::RootKeyMaterial;
+pub use error::SoftError;
 pub use sealed_root::{SEALED_ROOT_KEYS_LEN, SealedRootKeys};
 pub use slots::SoftHandle;
 pub use soft_hsm::SoftHsm;
