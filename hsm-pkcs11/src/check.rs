@@ -391,7 +391,7 @@ fn coffer_path(session: &Session, made: &mut Vec<ObjectHandle>) -> (bool, String
             return Err(format!("a 32-byte key wrapped to {} bytes, not 40", wrapped.len()));
         }
         let loaded = session
-            .unwrap_key(&Mechanism::AesKeyWrapPad, root, &wrapped, &templates::loaded_version("coffer-check"))
+            .unwrap_key(&Mechanism::AesKeyWrapPad, root, &wrapped, &templates::loaded_version("coffer-check", &[]))
             .map_err(|e| format!("unwrap: {e}"))?;
         made.push(loaded);
         if let (false, detail) = protection(session, loaded, false) {

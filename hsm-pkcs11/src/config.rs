@@ -95,6 +95,11 @@ pub struct Pkcs11Config {
     pub label_prefix: String,
     /// How many KMS key versions stay loaded in the token between uses (at least 1).
     pub key_cache_capacity: usize,
+    /// Accept root keys placed on the token by
+    /// [`import_root_keys`](crate::Pkcs11Hsm::import_root_keys) (CKA_LOCAL,
+    /// CKA_ALWAYS_SENSITIVE and CKA_NEVER_EXTRACTABLE false) when opening. Off by default: a
+    /// root that was ever outside the token is accepted only on purpose.
+    pub accept_imported_root_keys: bool,
 }
 
 impl Pkcs11Config {
@@ -106,6 +111,7 @@ impl Pkcs11Config {
             pin,
             label_prefix: DEFAULT_LABEL_PREFIX.into(),
             key_cache_capacity: DEFAULT_KEY_CACHE,
+            accept_imported_root_keys: false,
         }
     }
 

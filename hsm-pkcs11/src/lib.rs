@@ -13,6 +13,7 @@ mod pkcs11_hsm;
 mod root_keys;
 mod templates;
 mod token;
+mod unwrap_template;
 
 pub use check::{CheckLine, TokenReport, check_token};
 pub use config::{

@@ -3,6 +3,7 @@
 //! Token defaults are permissive (SoftHSMv2 makes a minimal AES key non-sensitive), so every
 //! protection and usage attribute is spelled out: each key can do exactly one job.
 
+use crate::unwrap_template::UnwrapTemplate;
 use cryptoki::object::{Attribute, KeyType, ObjectClass};
 
 /// AES-256 and HMAC key length in bytes.
@@ -93,9 +94,12 @@ pub(crate) fn generate(
     template
 }
 
-/// The root wrapping key: AES-256, wrap/unwrap only, a token object.
-pub(crate) fn root_wrapping(label: &str) -> Vec<Attribute> {
-    generate(KeyType::AES, Usage::WrapUnwrap, Lifetime::Token, false, label)
+/// The root wrapping key: AES-256, wrap/unwrap only, a token object, and every key it unwraps
+/// bound to the loaded-key template ([`UnwrapTemplate`]).
+pub(crate) fn root_wrapping(label: &str, unwrap: &UnwrapTemplate) -> Vec<Attribute> {
+    let mut template = generate(KeyType::AES, Usage::WrapUnwrap, Lifetime::Token, false, label);
+    template.push(unwrap.attribute());
+    template
 }
 
 /// The root sealing key: a 32-byte generic secret for HMAC-SHA-256, sign/verify only, a token
@@ -111,10 +115,13 @@ pub(crate) fn generated_version(label: &str) -> Vec<Attribute> {
 }
 
 /// A key version unwrapped into the token: a session object for encrypt/decrypt only, never
-/// extractable. (No CKA_VALUE_LEN: the length comes from the wrapped data, and is checked
-/// after the unwrap.)
-pub(crate) fn loaded_version(label: &str) -> Vec<Attribute> {
-    secret_key(KeyType::AES, Usage::EncryptDecrypt, Lifetime::Session, false, label)
+/// extractable, with `id` (its wrapped bytes) as CKA_ID so that a cached handle can be checked
+/// to still name it. (No CKA_VALUE_LEN: the length comes from the wrapped data, and is checked
+/// after the unwrap.) The root's unwrap template imposes the same attributes.
+pub(crate) fn loaded_version(label: &str, id: &[u8]) -> Vec<Attribute> {
+    let mut template = secret_key(KeyType::AES, Usage::EncryptDecrypt, Lifetime::Session, false, label);
+    template.push(Attribute::Id(id.to_vec()));
+    template
 }
 
 /// Finds a token key by class and label.
