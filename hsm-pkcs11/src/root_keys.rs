@@ -3,7 +3,7 @@
 
 use crate::error::from_cryptoki;
 use crate::templates::{self, Lifetime, Usage};
-use crate::unwrap_template::UnwrapTemplate;
+use crate::unwrap_template::{self, with_unwrap_template};
 use crate::{Pkcs11Config, Pkcs11Error};
 use coffer_core::hsm::{ErrorKind, KEY_LEN, RootKeyMaterial};
 use cryptoki::error::Error as CryptokiError;
@@ -112,7 +112,7 @@ fn check_unwrap_template(session: &Session, wrapping: ObjectHandle) -> Result<()
     let info = session
         .get_attribute_info(wrapping, &[AttributeType::VendorDefined(CKA_UNWRAP_TEMPLATE)])
         .map_err(from_cryptoki)?;
-    let expected = UnwrapTemplate::expected_len();
+    let expected = unwrap_template::expected_len();
     if !matches!(info.as_slice(), [AttributeInfo::Available(len)] if Some(*len) == expected) {
         return Err(unsafe_root("the root wrapping key has no (or another) unwrap template"));
     }
@@ -121,7 +121,7 @@ fn check_unwrap_template(session: &Session, wrapping: ObjectHandle) -> Result<()
 
 /// Wraps a throwaway key under the root and tries to unwrap it as extractable: the token must
 /// refuse. Then unwraps it with Coffer's loaded-key template: the token must accept.
-fn check_unwrap_is_confined(session: &Session, wrapping: ObjectHandle) -> Result<(), Pkcs11Error> {
+pub(crate) fn check_unwrap_is_confined(session: &Session, wrapping: ObjectHandle) -> Result<(), Pkcs11Error> {
     let probe = session
         .generate_key(&Mechanism::AesKeyGen, &templates::generated_version("coffer-root-check"))
         .map_err(from_cryptoki)?;
@@ -162,10 +162,10 @@ fn refuse_existing(session: &Session, config: &Pkcs11Config) -> Result<(), Pkcs1
 /// fails, what was made is destroyed, so that a half-made or unchecked root never remains.
 pub(crate) fn create(session: &Session, config: &Pkcs11Config) -> Result<RootHandles, Pkcs11Error> {
     refuse_existing(session, config)?;
-    let unwrap = UnwrapTemplate::new()?;
-    let wrapping = session
-        .generate_key(&Mechanism::AesKeyGen, &templates::root_wrapping(&config.wrapping_key_label(), &unwrap))
-        .map_err(from_cryptoki)?;
+    let wrapping = with_unwrap_template(|unwrap| {
+        let template = templates::root_wrapping(&config.wrapping_key_label(), Lifetime::Token, unwrap);
+        session.generate_key(&Mechanism::AesKeyGen, &template).map_err(from_cryptoki)
+    })??;
     let sealing = session
         .generate_key(&Mechanism::GenericSecretKeyGen, &templates::root_sealing(&config.sealing_key_label()))
         .map_err(|e| undo(session, &[wrapping], e))?;
@@ -181,11 +181,12 @@ pub(crate) fn import(
     material: &RootKeyMaterial,
 ) -> Result<RootHandles, Pkcs11Error> {
     refuse_existing(session, config)?;
-    let unwrap = UnwrapTemplate::new()?;
-    let mut template =
-        templates::created(KeyType::AES, Usage::WrapUnwrap, Lifetime::Token, false, &config.wrapping_key_label());
-    template.push(unwrap.attribute());
-    let wrapping = create_with_value(session, template, &material.wrapping)?;
+    let wrapping = with_unwrap_template(|unwrap| {
+        let mut template =
+            templates::created(KeyType::AES, Usage::WrapUnwrap, Lifetime::Token, false, &config.wrapping_key_label());
+        template.push(unwrap);
+        create_with_value(session, template, &material.wrapping)
+    })??;
     let template = templates::created(
         KeyType::GENERIC_SECRET,
         Usage::SignVerify,

@@ -3,7 +3,6 @@
 //! Token defaults are permissive (SoftHSMv2 makes a minimal AES key non-sensitive), so every
 //! protection and usage attribute is spelled out: each key can do exactly one job.
 
-use crate::unwrap_template::UnwrapTemplate;
 use cryptoki::object::{Attribute, KeyType, ObjectClass};
 
 /// AES-256 and HMAC key length in bytes.
@@ -94,11 +93,13 @@ pub(crate) fn generate(
     template
 }
 
-/// The root wrapping key: AES-256, wrap/unwrap only, a token object, and every key it unwraps
-/// bound to the loaded-key template ([`UnwrapTemplate`]).
-pub(crate) fn root_wrapping(label: &str, unwrap: &UnwrapTemplate) -> Vec<Attribute> {
-    let mut template = generate(KeyType::AES, Usage::WrapUnwrap, Lifetime::Token, false, label);
-    template.push(unwrap.attribute());
+/// The root wrapping key: AES-256, wrap/unwrap only, a token object (or a session object, for
+/// the token check), and every key it unwraps bound to the loaded-key template by
+/// `unwrap_template` (from [`with_unwrap_template`](crate::unwrap_template::with_unwrap_template);
+/// use the result only inside that call).
+pub(crate) fn root_wrapping(label: &str, lifetime: Lifetime, unwrap_template: Attribute) -> Vec<Attribute> {
+    let mut template = generate(KeyType::AES, Usage::WrapUnwrap, lifetime, false, label);
+    template.push(unwrap_template);
     template
 }
 

@@ -35,19 +35,27 @@ const BOOLS: [(CK_ATTRIBUTE_TYPE, bool); 11] = [
 ];
 
 /// Number of attributes in the template.
-pub(crate) const LEN: usize = BOOLS.len() + 2;
+const LEN: usize = BOOLS.len() + 2;
+
+/// Runs `f` with the CKA_UNWRAP_TEMPLATE attribute, whose bytes point into buffers that live
+/// exactly as long as this call: pass the attribute to the PKCS#11 call inside `f`, never keep
+/// it (after `f` returns its pointers dangle, and the module would read freed memory).
+pub(crate) fn with_unwrap_template<T>(f: impl FnOnce(Attribute) -> T) -> Result<T, Pkcs11Error> {
+    let template = UnwrapTemplate::new()?;
+    Ok(f(template.attribute()))
+}
 
 /// The template's value buffers and the `CK_ATTRIBUTE[]` bytes that point into them. The
-/// buffers are heap allocations that do not move while this value lives, so the pointers stay
-/// valid for the C_GenerateKey or C_CreateObject call that uses [`attribute`](Self::attribute).
+/// buffers are heap allocations that do not move while this value lives. Private: only
+/// [`with_unwrap_template`] makes one, so the attribute cannot outlive it by accident.
 #[derive(Debug)]
-pub(crate) struct UnwrapTemplate {
+struct UnwrapTemplate {
     _values: Vec<Vec<u8>>,
     array: Vec<u8>,
 }
 
 impl UnwrapTemplate {
-    pub(crate) fn new() -> Result<Self, Pkcs11Error> {
+    fn new() -> Result<Self, Pkcs11Error> {
         let mut values: Vec<(CK_ATTRIBUTE_TYPE, Vec<u8>)> =
             vec![(CKA_CLASS, CKO_SECRET_KEY.to_ne_bytes().to_vec()), (CKA_KEY_TYPE, CKK_AES.to_ne_bytes().to_vec())];
         values.extend(BOOLS.iter().map(|&(t, v)| (t, vec![CK_BBOOL::from(v)])));
@@ -62,16 +70,15 @@ impl UnwrapTemplate {
         Ok(Self { _values: values.into_iter().map(|(_, v)| v).collect(), array })
     }
 
-    /// The CKA_UNWRAP_TEMPLATE attribute. It borrows `self`: the pointers inside must not
-    /// outlive the buffers.
-    pub(crate) fn attribute(&self) -> Attribute {
+    /// The CKA_UNWRAP_TEMPLATE attribute; its pointers are valid while `self` lives.
+    fn attribute(&self) -> Attribute {
         Attribute::VendorDefined((AttributeType::VendorDefined(CKA_UNWRAP_TEMPLATE), self.array.clone()))
     }
+}
 
-    /// The attribute's expected length on the token: `LEN` entries.
-    pub(crate) fn expected_len() -> Option<usize> {
-        size_of::<CK_ATTRIBUTE>().checked_mul(LEN)
-    }
+/// The attribute's length on the token: `LEN` entries.
+pub(crate) fn expected_len() -> Option<usize> {
+    size_of::<CK_ATTRIBUTE>().checked_mul(LEN)
 }
 
 /// Where the fields of `CK_ATTRIBUTE` are on this platform.

@@ -47,6 +47,20 @@ fn token_that_is_not_there_is_unavailable() {
     assert!(e.to_string().contains("no token has the label \"no-such-token\""), "{e}");
 }
 
+/// Login is per token and process: a second instance would share the first one's login
+/// whatever PIN it gives, so the backend compares PINs itself.
+#[test]
+fn wrong_pin_is_refused_while_logged_in() {
+    let token = fresh_token();
+    let _logged_in = token.open();
+    let mut config = token.config();
+    config.pin = Pin::new("not-the-pin");
+    let e = err(Pkcs11Hsm::open(config));
+    assert_error(&e, ErrorKind::PinIncorrect, None);
+    assert!(e.to_string().contains("differs from the one this process is logged in with"), "{e}");
+    token.open();
+}
+
 #[test]
 fn wrong_pin_is_pin_incorrect() {
     let token = fresh_token();
