@@ -39,9 +39,10 @@ const CAPABILITIES: Capabilities =
 ///   [`import_root_keys`](Self::import_root_keys)).
 /// - A new KMS key version is generated in the token as a short-lived session object, wrapped
 ///   under the root wrapping key with CKM_AES_KEY_WRAP_PAD, and destroyed.
-/// - Loading unwraps it into the token as a session object that is sensitive, non-extractable
-///   and usable only for encrypt/decrypt; up to [`Pkcs11Config::key_cache_capacity`] of them
-///   stay loaded so that repeated use costs no unwrap.
+/// - Loading unwraps it into the token as a session object that is sensitive, non-extractable,
+///   not modifiable and usable only for encrypt/decrypt (the root's CKA_UNWRAP_TEMPLATE
+///   imposes this on every unwrap, whoever asks); up to [`Pkcs11Config::key_cache_capacity`] of
+///   them stay loaded so that repeated use costs no unwrap.
 /// - AES-GCM runs in the token (CKM_AES_GCM) with a 12-byte IV from `C_GenerateRandom` and a
 ///   128-bit tag. Coffer sets and checks both lengths itself: tokens accept others.
 /// - HMAC-SHA-256 runs in the token (CKM_SHA256_HMAC); [`verify_mac`](Hsm::verify_mac)
@@ -50,9 +51,10 @@ const CAPABILITIES: Capabilities =
 /// # Concurrency
 /// An instance owns one session. It is [`Send`] (move it to another thread) but not [`Sync`]:
 /// a PKCS#11 session must not be used by two threads at once. For parallel work open one
-/// instance per thread on the same token: each has its own session and its own loaded keys
-/// (session objects are not shared between them), and they share the token's login. The
-/// module is initialized once per process and never finalized (see [`module`]).
+/// instance per thread on the same token: each has its own session and loads keys of its own
+/// (session objects are visible to every session of the process, but each instance uses only
+/// the ones it made), and they share the token's login. The module is initialized once per
+/// process and never finalized (see [`module`]).
 ///
 /// # Errors
 /// Every PKCS#11 failure keeps its function and return value ([`Pkcs11Error::rv`],
