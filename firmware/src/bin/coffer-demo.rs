@@ -17,8 +17,9 @@ use coffer_core::audit::RingAudit;
 use coffer_core::clock::{ManualClock, SECONDS_PER_DAY};
 use coffer_core::data::DataKey;
 use coffer_core::hsm::Hsm;
-use coffer_core::store::MemoryStore;
-use coffer_core::{Ciphertext, DataKeySpec, EncryptionContext, Error, KeyId, Kms, KmsConfig};
+use coffer_core::kms::{Decrypted, Encrypted};
+use coffer_core::store::{MAX_RECORD_LEN, MemoryStore};
+use coffer_core::{Ciphertext, DataKeySpec, EncryptionContext, Error, KeyId, KeyMetadata, Kms, KmsConfig};
 use coffer_firmware::rng::{InsecureDemoRng, insecure_demo_rng};
 use coffer_firmware::{Failed, check, ensure, finish, report};
 use coffer_hsm_soft::SoftHsm;
@@ -37,7 +38,7 @@ const STORE_RECORDS: usize = 4;
 #[cfg(not(feature = "full-records"))]
 const RECORD_CAPACITY: usize = 1024;
 #[cfg(feature = "full-records")]
-const RECORD_CAPACITY: usize = coffer_core::store::MAX_RECORD_LEN;
+const RECORD_CAPACITY: usize = MAX_RECORD_LEN;
 
 /// Key slots of the software HSM (loaded key versions at once).
 const HSM_SLOTS: usize = 4;
@@ -107,6 +108,24 @@ fn setup() -> Result<&'static mut DemoKms, Failed> {
     let kms = Kms::new(hsm, DemoStore::new(), ManualClock::new(BOOT_TIME), RingAudit::new(), KmsConfig::default());
     let kms = KMS.init(check(kms, "Kms::new")?);
     report(format_args!("setup            root keys created, Kms in a static"));
+    report(format_args!(
+        "sizes            Kms {} B in its static: scratch {} + store {} + SoftHsm {} + audit {} + the rest {}",
+        size_of::<DemoKms>(),
+        MAX_RECORD_LEN,
+        size_of::<DemoStore>(),
+        size_of::<DemoHsm>(),
+        size_of::<RingAudit<AUDIT_EVENTS>>(),
+        size_of::<DemoKms>()
+            .saturating_sub(MAX_RECORD_LEN + size_of::<DemoStore>() + size_of::<DemoHsm>())
+            .saturating_sub(size_of::<RingAudit<AUDIT_EVENTS>>()),
+    ));
+    report(format_args!(
+        "sizes            answers by value: KeyMetadata {} B, DataKey {} B, Encrypted {} B, Decrypted {} B",
+        size_of::<KeyMetadata>(),
+        size_of::<DataKey>(),
+        size_of::<Encrypted>(),
+        size_of::<Decrypted>(),
+    ));
     Ok(kms)
 }
 
