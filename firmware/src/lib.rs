@@ -34,6 +34,9 @@ pub fn ensure(condition: bool, what: &'static str) -> Result<(), Failed> {
 
 /// Turns any error into [`Failed`] after printing it (Coffer's errors and the primitives' carry
 /// no key bytes or plaintext in their Debug output).
+///
+/// # Errors
+/// [`Failed`] naming `what` when `result` is an error.
 pub fn check<T, E: fmt::Debug>(result: Result<T, E>, what: &'static str) -> Result<T, Failed> {
     result.map_err(|e| {
         hprintln!("  error in {}: {:?}", what, e);
