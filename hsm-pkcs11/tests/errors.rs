@@ -74,7 +74,8 @@ fn wrong_pin_is_pin_incorrect() {
 
 /// SoftHSMv2 2.6.1 never locks a user PIN: twenty wrong logins all answer CKR_PIN_INCORRECT,
 /// and the right PIN still works. (A token that does lock answers CKR_PIN_LOCKED, which the
-/// backend reports as `PinLocked`: see the unit test `error::tests::login_codes_map_to_pin_kinds`.)
+/// backend reports as `PinLocked`: `tests/pin_lock.rs` shows it through a module that adds a
+/// retry counter to SoftHSMv2.)
 #[test]
 fn repeated_wrong_pins_on_softhsm() {
     let token = fresh_token();
