@@ -29,6 +29,7 @@ fn workload(hsm: coffer_hsm_pkcs11::Pkcs11Hsm) -> coffer_hsm_pkcs11::Pkcs11Hsm {
 
 #[test]
 fn every_key_on_the_token_is_sensitive_and_non_extractable() {
+    let _serial = one_process_at_a_time();
     let token = fresh_token();
     let mut hsm = token.open();
     coffer_core::Hsm::create_root_keys(&mut hsm).unwrap();
@@ -121,6 +122,7 @@ fn every_key_on_the_token_is_sensitive_and_non_extractable() {
 
 #[test]
 fn pkcs11_tool_lists_the_two_root_keys_and_nothing_else() {
+    let _serial = one_process_at_a_time();
     let token = fresh_token();
     let mut hsm = token.open();
     coffer_core::Hsm::create_root_keys(&mut hsm).unwrap();

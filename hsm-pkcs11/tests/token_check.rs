@@ -12,6 +12,7 @@ use common::*;
 
 #[test]
 fn softhsm_passes_every_check_and_keeps_no_object() {
+    let _serial = one_process_at_a_time();
     let token = fresh_token();
     let report = check_token(&token.config()).unwrap();
     assert!(report.passed(), "{report}");
@@ -46,6 +47,7 @@ fn softhsm_passes_every_check_and_keeps_no_object() {
 
 #[test]
 fn wrong_pin_stops_the_check() {
+    let _serial = one_process_at_a_time();
     let token = fresh_token();
     let mut config = token.config();
     config.pin = Pin::new("wrong");
@@ -54,6 +56,7 @@ fn wrong_pin_stops_the_check() {
 
 #[test]
 fn the_command_reports_and_exits_by_outcome() {
+    let _serial = one_process_at_a_time();
     let token = fresh_token();
     let run = |pin: &str| {
         std::process::Command::new(env!("CARGO_BIN_EXE_coffer-token-check"))

@@ -85,6 +85,15 @@ fn remove_dead_processes_dirs(root: &std::path::Path) {
     }
 }
 
+/// Held by every test of a binary that runs another process on the token directory
+/// (`pkcs11-tool`, `coffer-token-check`): SoftHSMv2's file store is safe between the threads of
+/// one process, not between processes that write and read the same token files at once (a
+/// login writes the token's flags), so such tests run one at a time in their binary.
+pub fn one_process_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// A token made for one test.
 #[derive(Debug, Clone)]
 pub struct TestToken {
