@@ -5,7 +5,7 @@
 //! and the commitment key is the same with `info = "COMMITKEY"`. Because the message id is
 //! random per message, one data key can safely serve many messages.
 
-use aes_gcm::{Aes256Gcm, KeyInit};
+use aes_gcm::{AeadInOut, Aes256Gcm, KeyInit};
 use hkdf::Hkdf;
 use sha2::Sha512;
 use subtle::ConstantTimeEq;
@@ -13,12 +13,28 @@ use zeroize::Zeroize;
 
 use super::materials::DataKey;
 use super::suite::AlgorithmSuite;
-use super::{COMMITMENT_LEN, MESSAGE_ID_LEN};
+use super::{COMMITMENT_LEN, IV_LEN, MESSAGE_ID_LEN, TAG_LEN};
 
 /// The content cipher of one message (AES-256-GCM under the derived key). The aes-gcm
 /// `zeroize` feature wipes its key schedule on drop.
 pub(crate) struct ContentKey {
-    pub(crate) cipher: Aes256Gcm,
+    cipher: Aes256Gcm,
+}
+
+impl ContentKey {
+    /// Encrypts `buf` in place, returning the tag.
+    pub(crate) fn seal(&self, iv: &[u8; IV_LEN], aad: &[u8], buf: &mut [u8]) -> Result<[u8; TAG_LEN], ()> {
+        let tag = self.cipher.encrypt_inout_detached(iv.into(), aad, buf.into()).map_err(|_| ())?;
+        Ok(tag.into())
+    }
+
+    /// Checks `tag` and decrypts `buf` in place; on failure `buf` is wiped, so nothing left in it
+    /// can be taken for plaintext.
+    pub(crate) fn open(&self, iv: &[u8; IV_LEN], aad: &[u8], buf: &mut [u8], tag: &[u8; TAG_LEN]) -> Result<(), ()> {
+        self.cipher.decrypt_inout_detached(iv.into(), aad, (&mut *buf).into(), tag.into()).map_err(|_| {
+            buf.zeroize();
+        })
+    }
 }
 
 impl core::fmt::Debug for ContentKey {
@@ -37,11 +53,9 @@ pub(crate) fn derive(
     message_id: &[u8; MESSAGE_ID_LEN],
 ) -> Option<(ContentKey, [u8; COMMITMENT_LEN])> {
     let hk = Hkdf::<Sha512>::new(Some(message_id), data_key.as_bytes());
-    let mut info = [0u8; 11];
     let [hi, lo] = suite.id().to_be_bytes();
-    info[0] = hi;
-    info[1] = lo;
-    info[2..].copy_from_slice(b"DERIVEKEY");
+    let [d, e, r, i, v, e2, k, e3, y] = *b"DERIVEKEY";
+    let info = [hi, lo, d, e, r, i, v, e2, k, e3, y];
     let mut key = [0u8; 32];
     let derived = hk.expand(&info, &mut key);
     let cipher = Aes256Gcm::new_from_slice(&key);

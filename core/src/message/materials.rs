@@ -247,9 +247,8 @@ impl<'c> EncryptionMaterials<'c> {
         self.limits
     }
 
-    #[allow(dead_code)] // used by the encryptor, next
-    pub(crate) fn signing_key(&self) -> Option<&signing::SigningKey> {
-        self.signing.as_ref()
+    pub(crate) fn take_signing_key(&mut self) -> Option<signing::SigningKey> {
+        self.signing.take()
     }
 }
 
@@ -313,7 +312,6 @@ impl<'h> DecryptionMaterials<'h> {
         Ok(())
     }
 
-    #[allow(dead_code)] // used by the decryptor, next
     pub(crate) fn take_data_key(&mut self) -> Option<DataKey> {
         self.data_key.take()
     }

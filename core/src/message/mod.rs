@@ -13,14 +13,23 @@
 //! - [`AlgorithmSuite`]: `04 78` and `05 78`; legacy non-committing suites are refused.
 //! - [`EncryptionMaterials`], [`DecryptionMaterials`] and the [`Keyring`] trait.
 
+mod decrypt;
 mod edk;
-#[allow(dead_code)] // used by the header and body, next
+mod encrypt;
+mod error;
+mod frame;
+mod header;
 mod kdf;
 mod keyring;
 mod materials;
-#[allow(dead_code)] // used by the encryptor and decryptor, next
+mod raw_aes;
 mod signing;
 mod suite;
+
+pub use decrypt::{Decryptor, decrypt_buffered};
+pub use encrypt::{DEFAULT_FRAME_LENGTH, EncryptConfig, Encryptor};
+pub use error::{DecryptError, EncryptError};
+pub use header::{CONTENT_TYPE_FRAMED, FORMAT_VERSION, Header, HeaderError, HeaderLimit, MAX_HEADER_LEN};
 
 pub use edk::{
     EdkRef, EdkTooLong, EncryptedDataKey, MAX_EDK_CIPHERTEXT_LEN, MAX_PROVIDER_ID_LEN, MAX_PROVIDER_INFO_LEN,
@@ -30,6 +39,7 @@ pub use materials::{
     DATA_KEY_LEN, DEFAULT_MAX_EDKS, DataKey, DecryptionMaterials, EncryptionMaterials, Limits, MAX_EDKS,
     MaterialsError, RESERVED_CONTEXT_PREFIX,
 };
+pub use raw_aes::{RawAesKeyring, RawAesKeyringError};
 pub use suite::{AlgorithmSuite, SuiteError};
 
 /// Length of a message id (format version 2).
