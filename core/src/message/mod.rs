@@ -22,6 +22,7 @@ mod header;
 mod kdf;
 mod keyring;
 mod materials;
+mod multi;
 mod raw_aes;
 mod signing;
 mod suite;
@@ -39,6 +40,7 @@ pub use materials::{
     DATA_KEY_LEN, DEFAULT_MAX_EDKS, DataKey, DecryptionMaterials, EncryptionMaterials, Limits, MAX_EDKS,
     MaterialsError, RESERVED_CONTEXT_PREFIX,
 };
+pub use multi::{KeyringList, MultiKeyring};
 pub use raw_aes::{RawAesKeyring, RawAesKeyringError};
 pub use suite::{AlgorithmSuite, SuiteError};
 
