@@ -1,6 +1,6 @@
 //! Helpers shared by the message tests: a deterministic generator and whole-message
 //! encrypt/decrypt loops over the streaming API with chosen chunk sizes.
-#![allow(dead_code, unreachable_pub, clippy::missing_panics_doc)]
+#![allow(dead_code, unreachable_pub, clippy::missing_panics_doc, clippy::cast_possible_truncation)]
 
 use coffer_core::EncryptionContext;
 use coffer_core::message::{
