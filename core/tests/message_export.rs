@@ -17,7 +17,9 @@ fn export_messages_for_the_official_sdk() {
     std::fs::create_dir_all(&dir).unwrap();
     let ctx = EncryptionContext::new(&[("purpose", "interop"), ("名前", "値 ✓")]).unwrap();
     for suite in suites() {
-        for (frame, len) in [(4096u32, 0usize), (4096, 1), (4096, 4095), (4096, 4096), (4096, 4097), (128, 1000), (65536, 900_000)] {
+        for (frame, len) in
+            [(4096u32, 0usize), (4096, 1), (4096, 4095), (4096, 4096), (4096, 4097), (128, 1000), (65536, 900_000)]
+        {
             let pt = plaintext(len);
             let msg = encrypt_with(&mut keyring_a(), &ctx, &config(suite, frame), len as u64, &pt, 777, 333);
             let name = format!("{:04x}-f{frame}-n{len}", suite.id());
