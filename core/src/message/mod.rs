@@ -19,6 +19,8 @@ mod encrypt;
 mod error;
 mod frame;
 mod header;
+#[cfg(feature = "std")]
+mod io;
 mod kdf;
 mod keyring;
 mod materials;
@@ -35,6 +37,8 @@ pub use header::{CONTENT_TYPE_FRAMED, FORMAT_VERSION, Header, HeaderError, Heade
 pub use edk::{
     EdkRef, EdkTooLong, EncryptedDataKey, MAX_EDK_CIPHERTEXT_LEN, MAX_PROVIDER_ID_LEN, MAX_PROVIDER_INFO_LEN,
 };
+#[cfg(feature = "std")]
+pub use io::{DecryptingReader, EncryptingWriter};
 pub use keyring::{Keyring, KeyringError};
 pub use materials::{
     DATA_KEY_LEN, DEFAULT_MAX_EDKS, DataKey, DecryptionMaterials, EncryptionMaterials, Limits, MAX_EDKS,
