@@ -1,7 +1,14 @@
 //! Decrypting a generated stream of 256 MiB through the `std::io::Read` adapter needs no more
 //! heap than decrypting 16 MiB: a counting global allocator records the peak. Its own test
 //! binary, with one test, so no other test's allocations interfere.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, clippy::cast_possible_truncation, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::cast_possible_truncation,
+    missing_docs
+)]
 
 mod common;
 
