@@ -65,10 +65,15 @@ fn kat(suite: AlgorithmSuite) -> Vec<u8> {
     out
 }
 
+/// The document that publishes these vectors.
+const FORMAT_MD: &str = include_str!("../../docs/FORMAT.md");
+
 fn check(suite: AlgorithmSuite, expected: &[u8]) {
     let msg = kat(suite);
     let hex: String = msg.iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(msg, expected, "{suite:?} KAT differs; got {hex}");
+    let documented: String = FORMAT_MD.split_whitespace().collect();
+    assert!(documented.contains(&hex), "docs/FORMAT.md's {suite:?} test vector is stale");
     let keyring = RawAesKeyring::new("coffer-kat", "kat-key", &WRAPPING_KEY).unwrap();
     let ctx = EncryptionContext::new(&[("purpose", "kat")]).unwrap();
     let pt = common::decrypt_with(keyring, &ctx, Limits::default(), 4096, &msg, 1, 1).unwrap();
