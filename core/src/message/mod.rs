@@ -23,6 +23,7 @@ mod header;
 mod io;
 mod kdf;
 mod keyring;
+mod kms_keyring;
 mod materials;
 mod multi;
 mod raw_aes;
@@ -40,6 +41,7 @@ pub use edk::{
 #[cfg(feature = "std")]
 pub use io::{DecryptingReader, EncryptingWriter};
 pub use keyring::{Keyring, KeyringError};
+pub use kms_keyring::{KMS_PROVIDER_ID, KmsKeyring};
 pub use materials::{
     DATA_KEY_LEN, DEFAULT_MAX_EDKS, DataKey, DecryptionMaterials, EncryptionMaterials, Limits, MAX_EDKS,
     MaterialsError, RESERVED_CONTEXT_PREFIX,
