@@ -1,6 +1,8 @@
 //! Decrypting a generated stream of 256 MiB through the `std::io::Read` adapter needs no more
 //! heap than decrypting 16 MiB: a counting global allocator records the peak. Its own test
 //! binary, with one test, so no other test's allocations interfere.
+// The tests cover both suites: they need the signed one (default feature), and std.
+#![cfg(all(feature = "ecdsa-p384", feature = "std"))]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -2,6 +2,8 @@
 //! directory named by `COFFER_ESDK_VECTORS` (a `manifest.json` with suite, key, namespace, key
 //! name, context, plaintext and ciphertext files, and `expect` ok/fail). Skipped when unset: the
 //! vectors and the script that makes them live in `interop/esdk-python/`.
+// The tests cover both suites: they need the signed one (default feature), and std.
+#![cfg(all(feature = "ecdsa-p384", feature = "std"))]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

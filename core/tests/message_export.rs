@@ -1,5 +1,7 @@
 //! Writes Coffer-made messages to the directory named by `COFFER_ESDK_EXPORT`, for decryption
 //! by the official SDK (`interop/esdk-python/esdk.py decrypt`). Skipped when unset.
+// The tests cover both suites: they need the signed one (default feature), and std.
+#![cfg(all(feature = "ecdsa-p384", feature = "std"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
 mod common;

@@ -1,4 +1,6 @@
 //! The `std::io` adapters: a `Write` that encrypts and a `Read` that decrypts.
+// The tests cover both suites: they need the signed one (default feature), and std.
+#![cfg(all(feature = "ecdsa-p384", feature = "std"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
 mod common;

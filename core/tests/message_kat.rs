@@ -1,6 +1,8 @@
 //! Known-answer tests: fixed inputs (keys, "random" bytes in the order they are drawn, context,
 //! frame length, plaintext) give a fixed message, checked byte for byte. The same vectors are
 //! in `docs/FORMAT.md` for other implementations to check; the official Python SDK decrypts them.
+// The tests cover both suites: they need the signed one (default feature), and std.
+#![cfg(all(feature = "ecdsa-p384", feature = "std"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
 mod common;

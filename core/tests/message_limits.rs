@@ -1,4 +1,6 @@
 //! Every limit at its edge: the last value allowed and the first refused.
+// The tests cover both suites: they need the signed one (default feature), and std.
+#![cfg(all(feature = "ecdsa-p384", feature = "std"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
 mod common;

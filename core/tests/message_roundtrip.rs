@@ -1,5 +1,7 @@
 //! Round trips through the streaming encryptor and decryptor, both suites, at the frame edges,
 //! at several MiB, and with arbitrary chunk sizes on both sides.
+// The tests cover both suites: they need the signed one (default feature), and std.
+#![cfg(all(feature = "ecdsa-p384", feature = "std"))]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -3,6 +3,8 @@
 //! footer), trailing bytes, wrong context, wrong key, signature edits; and legacy suites are
 //! refused with their own clear error.
 
+// The tests cover both suites: they need the signed one (default feature), and std.
+#![cfg(all(feature = "ecdsa-p384", feature = "std"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
 mod common;
