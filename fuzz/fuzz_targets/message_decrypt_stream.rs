@@ -70,7 +70,7 @@ fuzz_target!(|data: &[u8]| {
     let ctx = EncryptionContext::new(&[("fuzz", "yes")]).expect("context");
     let mut dec = Decryptor::new(keyring(), ctx, Limits::default(), &mut ws);
     let (mut a, mut b) = (u32::from(*in_seed) | 1, u32::from(*out_seed) | 1);
-    let mut next = |s: &mut u32| {
+    let next = |s: &mut u32| {
         *s = s.wrapping_mul(1_103_515_245).wrapping_add(12_345);
         (*s >> 16) as usize % 97 + 1
     };

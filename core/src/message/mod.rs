@@ -11,7 +11,55 @@
 //! size needs only about one frame of memory.
 //!
 //! - [`AlgorithmSuite`]: `04 78` and `05 78`; legacy non-committing suites are refused.
-//! - [`EncryptionMaterials`], [`DecryptionMaterials`] and the [`Keyring`] trait.
+//! - [`EncryptionMaterials`], [`DecryptionMaterials`] and the [`Keyring`] trait, with the
+//!   [`RawAesKeyring`], the [`MultiKeyring`] and the [`KmsKeyring`].
+//! - [`Encryptor`] and [`Decryptor`] (streaming, caller buffers), [`decrypt_buffered`] (nothing
+//!   released before the whole message verified), and with `std` the `io` adapters
+//!   `EncryptingWriter` and `DecryptingReader`.
+//!
+//! # Example
+//!
+//! ```
+//! use coffer_core::EncryptionContext;
+//! use coffer_core::message::{Decryptor, EncryptConfig, Encryptor, Limits, RawAesKeyring};
+//! # use rand_core::{TryCryptoRng, TryRng};
+//! # /// Stands in for a real CSPRNG (`getrandom::SysRng`, or the HSM's generator).
+//! # struct DemoRng(u8);
+//! # impl TryRng for DemoRng {
+//! #     type Error = core::convert::Infallible;
+//! #     fn try_next_u32(&mut self) -> Result<u32, Self::Error> { Ok(0) }
+//! #     fn try_next_u64(&mut self) -> Result<u64, Self::Error> { Ok(0) }
+//! #     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+//! #         for b in dst { self.0 = self.0.wrapping_add(1); *b = self.0; }
+//! #         Ok(())
+//! #     }
+//! # }
+//! # impl TryCryptoRng for DemoRng {}
+//! # let mut rng = DemoRng(0);
+//! let wrapping_key = [0x42u8; 32];
+//! let mut keyring = RawAesKeyring::new("my-namespace", "my-key", &wrapping_key)?;
+//! let context = EncryptionContext::new(&[("purpose", "example")])?;
+//! let config = EncryptConfig::default(); // 05 78, 4 KiB frames
+//!
+//! // Encrypt: plaintext in, message bytes out, through a workspace of one frame.
+//! let mut workspace = [0u8; Encryptor::workspace_len(4096)];
+//! let mut encryptor = Encryptor::new(&mut keyring, context.clone(), &config, &mut rng, &mut workspace)?;
+//! let mut message = [0u8; 8192];
+//! let (_, mut len) = encryptor.update(b"hello, large data", &mut message)?;
+//! let (written, done) = encryptor.finish(&mut message[len..])?;
+//! assert!(done);
+//! len += written;
+//! drop(encryptor);
+//!
+//! // Decrypt: message bytes in (any chunking), verified plaintext out.
+//! let mut workspace = [0u8; Encryptor::workspace_len(4096)];
+//! let mut decryptor = Decryptor::new(&mut keyring, context, Limits::default(), &mut workspace);
+//! let mut plaintext = [0u8; 64];
+//! let (_, n) = decryptor.update(&message[..len], &mut plaintext)?;
+//! decryptor.finish()?; // only now is the whole message (and its signature) verified
+//! assert_eq!(&plaintext[..n], b"hello, large data");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod decrypt;
 mod edk;
