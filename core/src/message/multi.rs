@@ -87,9 +87,9 @@ tuple_list!(A 0, B 1, C 2, D 3);
 
 /// A generator keyring and children.
 ///
-/// With a generator, encrypt asks it first (it makes the data key unless one is already set)
-/// and then every child to wrap the same key; without one, the materials must already hold a
-/// data key. Decrypt tries the generator, then the children in order, and the first that
+/// With a generator, encrypt asks it first to make the data key (materials that already hold
+/// one are refused, as the spec requires) and then every child to wrap the same key; without
+/// one, the materials must already hold a data key. Decrypt tries the generator, then the children in order, and the first that
 /// unwraps an EDK wins.
 #[derive(Debug)]
 pub struct MultiKeyring<G, C> {
@@ -116,6 +116,10 @@ impl<G: Keyring, C: KeyringList> Keyring for MultiKeyring<G, C> {
         rng: &mut R,
     ) -> Result<(), KeyringError> {
         match &mut self.generator {
+            Some(_) if materials.data_key().is_some() => {
+                // The spec: a generator must generate, not wrap a key made elsewhere.
+                return Err(KeyringError::Materials(MaterialsError::DataKeyAlreadySet));
+            }
             Some(generator) => {
                 generator.on_encrypt(materials, rng)?;
                 if materials.data_key().is_none() {
