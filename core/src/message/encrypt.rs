@@ -59,6 +59,10 @@ enum Phase {
 /// length ends with a full final frame, as the spec prefers).
 ///
 /// The workspace holds plaintext: it is zeroized when the encryptor is dropped.
+///
+/// Memory: besides the workspace, [`new`](Self::new) needs about 30 KiB of stack (the materials
+/// with room for 16 EDKs at their maximum sizes, and the encoded context); the encryptor itself
+/// is a few hundred bytes.
 pub struct Encryptor<'w> {
     ws: &'w mut [u8],
     key: ContentKey,
@@ -82,8 +86,10 @@ impl core::fmt::Debug for Encryptor<'_> {
 impl<'w> Encryptor<'w> {
     /// The workspace a frame length needs (the header must fit in it too; it rarely exceeds a
     /// few hundred bytes, at most [`MAX_HEADER_LEN`](super::MAX_HEADER_LEN)).
+    /// Saturates rather than overflowing (a frame length near 4 GiB on a 32-bit target), so
+    /// such a frame length is refused by [`new`](Self::new) as [`EncryptError::WorkspaceTooSmall`].
     pub const fn workspace_len(frame_length: u32) -> usize {
-        FINAL_PREFIX_LEN + frame_length as usize + TAG_LEN
+        FINAL_PREFIX_LEN.saturating_add(frame_length as usize).saturating_add(TAG_LEN)
     }
 
     /// Starts a message: makes materials (and, for `05 78`, a signing key), asks `keyring` for
