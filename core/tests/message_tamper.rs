@@ -261,3 +261,27 @@ fn multi_keyring_any_one_key_decrypts() {
         assert_eq!(decrypt_with(other, &ctx(), Limits::default(), 4096, &msg, big, big), Err(DecryptError::Invalid));
     }
 }
+
+/// Plaintext comes out a whole verified frame at a time: nothing of a frame before its last
+/// tag byte arrived, and nothing of a frame whose tag fails.
+#[test]
+fn no_frame_plaintext_before_its_tag_verifies() {
+    for suite in suites() {
+        let pt = plaintext(3 * FRAME as usize + 10);
+        let (msg, h) = message(suite, 16);
+        let f = 16 + FRAME as usize + 16;
+        let mut ws = vec![0u8; 4096];
+        let mut dec = coffer_core::message::Decryptor::new(keyring_a(), ctx(), Limits::default(), &mut ws);
+        let mut out = vec![0u8; 4096];
+        // Everything up to the last byte of frame 2's tag: only frame 1 comes out.
+        let (c, w) = dec.update(&msg[..h + 2 * f - 1], &mut out).unwrap();
+        assert_eq!(c, h + 2 * f - 1);
+        assert_eq!(&out[..w], &pt[..FRAME as usize]);
+        // That last byte, altered: the frame fails and none of it comes out.
+        let bad = msg[h + 2 * f - 1] ^ 1;
+        assert_eq!(dec.update(&[bad], &mut out), Err(DecryptError::Invalid));
+        // And the decryptor stays failed.
+        assert_eq!(dec.update(&msg[h + 2 * f..], &mut out), Err(DecryptError::State));
+        assert_eq!(dec.finish(), Err(DecryptError::Invalid));
+    }
+}
