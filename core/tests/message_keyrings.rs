@@ -78,3 +78,28 @@ fn secrets_never_show_in_debug() {
     let shown = format!("{m:?}");
     assert!(shown.contains("REDACTED") && !shown.contains("171"), "{shown}");
 }
+
+#[test]
+fn encryptor_from_prepared_materials() {
+    for suite in suites() {
+        let ctx = EncryptionContext::new(&[("k", "v")]).unwrap();
+        let mut rng = TestRng(8);
+        let mut m = EncryptionMaterials::new(suite, ctx.clone(), Limits::default(), &mut rng).unwrap();
+        let mut ws = vec![0u8; 4096];
+        // Without a data key and EDKs: refused.
+        assert_eq!(
+            coffer_core::message::Encryptor::with_materials(m, 64, &mut rng, &mut ws).unwrap_err(),
+            coffer_core::message::EncryptError::NoDataKey
+        );
+        m = EncryptionMaterials::new(suite, ctx.clone(), Limits::default(), &mut rng).unwrap();
+        keyring_a().on_encrypt(&mut m, &mut rng).unwrap();
+        let mut enc = coffer_core::message::Encryptor::with_materials(m, 64, &mut rng, &mut ws).unwrap();
+        let mut out = vec![0u8; 4096];
+        let (_, mut n) = enc.update(b"prepared", &mut out).unwrap();
+        let (w, done) = enc.finish(&mut out[n..]).unwrap();
+        assert!(done);
+        n += w;
+        drop(enc);
+        assert_eq!(decrypt(&out[..n], &ctx).unwrap(), b"prepared");
+    }
+}

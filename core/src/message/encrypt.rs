@@ -107,45 +107,57 @@ impl<'w> Encryptor<'w> {
         rng: &mut R,
         workspace: &'w mut [u8],
     ) -> Result<Self, EncryptError> {
-        if config.frame_length == 0 {
-            return Err(EncryptError::InvalidFrameLength);
-        }
-        let frame_length = usize::try_from(config.frame_length).map_err(|_| EncryptError::InvalidFrameLength)?;
-        let needed = FINAL_PREFIX_LEN.saturating_add(frame_length).saturating_add(TAG_LEN);
-        if workspace.len() < needed {
-            return Err(EncryptError::WorkspaceTooSmall { needed });
-        }
+        check_workspace(config.frame_length, workspace.len())?;
         let mut materials = EncryptionMaterials::new(config.suite, context, config.limits, rng)?;
         keyring.on_encrypt(&mut materials, rng)?;
+        Self::with_materials(materials, config.frame_length, rng, workspace)
+    }
+
+    /// Starts a message from materials prepared elsewhere (by a cryptographic materials
+    /// manager, such as a data-key cache): they must hold the data key and at least one EDK.
+    /// Draws the message id and writes the header, as [`new`](Self::new) does.
+    ///
+    /// # Errors
+    /// [`EncryptError::NoDataKey`] if the materials lack the data key or any EDK;
+    /// [`EncryptError::InvalidFrameLength`]; [`EncryptError::WorkspaceTooSmall`];
+    /// [`EncryptError::Rng`].
+    pub fn with_materials<R: TryCryptoRng + ?Sized>(
+        mut materials: EncryptionMaterials<'_>,
+        frame_length: u32,
+        rng: &mut R,
+        workspace: &'w mut [u8],
+    ) -> Result<Self, EncryptError> {
+        let (frame_len, needed) = check_workspace(frame_length, workspace.len())?;
+        let suite = materials.suite();
         if materials.encrypted_data_keys().is_empty() {
             return Err(EncryptError::NoDataKey);
         }
         let data_key = materials.data_key().ok_or(EncryptError::NoDataKey)?;
         let mut message_id = [0u8; MESSAGE_ID_LEN];
         rng.try_fill_bytes(&mut message_id).map_err(|_| EncryptError::Rng)?;
-        let (key, commitment) = derive(config.suite, data_key, &message_id).ok_or(EncryptError::Rng)?;
+        let (key, commitment) = derive(suite, data_key, &message_id).ok_or(EncryptError::Rng)?;
         let mut context_buf = [0u8; MAX_CONTEXT_ENCODED_LEN];
         let context_len = materials
             .encode_context(&mut context_buf)
             .map_err(|e| EncryptError::Materials(MaterialsError::Context(e)))?;
         let fields = HeaderFields {
-            suite: config.suite,
+            suite,
             message_id: &message_id,
             encoded_context: context_buf.get(..context_len).unwrap_or_default(),
             edks: materials.encrypted_data_keys(),
-            frame_length: config.frame_length,
+            frame_length,
             commitment: &commitment,
         };
         let header_len = fields
             .write(&key, workspace)
             .map_err(|_| EncryptError::WorkspaceTooSmall { needed: super::header::MAX_HEADER_LEN.max(needed) })?;
-        let mut transcript = Transcript::new(config.suite.is_signed());
+        let mut transcript = Transcript::new(suite.is_signed());
         transcript.update(workspace.get(..header_len).unwrap_or_default());
         Ok(Self {
             ws: workspace,
             key,
             message_id,
-            frame_length,
+            frame_length: frame_len,
             signing: materials.take_signing_key(),
             transcript,
             sequence: 1,
@@ -297,6 +309,20 @@ impl<'w> Encryptor<'w> {
         self.out_start = 0;
         self.out_end = 0;
     }
+}
+
+/// Checks the frame length and that the workspace holds one frame; returns the frame length
+/// and the bytes needed.
+fn check_workspace(frame_length: u32, workspace: usize) -> Result<(usize, usize), EncryptError> {
+    if frame_length == 0 {
+        return Err(EncryptError::InvalidFrameLength);
+    }
+    let frame_length = usize::try_from(frame_length).map_err(|_| EncryptError::InvalidFrameLength)?;
+    let needed = FINAL_PREFIX_LEN.saturating_add(frame_length).saturating_add(TAG_LEN);
+    if workspace < needed {
+        return Err(EncryptError::WorkspaceTooSmall { needed });
+    }
+    Ok((frame_length, needed))
 }
 
 impl Drop for Encryptor<'_> {
