@@ -103,3 +103,31 @@ fn encryptor_from_prepared_materials() {
         assert_eq!(decrypt(&out[..n], &ctx).unwrap(), b"prepared");
     }
 }
+
+/// One set of materials (data key, EDKs, signing key) serves several messages, as a cache
+/// would use it; each message has its own id, and each decrypts.
+#[test]
+fn shared_materials_serve_several_messages() {
+    for suite in suites() {
+        let ctx = EncryptionContext::new(&[("k", "v")]).unwrap();
+        let mut rng = TestRng(10);
+        let mut m = EncryptionMaterials::new(suite, ctx.clone(), Limits::default(), &mut rng).unwrap();
+        keyring_a().on_encrypt(&mut m, &mut rng).unwrap();
+        let mut messages = Vec::new();
+        for i in 0..3u8 {
+            let mut ws = vec![0u8; 4096];
+            let mut enc = coffer_core::message::Encryptor::with_shared_materials(&m, 64, &mut rng, &mut ws).unwrap();
+            let mut out = vec![0u8; 4096];
+            let (_, mut n) = enc.update(&[i; 100], &mut out).unwrap();
+            let (w, done) = enc.finish(&mut out[n..]).unwrap();
+            assert!(done);
+            n += w;
+            drop(enc);
+            out.truncate(n);
+            assert_eq!(decrypt(&out, &ctx).unwrap(), vec![i; 100]);
+            messages.push(out);
+        }
+        let ids: Vec<_> = messages.iter().map(|m| Header::parse(m, &Limits::default()).unwrap().0.message_id).collect();
+        assert!(ids[0] != ids[1] && ids[1] != ids[2], "message ids repeat");
+    }
+}

@@ -42,6 +42,15 @@ impl Default for EncryptConfig {
     }
 }
 
+/// The signing key of a `05 78` message: the encryptor's own, or the caller's materials'.
+// No heap to box the large variant in; a few hundred bytes in the encryptor are fine.
+#[allow(clippy::large_enum_variant)]
+enum Signer<'w> {
+    None,
+    Owned(SigningKey),
+    Borrowed(&'w SigningKey),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Body,
@@ -68,7 +77,7 @@ pub struct Encryptor<'w> {
     key: ContentKey,
     message_id: [u8; MESSAGE_ID_LEN],
     frame_length: usize,
-    signing: Option<SigningKey>,
+    signing: Signer<'w>,
     transcript: Transcript,
     sequence: u32,
     filled: usize,
@@ -127,6 +136,42 @@ impl<'w> Encryptor<'w> {
         rng: &mut R,
         workspace: &'w mut [u8],
     ) -> Result<Self, EncryptError> {
+        let mut encryptor = Self::start(&materials, frame_length, rng, workspace)?;
+        encryptor.signing = match materials.take_signing_key() {
+            Some(key) => Signer::Owned(key),
+            None => Signer::None,
+        };
+        Ok(encryptor)
+    }
+
+    /// Starts a message from materials that stay with the caller, so that they can serve
+    /// several messages (as a data-key cache does): the data key, the EDKs and, for `05 78`, the
+    /// signing key are shared; each message still gets its own message id, and so its own
+    /// content key. The materials must outlive the encryptor, like the workspace.
+    ///
+    /// # Errors
+    /// As [`with_materials`](Self::with_materials).
+    pub fn with_shared_materials<R: TryCryptoRng + ?Sized>(
+        materials: &'w EncryptionMaterials<'_>,
+        frame_length: u32,
+        rng: &mut R,
+        workspace: &'w mut [u8],
+    ) -> Result<Self, EncryptError> {
+        let mut encryptor = Self::start(materials, frame_length, rng, workspace)?;
+        encryptor.signing = match materials.signing_key() {
+            Some(key) => Signer::Borrowed(key),
+            None => Signer::None,
+        };
+        Ok(encryptor)
+    }
+
+    /// Draws the message id, derives the keys and writes the header (no signer yet).
+    fn start<R: TryCryptoRng + ?Sized>(
+        materials: &EncryptionMaterials<'_>,
+        frame_length: u32,
+        rng: &mut R,
+        workspace: &'w mut [u8],
+    ) -> Result<Self, EncryptError> {
         let (frame_len, needed) = check_workspace(frame_length, workspace.len())?;
         let suite = materials.suite();
         if materials.encrypted_data_keys().is_empty() {
@@ -158,7 +203,7 @@ impl<'w> Encryptor<'w> {
             key,
             message_id,
             frame_length: frame_len,
-            signing: materials.take_signing_key(),
+            signing: Signer::None,
             transcript,
             sequence: 1,
             filled: 0,
@@ -219,9 +264,10 @@ impl<'w> Encryptor<'w> {
             }
             match self.phase {
                 Phase::Body => self.seal_final().inspect_err(|_| self.fail())?,
-                Phase::FinalSealed => match self.signing.take() {
-                    Some(signing) => self.seal_footer(&signing).inspect_err(|_| self.fail())?,
-                    None => {
+                Phase::FinalSealed => match core::mem::replace(&mut self.signing, Signer::None) {
+                    Signer::Owned(signing) => self.seal_footer(&signing).inspect_err(|_| self.fail())?,
+                    Signer::Borrowed(signing) => self.seal_footer(signing).inspect_err(|_| self.fail())?,
+                    Signer::None => {
                         self.phase = Phase::FooterSealed;
                         return Ok((written, true));
                     }

@@ -247,6 +247,10 @@ impl<'c> EncryptionMaterials<'c> {
         self.limits
     }
 
+    pub(crate) fn signing_key(&self) -> Option<&signing::SigningKey> {
+        self.signing.as_ref()
+    }
+
     pub(crate) fn take_signing_key(&mut self) -> Option<signing::SigningKey> {
         self.signing.take()
     }
