@@ -13,7 +13,7 @@ use super::materials::{EncryptionMaterials, Limits, MaterialsError};
 use super::signing::{SigningKey, Transcript};
 use super::suite::AlgorithmSuite;
 use super::{MESSAGE_ID_LEN, TAG_LEN};
-use crate::data::{EncryptionContext, MAX_CONTEXT_ENCODED_LEN};
+use crate::data::EncryptionContext;
 use crate::encoding::Writer;
 
 /// The frame length the official SDKs use by default.
@@ -69,9 +69,9 @@ enum Phase {
 ///
 /// The workspace holds plaintext: it is zeroized when the encryptor is dropped.
 ///
-/// Memory: besides the workspace, [`new`](Self::new) needs about 30 KiB of stack (the materials
-/// with room for 16 EDKs at their maximum sizes, and the encoded context); the encryptor itself
-/// is a few hundred bytes.
+/// Memory: besides the workspace, [`new`](Self::new) needs about 22 KiB of stack for the
+/// materials (room for 16 EDKs at their maximum sizes), plus what the keyring needs (the raw AES
+/// keyring: 4 KiB for the encoded context it binds); the encryptor itself is under 1 KiB.
 pub struct Encryptor<'w> {
     ws: &'w mut [u8],
     key: ContentKey,
@@ -181,14 +181,11 @@ impl<'w> Encryptor<'w> {
         let mut message_id = [0u8; MESSAGE_ID_LEN];
         rng.try_fill_bytes(&mut message_id).map_err(|_| EncryptError::Rng)?;
         let (key, commitment) = derive(suite, data_key, &message_id).ok_or(EncryptError::Rng)?;
-        let mut context_buf = [0u8; MAX_CONTEXT_ENCODED_LEN];
-        let context_len = materials
-            .encode_context(&mut context_buf)
-            .map_err(|e| EncryptError::Materials(MaterialsError::Context(e)))?;
+        let context = materials.context().map_err(|e| EncryptError::Materials(MaterialsError::Context(e)))?;
         let fields = HeaderFields {
             suite,
             message_id: &message_id,
-            encoded_context: context_buf.get(..context_len).unwrap_or_default(),
+            context: &context,
             edks: materials.encrypted_data_keys(),
             frame_length,
             commitment: &commitment,

@@ -222,7 +222,7 @@ impl<'a> Header<'a> {
 pub(crate) struct HeaderFields<'m> {
     pub(crate) suite: AlgorithmSuite,
     pub(crate) message_id: &'m [u8; MESSAGE_ID_LEN],
-    pub(crate) encoded_context: &'m [u8],
+    pub(crate) context: &'m EncryptionContext<'m>,
     pub(crate) edks: &'m [EncryptedDataKey],
     pub(crate) frame_length: u32,
     pub(crate) commitment: &'m [u8; COMMITMENT_LEN],
@@ -235,7 +235,10 @@ impl HeaderFields<'_> {
         w.u8(FORMAT_VERSION)?;
         w.u16(self.suite.id())?;
         w.put(self.message_id)?;
-        w.u16_prefixed(self.encoded_context)?;
+        // Encoded straight into the output: no 4 KiB scratch buffer on the stack.
+        let context_len = self.context.encoded_len().map_err(|_| Truncated)?;
+        w.u16(u16::try_from(context_len).map_err(|_| Truncated)?)?;
+        self.context.encode(w.reserve(context_len)?).map_err(|_| Truncated)?;
         w.u16(u16::try_from(self.edks.len()).map_err(|_| Truncated)?)?;
         for edk in self.edks {
             let edk = edk.as_ref();
