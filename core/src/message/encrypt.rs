@@ -71,7 +71,7 @@ enum Phase {
 ///
 /// Memory: besides the workspace, [`new`](Self::new) needs about 22 KiB of stack for the
 /// materials (room for 16 EDKs at their maximum sizes), plus what the keyring needs (the raw AES
-/// keyring: 4 KiB for the encoded context it binds); the encryptor itself is under 1 KiB.
+/// keyring: 4 KiB for the encoded context it binds); the encryptor itself is under 2 KiB.
 pub struct Encryptor<'w> {
     ws: &'w mut [u8],
     key: ContentKey,
