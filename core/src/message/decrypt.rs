@@ -5,7 +5,7 @@
 use zeroize::Zeroize;
 
 use super::error::DecryptError;
-use super::frame::{BodyAad, FINAL_FRAME_MARKER, FINAL_PREFIX_LEN, REGULAR_PREFIX_LEN};
+use super::frame::{BodyAad, FINAL_FRAME_MARKER, FINAL_PREFIX_LEN, Kind, REGULAR_PREFIX_LEN, SINGLE_PREFIX_LEN};
 use super::header::{Header, HeaderError, HeaderLimit};
 use super::kdf::{ContentKey, commitment_matches, derive};
 use super::keyring::Keyring;
@@ -21,6 +21,8 @@ enum Stage {
     Regular,
     FinalPrefix,
     Final,
+    SinglePrefix,
+    Single,
     FooterLen,
     Footer,
     Done,
@@ -31,7 +33,8 @@ enum Stage {
 ///
 /// Memory is the workspace only: it must hold the header and one frame (frame length + 40
 /// bytes); a message whose header or frame does not fit is refused with
-/// [`DecryptError::Limit`] before any key is used.
+/// [`DecryptError::Limit`] before any key is used. Legacy non-framed content is read only if
+/// its single block (plaintext length + 36 bytes) fits in the workspace.
 ///
 /// # What is authentic when
 /// Each frame's plaintext is released only after that frame's tag verified, and frames can
@@ -193,7 +196,7 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
             }
             Stage::Regular => {
                 let sequence = read_u32(self.ws, 0)?;
-                self.open_frame(sequence, false, 4, REGULAR_PREFIX_LEN, self.frame_length)?;
+                self.open_frame(sequence, Kind::Regular, 4, REGULAR_PREFIX_LEN, self.frame_length)?;
                 self.sequence = self.sequence.checked_add(1).ok_or(DecryptError::Invalid)?;
                 self.next_unit(Stage::FrameStart, 4);
                 Ok(())
@@ -210,13 +213,27 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
             Stage::Final => {
                 let sequence = read_u32(self.ws, 4)?;
                 let len = self.need - FINAL_PREFIX_LEN - TAG_LEN;
-                self.open_frame(sequence, true, 8, FINAL_PREFIX_LEN, len)?;
-                self.key = None;
-                if self.verifier.is_some() {
-                    self.next_unit(Stage::FooterLen, 2);
-                } else {
-                    self.next_unit(Stage::Done, 0);
+                self.open_frame(sequence, Kind::Final, 8, FINAL_PREFIX_LEN, len)?;
+                self.end_body();
+                Ok(())
+            }
+            Stage::SinglePrefix => {
+                // Legacy non-framed content: one block, which must fit in the workspace since no
+                // byte of it may be released before its tag verifies.
+                let len = u64::from_be_bytes(read_array(self.ws, IV_LEN)?);
+                let len = usize::try_from(len).map_err(|_| DecryptError::Limit(HeaderLimit::FrameLength))?;
+                let need = SINGLE_PREFIX_LEN.saturating_add(len).saturating_add(TAG_LEN);
+                if need > self.ws.len() {
+                    return Err(DecryptError::Limit(HeaderLimit::FrameLength));
                 }
+                self.stage = Stage::Single;
+                self.need = need;
+                Ok(())
+            }
+            Stage::Single => {
+                let len = self.need - SINGLE_PREFIX_LEN - TAG_LEN;
+                self.open_frame(1, Kind::Single, 0, SINGLE_PREFIX_LEN, len)?;
+                self.end_body();
                 Ok(())
             }
             Stage::FooterLen => {
@@ -240,6 +257,16 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
         }
     }
 
+    /// After the last of the body: the footer for a signed suite, else the end.
+    fn end_body(&mut self) {
+        self.key = None;
+        if self.verifier.is_some() {
+            self.next_unit(Stage::FooterLen, 2);
+        } else {
+            self.next_unit(Stage::Done, 0);
+        }
+    }
+
     fn next_unit(&mut self, stage: Stage, need: usize) {
         self.stage = stage;
         self.need = need;
@@ -252,7 +279,7 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
     fn open_frame(
         &mut self,
         sequence: u32,
-        is_final: bool,
+        kind: Kind,
         iv_at: usize,
         body_at: usize,
         len: usize,
@@ -263,7 +290,7 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
         self.transcript.update(self.ws.get(..self.need).unwrap_or_default());
         let iv: [u8; IV_LEN] = read_array(self.ws, iv_at)?;
         let tag: [u8; TAG_LEN] = read_array(self.ws, body_at + len)?;
-        let aad = BodyAad::new(&self.message_id, is_final, sequence, len as u64);
+        let aad = BodyAad::new(&self.message_id, kind, sequence, len as u64);
         let key = self.key.as_ref().ok_or(DecryptError::Invalid)?;
         let body = self.ws.get_mut(body_at..body_at + len).ok_or(DecryptError::Invalid)?;
         key.open(&iv, aad.as_bytes(), body, &tag).map_err(|()| DecryptError::Invalid)?;
@@ -319,12 +346,13 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
         transcript.update(&header.tag);
         self.message_id = header.message_id;
         self.frame_length = frame_length;
+        let framed = header.framed;
         self.key = Some(key);
         self.verifier = verifier;
         self.transcript = transcript;
         debug_assert_eq!(len, self.filled);
-        self.stage = Stage::FrameStart;
-        self.need = 4;
+        (self.stage, self.need) =
+            if framed { (Stage::FrameStart, 4) } else { (Stage::SinglePrefix, SINGLE_PREFIX_LEN) };
         self.filled = 0;
         Ok(())
     }

@@ -5,7 +5,7 @@ use rand_core::TryCryptoRng;
 use zeroize::Zeroize;
 
 use super::error::EncryptError;
-use super::frame::{BodyAad, FINAL_FRAME_MARKER, FINAL_PREFIX_LEN, REGULAR_PREFIX_LEN, frame_iv};
+use super::frame::{BodyAad, FINAL_FRAME_MARKER, FINAL_PREFIX_LEN, Kind, REGULAR_PREFIX_LEN, frame_iv};
 use super::header::HeaderFields;
 use super::kdf::{ContentKey, derive};
 use super::keyring::Keyring;
@@ -290,7 +290,7 @@ impl<'w> Encryptor<'w> {
             return Err(EncryptError::TooManyFrames);
         }
         let len = self.frame_length;
-        let aad = BodyAad::new(&self.message_id, false, sequence, len as u64);
+        let aad = BodyAad::new(&self.message_id, Kind::Regular, sequence, len as u64);
         let iv = frame_iv(sequence);
         let body = self.ws.get_mut(FINAL_PREFIX_LEN..FINAL_PREFIX_LEN + len).ok_or(EncryptError::State)?;
         let tag = self.key.seal(&iv, aad.as_bytes(), body).map_err(|()| EncryptError::State)?;
@@ -310,7 +310,7 @@ impl<'w> Encryptor<'w> {
         let sequence = self.sequence;
         let len = self.filled;
         let len32 = u32::try_from(len).map_err(|_| EncryptError::State)?;
-        let aad = BodyAad::new(&self.message_id, true, sequence, len as u64);
+        let aad = BodyAad::new(&self.message_id, Kind::Final, sequence, len as u64);
         let iv = frame_iv(sequence);
         let body = self.ws.get_mut(FINAL_PREFIX_LEN..FINAL_PREFIX_LEN + len).ok_or(EncryptError::State)?;
         let tag = self.key.seal(&iv, aad.as_bytes(), body).map_err(|()| EncryptError::State)?;

@@ -22,7 +22,19 @@ pub(crate) const FINAL_PREFIX_LEN: usize = 4 + 4 + IV_LEN + 4;
 
 const REGULAR: &[u8] = b"AWSKMSEncryptionClient Frame";
 const FINAL: &[u8] = b"AWSKMSEncryptionClient Final Frame";
-const MAX_AAD_LEN: usize = MESSAGE_ID_LEN + FINAL.len() + 4 + 8;
+const SINGLE: &[u8] = b"AWSKMSEncryptionClient Single Block";
+/// Bytes before a non-framed body's ciphertext: IV (12) and content length (8).
+pub(crate) const SINGLE_PREFIX_LEN: usize = IV_LEN + 8;
+
+/// Which body AAD content string a piece of the body uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Regular,
+    Final,
+    /// Legacy non-framed content (read only).
+    Single,
+}
+const MAX_AAD_LEN: usize = MESSAGE_ID_LEN + SINGLE.len() + 4 + 8;
 
 /// The body AAD of a frame.
 pub(crate) struct BodyAad {
@@ -31,8 +43,12 @@ pub(crate) struct BodyAad {
 }
 
 impl BodyAad {
-    pub(crate) fn new(message_id: &[u8; MESSAGE_ID_LEN], is_final: bool, sequence: u32, content_len: u64) -> Self {
-        let label = if is_final { FINAL } else { REGULAR };
+    pub(crate) fn new(message_id: &[u8; MESSAGE_ID_LEN], kind: Kind, sequence: u32, content_len: u64) -> Self {
+        let label = match kind {
+            Kind::Regular => REGULAR,
+            Kind::Final => FINAL,
+            Kind::Single => SINGLE,
+        };
         let mut buf = [0u8; MAX_AAD_LEN];
         let mut len = 0;
         for part in [message_id.as_slice(), label, &sequence.to_be_bytes(), &content_len.to_be_bytes()] {

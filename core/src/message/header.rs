@@ -24,6 +24,8 @@ use crate::encoding::{Truncated, Writer};
 pub const FORMAT_VERSION: u8 = 0x02;
 /// Content type "framed", the only one Coffer writes or reads.
 pub const CONTENT_TYPE_FRAMED: u8 = 0x02;
+/// Content type "non-framed" (legacy): read, within the workspace, never written.
+pub const CONTENT_TYPE_NON_FRAMED: u8 = 0x01;
 /// Longest header a message may have with the fixed caps of this build.
 pub const MAX_HEADER_LEN: usize = 1
     + 2
@@ -136,7 +138,9 @@ pub struct Header<'a> {
     pub context: EncryptionContext<'a>,
     /// The encrypted data keys, in header order.
     pub edks: Vec<EdkRef<'a>, MAX_EDKS>,
-    /// Plaintext bytes per regular frame.
+    /// True for framed content (all Coffer writes); false for legacy non-framed content.
+    pub framed: bool,
+    /// Plaintext bytes per regular frame (0 for non-framed content).
     pub frame_length: u32,
     /// The key commitment.
     pub commitment: [u8; COMMITMENT_LEN],
@@ -196,19 +200,22 @@ impl<'a> Header<'a> {
             edks.push(EdkRef { provider_id, provider_info, ciphertext })
                 .map_err(|_| HeaderError::Limit(HeaderLimit::EncryptedDataKeys))?;
         }
-        if c.u8()? != CONTENT_TYPE_FRAMED {
-            // Non-framed content (01) is legacy and would need the whole body in memory.
-            return Err(HeaderError::Malformed);
-        }
+        let framed = match c.u8()? {
+            CONTENT_TYPE_FRAMED => true,
+            CONTENT_TYPE_NON_FRAMED => false,
+            _ => return Err(HeaderError::Malformed),
+        };
         let frame_length = c.u32()?;
-        if frame_length == 0 {
+        // Framed content needs a frame length; non-framed content has none.
+        if framed == (frame_length == 0) {
             return Err(HeaderError::Malformed);
         }
         let commitment = c.array::<COMMITMENT_LEN>()?;
         let body_len = c.pos;
         let tag = c.array::<TAG_LEN>()?;
         let body = bytes.get(..body_len).ok_or(HeaderError::Malformed)?;
-        let header = Self { suite, message_id, encoded_context, context, edks, frame_length, commitment, body, tag };
+        let header =
+            Self { suite, message_id, encoded_context, context, edks, framed, frame_length, commitment, body, tag };
         Ok((header, c.pos))
     }
 

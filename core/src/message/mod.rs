@@ -81,7 +81,9 @@ mod suite;
 pub use decrypt::{Decryptor, decrypt_buffered};
 pub use encrypt::{DEFAULT_FRAME_LENGTH, EncryptConfig, Encryptor};
 pub use error::{DecryptError, EncryptError};
-pub use header::{CONTENT_TYPE_FRAMED, FORMAT_VERSION, Header, HeaderError, HeaderLimit, MAX_HEADER_LEN};
+pub use header::{
+    CONTENT_TYPE_FRAMED, CONTENT_TYPE_NON_FRAMED, FORMAT_VERSION, Header, HeaderError, HeaderLimit, MAX_HEADER_LEN,
+};
 
 pub use edk::{
     EdkRef, EdkTooLong, EncryptedDataKey, MAX_EDK_CIPHERTEXT_LEN, MAX_PROVIDER_ID_LEN, MAX_PROVIDER_INFO_LEN,
