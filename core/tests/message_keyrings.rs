@@ -131,3 +131,17 @@ fn shared_materials_serve_several_messages() {
         assert!(ids[0] != ids[1] && ids[1] != ids[2], "message ids repeat");
     }
 }
+
+#[test]
+fn decryptor_names_the_message_once_its_header_verified() {
+    let ctx = EncryptionContext::new(&[("k", "v")]).unwrap();
+    let msg = encrypt(AlgorithmSuite::AesGcm256HkdfSha512Commit, 64, &ctx, b"id");
+    let (header, h) = Header::parse(&msg, &Limits::default()).unwrap();
+    let mut ws = vec![0u8; 4096];
+    let mut dec = coffer_core::message::Decryptor::new(keyring_a(), ctx, Limits::default(), &mut ws);
+    let mut out = [0u8; 16];
+    dec.update(&msg[..h - 1], &mut out).unwrap();
+    assert_eq!(dec.message_id(), None);
+    dec.update(&msg[h - 1..h], &mut out).unwrap();
+    assert_eq!(dec.message_id(), Some(&header.message_id));
+}

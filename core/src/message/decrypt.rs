@@ -161,6 +161,14 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
         self.stage == Stage::Done
     }
 
+    /// The message id, once the header verified (for logs and audit: it names the message).
+    pub fn message_id(&self) -> Option<&[u8; MESSAGE_ID_LEN]> {
+        match self.stage {
+            Stage::Header | Stage::Failed => None,
+            _ => Some(&self.message_id),
+        }
+    }
+
     fn drain(&mut self, output: &mut [u8]) -> usize {
         let n = output.len().min(self.out_end - self.out_start);
         if let (Some(dst), Some(src)) = (output.get_mut(..n), self.ws.get(self.out_start..self.out_start + n)) {
