@@ -196,3 +196,19 @@ fn workspace_edges_on_encrypt_and_decrypt() {
         Err(DecryptError::Limit(HeaderLimit::HeaderLength))
     );
 }
+
+#[test]
+fn encrypt_workspace_must_hold_the_header() {
+    let ctx = EncryptionContext::new(&[("k", "v")]).unwrap();
+    let cfg = config(UNSIGNED, 16);
+    let msg = encrypt_with(&mut keyring_a(), &ctx, &cfg, 1, b"", BIG, BIG);
+    let header_len = Header::parse(&msg, &Limits::default()).unwrap().1;
+    assert!(header_len > Encryptor::workspace_len(16));
+    let mut ws = vec![0u8; header_len];
+    assert!(Encryptor::new(&mut keyring_a(), ctx.clone(), &cfg, &mut TestRng(1), &mut ws).is_ok());
+    let mut ws = vec![0u8; header_len - 1];
+    assert_eq!(
+        Encryptor::new(&mut keyring_a(), ctx, &cfg, &mut TestRng(1), &mut ws).unwrap_err(),
+        EncryptError::WorkspaceTooSmall { needed: header_len }
+    );
+}

@@ -192,7 +192,7 @@ impl<'w> Encryptor<'w> {
         };
         let header_len = fields
             .write(&key, workspace)
-            .map_err(|_| EncryptError::WorkspaceTooSmall { needed: super::header::MAX_HEADER_LEN.max(needed) })?;
+            .map_err(|_| EncryptError::WorkspaceTooSmall { needed: fields.len().max(needed) })?;
         let mut transcript = Transcript::new(suite.is_signed());
         transcript.update(workspace.get(..header_len).unwrap_or_default());
         Ok(Self {

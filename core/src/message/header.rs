@@ -236,6 +236,18 @@ pub(crate) struct HeaderFields<'m> {
 }
 
 impl HeaderFields<'_> {
+    /// The serialized length (body and tag), saturating.
+    pub(crate) fn len(&self) -> usize {
+        let edks = self.edks.iter().map(EncryptedDataKey::as_ref).fold(0usize, |n, e| {
+            n.saturating_add(6)
+                .saturating_add(e.provider_id.len())
+                .saturating_add(e.provider_info.len())
+                .saturating_add(e.ciphertext.len())
+        });
+        let context = self.context.encoded_len().unwrap_or(MAX_CONTEXT_ENCODED_LEN);
+        (1 + 2 + MESSAGE_ID_LEN + 2 + 2 + 1 + 4 + COMMITMENT_LEN + TAG_LEN).saturating_add(context).saturating_add(edks)
+    }
+
     /// Writes the header body then its tag into `out`, returning the total length.
     pub(crate) fn write(&self, key: &ContentKey, out: &mut [u8]) -> Result<usize, Truncated> {
         let mut w = Writer::new(out);
