@@ -10,6 +10,7 @@ use aes_gcm::aes::Aes192;
 use aes_gcm::{AeadInOut, Aes128Gcm, Aes256Gcm, AesGcm, KeyInit};
 use core::fmt;
 use rand_core::TryCryptoRng;
+use zeroize::Zeroize;
 
 use super::edk::{EdkRef, EncryptedDataKey, MAX_PROVIDER_ID_LEN, MAX_PROVIDER_INFO_LEN};
 use super::keyring::{Keyring, KeyringError};
@@ -168,7 +169,11 @@ impl Keyring for RawAesKeyring<'_> {
         let mut wrapped = [0u8; WRAPPED_LEN];
         let (body, tag_out) = wrapped.split_at_mut(DATA_KEY_LEN);
         body.copy_from_slice(materials.data_key().ok_or(KeyringError::NoDataKey)?.as_bytes());
-        let tag = self.key.seal(&iv, aad, body).map_err(|()| KeyringError::WrapFailed)?;
+        let tag = self.key.seal(&iv, aad, body).map_err(|()| {
+            // The buffer still holds the plaintext data key if sealing refused it.
+            body.zeroize();
+            KeyringError::WrapFailed
+        })?;
         tag_out.copy_from_slice(&tag);
         let edk = EncryptedDataKey::with_info_parts(
             self.namespace.as_bytes(),
