@@ -173,7 +173,10 @@ impl<H: HsmError, S: StoreError> Error<H, S> {
             Self::Hsm(e)
                 if matches!(
                     e.kind(),
-                    ErrorKind::KeyHandleInvalid | ErrorKind::SessionClosed | ErrorKind::NotLoggedIn
+                    ErrorKind::KeyHandleInvalid
+                        | ErrorKind::SessionClosed
+                        | ErrorKind::NotLoggedIn
+                        | ErrorKind::Unavailable
                 ) =>
             {
                 "KeyUnavailableException"

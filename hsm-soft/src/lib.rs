@@ -16,8 +16,9 @@ mod sealed_root;
 mod slots;
 mod soft_hsm;
 
+/// Root keys supplied by the caller; defined in core so every backend takes the same type.
+pub use coffer_core::hsm::RootKeyMaterial;
 pub use error::SoftError;
-pub use root_keys::RootKeyMaterial;
 pub use sealed_root::{SEALED_ROOT_KEYS_LEN, SealedRootKeys};
 pub use slots::SoftHandle;
 pub use soft_hsm::SoftHsm;

@@ -1,36 +1,10 @@
 //! The two root keys: the form a caller hands in, and the form the HSM keeps.
 
 use crate::SoftError;
-use coffer_core::hsm::KEY_LEN;
+use coffer_core::hsm::{KEY_LEN, RootKeyMaterial};
 use core::fmt;
 use rand_core::TryCryptoRng;
 use zeroize::{Zeroize, ZeroizeOnDrop};
-
-/// Root key material supplied by the caller, for [`SoftHsm::with_root_keys`](crate::SoftHsm::with_root_keys).
-///
-/// Zeroized on drop, printed redacted, and not `Clone`. Prefer
-/// [`SoftHsm::import_root_keys`](crate::SoftHsm::import_root_keys) with a device-held KEK to
-/// keeping these bytes around in the clear.
-#[derive(Zeroize, ZeroizeOnDrop)]
-pub struct RootKeyMaterial {
-    /// The AES-256 root wrapping key: wraps KMS key material (RFC 5649).
-    pub wrapping: [u8; KEY_LEN],
-    /// The 32-byte HMAC-SHA-256 root sealing key: authenticates key records.
-    pub sealing: [u8; KEY_LEN],
-}
-
-impl RootKeyMaterial {
-    /// Both keys; the two must be independent random values.
-    pub const fn new(wrapping: [u8; KEY_LEN], sealing: [u8; KEY_LEN]) -> Self {
-        Self { wrapping, sealing }
-    }
-}
-
-impl fmt::Debug for RootKeyMaterial {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("RootKeyMaterial { .. }")
-    }
-}
 
 /// The root keys as the HSM holds them. Zeroized on drop, printed redacted.
 #[derive(Zeroize, ZeroizeOnDrop)]

@@ -27,10 +27,14 @@ pub enum ErrorKind {
     NotLoggedIn,
     /// The PIN was refused.
     PinIncorrect,
-    /// The PIN is locked after too many failures.
+    /// The PIN cannot be used: locked after too many failures, or expired and waiting to be
+    /// changed.
     PinLocked,
     /// The session or token went away (closed session, removed token).
     SessionClosed,
+    /// The HSM cannot be reached: its driver module does not load, or no token has the
+    /// configured label.
+    Unavailable,
     /// The random generator failed.
     RandomFailure,
     /// The device or its driver failed for another reason.
@@ -50,8 +54,9 @@ impl ErrorKind {
             Self::Unsupported => "operation not supported by this HSM",
             Self::NotLoggedIn => "not logged in",
             Self::PinIncorrect => "PIN incorrect",
-            Self::PinLocked => "PIN locked",
+            Self::PinLocked => "PIN locked or expired",
             Self::SessionClosed => "session closed or token removed",
+            Self::Unavailable => "HSM module or token not available",
             Self::RandomFailure => "random generator failure",
             Self::Device => "device error",
         }

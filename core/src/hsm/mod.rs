@@ -16,10 +16,12 @@
 
 mod capability;
 mod error;
+mod root_material;
 mod types;
 
 pub use capability::Capabilities;
 pub use error::{ErrorKind, HsmError};
+pub use root_material::RootKeyMaterial;
 pub use types::{KEY_LEN, MAC_LEN, Mac, NONCE_LEN, Nonce, TAG_LEN, Tag, WRAPPED_KEY_LEN, WrappedKey};
 
 /// Largest buffer [`Hsm::seal`] and [`Hsm::open`] must accept, in bytes.

@@ -1,0 +1,30 @@
+#![forbid(unsafe_code)]
+#![doc = include_str!("../README.md")]
+// A std crate (cryptoki needs std): std paths are the plain ones here; the workspace lints
+// that prefer core/alloc paths exist for the no_std crates.
+#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
+
+mod check;
+mod config;
+mod error;
+mod key_cache;
+mod module;
+mod pkcs11_hsm;
+mod root_keys;
+mod templates;
+mod token;
+mod unwrap_template;
+
+pub use check::{CheckLine, Status, TokenReport, check_token};
+pub use config::{
+    DEFAULT_KEY_CACHE, DEFAULT_LABEL_PREFIX, DEFAULT_MODULE, ENV_LABEL_PREFIX, ENV_MODULE, ENV_PIN, ENV_PIN_FILE,
+    ENV_TOKEN, Pin, Pkcs11Config,
+};
+pub use error::{Pkcs11Error, ckr_code};
+pub use key_cache::Pkcs11Handle;
+pub use module::module;
+pub use pkcs11_hsm::Pkcs11Hsm;
+pub use token::{find_token, open_session};
+
+/// cryptoki, re-exported so that callers name the same types (slots, sessions, return values).
+pub use cryptoki;
