@@ -162,6 +162,9 @@ pub(crate) fn init(root: &Path, args: &InitArgs) -> Result<Obj, CliError> {
         backend: Backend::Pkcs11 { module: String::new(), token: String::new(), label_prefix: String::new() },
     };
     config.arn_prefix().map_err(|e| CliError::validation(e.message))?;
+    if root.join(CONFIG_FILE).exists() {
+        return Err(already(root));
+    }
     // Everything that can be refused is checked before the store directory is made.
     let kdf = if args.pkcs11 {
         None
@@ -172,9 +175,6 @@ pub(crate) fn init(root: &Path, args: &InitArgs) -> Result<Obj, CliError> {
             args.kdf_parallelism.unwrap_or(DEFAULT_KDF_PARALLELISM),
         )?)
     };
-    if root.join(CONFIG_FILE).exists() {
-        return Err(already(root));
-    }
     let mut summary = Obj::new().str("Store", root.display().to_string());
     if let Some(kdf) = kdf {
         let passphrase = passphrase(true)?;
