@@ -59,8 +59,7 @@ fn init_records_the_kdf_and_refuses_a_second_init_or_a_missing_passphrase() {
     cmd.env_remove("COFFER_KDF_MEMORY_KIB").env_remove("COFFER_KDF_ITERATIONS");
     let out = cmd.output().unwrap();
     assert!(out.status.success(), "{out:?}");
-    let config: Value =
-        serde_json::from_str(&std::fs::read_to_string(default.file("config.json")).unwrap()).unwrap();
+    let config: Value = serde_json::from_str(&std::fs::read_to_string(default.file("config.json")).unwrap()).unwrap();
     assert_eq!(config["backend"]["kdf"]["memory_kib"], 65536);
     assert_eq!(config["backend"]["kdf"]["iterations"], 3);
     assert_eq!(config["backend"]["kdf"]["parallelism"], 1);
@@ -280,9 +279,7 @@ fn aliases_create_update_list_delete() {
     let second = store.ok(&["list-aliases", "--limit", "1", "--marker", "alias/app/one"]);
     assert_eq!(second["Aliases"][0]["AliasName"], "alias/two");
     assert_eq!(second["Truncated"], false);
-    store
-        .run(&["list-aliases", "--key-id", "00000000-0000-4000-8000-000000000000"])
-        .failed("NotFoundException", 4);
+    store.run(&["list-aliases", "--key-id", "00000000-0000-4000-8000-000000000000"]).failed("NotFoundException", 4);
 
     // Re-pointed: encryption through the alias now uses b.
     at(&store, T0 + DAY, &["update-alias", "--alias-name", "alias/app/one", "--target-key-id", &b]);
@@ -292,9 +289,7 @@ fn aliases_create_update_list_delete() {
     assert_eq!(updated["Aliases"][0]["LastUpdatedDate"], iso(T0 + DAY));
     let enc = store.ok(&["encrypt", "--key-id", "alias/app/one", "--plaintext", &b64(b"hi")]);
     assert_eq!(enc["KeyId"], key_arn(&b));
-    store
-        .run(&["update-alias", "--alias-name", "alias/none", "--target-key-id", &b])
-        .failed("NotFoundException", 4);
+    store.run(&["update-alias", "--alias-name", "alias/none", "--target-key-id", &b]).failed("NotFoundException", 4);
 
     store.quiet(&["delete-alias", "--alias-name", "alias/app/one"]);
     store.run(&["delete-alias", "--alias-name", "alias/app/one"]).failed("NotFoundException", 4);
@@ -540,7 +535,11 @@ fn encrypt_decrypt_re_encrypt_with_contexts_files_and_output_forms() {
 fn data_keys_and_random_bytes() {
     let store = Store::new();
     let id = store.create_key("dk");
-    for (args, len) in [(vec!["--key-spec", "AES_256"], 32), (vec!["--key-spec", "AES_128"], 16), (vec!["--number-of-bytes", "64"], 64)] {
+    for (args, len) in [
+        (vec!["--key-spec", "AES_256"], 32),
+        (vec!["--key-spec", "AES_128"], 16),
+        (vec!["--number-of-bytes", "64"], 64),
+    ] {
         let mut full = vec!["generate-data-key", "--key-id", &id, "--encryption-context", "file=report.pdf"];
         full.extend(args.iter().copied());
         let dk = store.ok(&full);
@@ -655,7 +654,8 @@ fn audit_log_filters_by_key_time_and_operation() {
     let of_b = store.ok(&["audit", "--key-id", &key_arn(&b)]);
     assert_eq!(of_b["Events"].as_array().unwrap().len(), 1);
     let window = store.ok(&["audit", "--start-time", "2030-01-02", "--end-time", &(T0 + 3 * DAY).to_string()]);
-    let ops: Vec<&str> = window["Events"].as_array().unwrap().iter().map(|e| e["Operation"].as_str().unwrap()).collect();
+    let ops: Vec<&str> =
+        window["Events"].as_array().unwrap().iter().map(|e| e["Operation"].as_str().unwrap()).collect();
     assert_eq!(ops, ["CreateKey", "Encrypt", "DisableKey"]);
     let encrypts = store.ok(&["audit", "--operation", "Encrypt"]);
     assert_eq!(encrypts["Events"].as_array().unwrap().len(), 2);
