@@ -79,14 +79,14 @@ pub(crate) struct InitArgs {
     /// Use root keys already on the token (made by an earlier init) instead of creating them.
     #[arg(long, requires = "pkcs11")]
     pub(crate) use_existing_root_keys: bool,
-    /// Argon2id memory cost in KiB (recorded in the store) [default: 65536].
-    #[arg(long, env = "COFFER_KDF_MEMORY_KIB", conflicts_with = "pkcs11")]
+    /// Argon2id memory cost in KiB (recorded in the store; ignored with --pkcs11) [default: 65536].
+    #[arg(long, env = "COFFER_KDF_MEMORY_KIB")]
     pub(crate) kdf_memory_kib: Option<u32>,
     /// Argon2id passes (recorded in the store) [default: 3].
-    #[arg(long, env = "COFFER_KDF_ITERATIONS", conflicts_with = "pkcs11")]
+    #[arg(long, env = "COFFER_KDF_ITERATIONS")]
     pub(crate) kdf_iterations: Option<u32>,
     /// Argon2id lanes (recorded in the store) [default: 1].
-    #[arg(long, env = "COFFER_KDF_PARALLELISM", conflicts_with = "pkcs11")]
+    #[arg(long, env = "COFFER_KDF_PARALLELISM")]
     pub(crate) kdf_parallelism: Option<u32>,
     /// ARN partition.
     #[arg(long, default_value = "aws")]

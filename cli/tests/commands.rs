@@ -1,7 +1,15 @@
 //! Every command of the built `coffer` binary end to end, its JSON answer checked field by
 //! field, and every documented error with its exit code.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    missing_docs
+)]
 
 mod common;
 

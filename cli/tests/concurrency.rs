@@ -1,7 +1,15 @@
 //! Several `coffer` processes mutating one store at once: the store lock serializes each
 //! command's read-modify-write, so nothing is lost.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    missing_docs
+)]
 
 mod common;
 

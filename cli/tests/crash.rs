@@ -8,7 +8,15 @@
 //! `COFFER_CRASH_KILLS` sets the number of kills (default 200); `COFFER_CRASH_SEED` replays a
 //! run (the seed is printed).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    missing_docs
+)]
 
 mod common;
 
@@ -72,7 +80,7 @@ fn key_ids(store: &Store) -> Vec<String> {
 fn sigkill_at_random_points_leaves_old_or_new_records_and_every_blob_decrypts() {
     let kills: usize = std::env::var("COFFER_CRASH_KILLS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
     let seed = std::env::var("COFFER_CRASH_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or_else(|| {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1
+        u64::from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()) | 1
     });
     eprintln!("crash test: {kills} kills, COFFER_CRASH_SEED={seed}");
     let mut rng = Rng(seed);
