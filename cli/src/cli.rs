@@ -16,8 +16,8 @@ pub(crate) struct Cli {
     /// Output format.
     #[arg(long, global = true, value_enum, default_value = "json")]
     pub(crate) output: Format,
-    /// Print only this top-level field of the answer (a one-field subset of the AWS CLI's
-    /// `--query`), e.g. `--query Plaintext --output text`.
+    /// Print only this field of the answer, a dotted path of field names (a small subset of
+    /// the AWS CLI's `--query`), e.g. `--query Plaintext` or `--query KeyMetadata.KeyId`.
     #[arg(long, global = true, value_name = "FIELD")]
     pub(crate) query: Option<String>,
     #[command(subcommand)]

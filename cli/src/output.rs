@@ -64,7 +64,7 @@ pub(crate) fn render(doc: &Obj, format: Format, query: Option<&str>) -> Zeroizin
     let mut out = Zeroizing::new(String::new());
     match query {
         Some(field) => {
-            let val = doc.0.iter().find(|(name, _)| *name == field).map(|(_, v)| v);
+            let val = lookup(doc, field);
             match (format, val) {
                 (Format::Json, Some(v)) => json_val(&mut out, v, 0),
                 (Format::Json, None) => out.push_str("null"),
@@ -91,6 +91,18 @@ pub(crate) fn render(doc: &Obj, format: Format, query: Option<&str>) -> Zeroizin
         },
     }
     out
+}
+
+/// The value at a dotted path of field names (`KeyMetadata.KeyId`).
+fn lookup<'a>(doc: &'a Obj, path: &str) -> Option<&'a Val> {
+    let mut parts = path.split('.');
+    let first = parts.next()?;
+    let mut val = doc.0.iter().find(|(name, _)| *name == first).map(|(_, v)| v)?;
+    for part in parts {
+        let Val::Obj(obj) = val else { return None };
+        val = obj.0.iter().find(|(name, _)| *name == part).map(|(_, v)| v)?;
+    }
+    Some(val)
 }
 
 fn indent(out: &mut String, level: usize) {
@@ -252,5 +264,9 @@ mod tests {
         assert_eq!(render(&doc(), Format::Json, Some("Plaintext")).as_str(), "\"AAEC\"\n");
         assert_eq!(render(&doc(), Format::Json, Some("Nope")).as_str(), "null\n");
         assert_eq!(render(&Obj::new(), Format::Json, None).as_str(), "");
+        let nested = Obj::new().with("KeyMetadata", Val::Obj(Obj::new().str("KeyId", "k")));
+        assert_eq!(render(&nested, Format::Text, Some("KeyMetadata.KeyId")).as_str(), "k\n");
+        assert_eq!(render(&nested, Format::Text, Some("KeyMetadata.Nope")).as_str(), "None\n");
+        assert_eq!(render(&doc(), Format::Text, Some("KeyId.Deeper")).as_str(), "None\n");
     }
 }
