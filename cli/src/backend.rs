@@ -48,6 +48,9 @@ fn passphrase(confirm: bool) -> Result<Zeroizing<String>, CliError> {
     let no_tty = |e: std::io::Error| {
         CliError::new(Class::AccessDenied, format!("no passphrase: set {ENV_PASSPHRASE} or run on a terminal ({e})"))
     };
+    require_terminal().map_err(|()| {
+        CliError::new(Class::AccessDenied, format!("no passphrase: set {ENV_PASSPHRASE} or run on a terminal"))
+    })?;
     let first = Zeroizing::new(rpassword::prompt_password("Coffer passphrase: ").map_err(no_tty)?);
     if first.is_empty() {
         return Err(CliError::new(Class::AccessDenied, "the passphrase is empty"));
@@ -71,6 +74,12 @@ fn pin(token: &str) -> Result<Pin, CliError> {
     match from_env {
         Some(pin) => pin.map_err(|e| CliError::new(Class::AccessDenied, e.to_string())),
         None => {
+            require_terminal().map_err(|()| {
+                CliError::new(
+                    Class::AccessDenied,
+                    format!("no PIN: set {ENV_PIN} or {ENV_PIN_FILE}, or run on a terminal"),
+                )
+            })?;
             let typed =
                 Zeroizing::new(rpassword::prompt_password(format!("User PIN of token {token:?}: ")).map_err(|e| {
                     CliError::new(
@@ -84,6 +93,14 @@ fn pin(token: &str) -> Result<Pin, CliError> {
             Ok(Pin::new(&typed))
         }
     }
+}
+
+/// Prompts only when standard input is a terminal: a script or a service with its input
+/// redirected gets an error instead of a prompt it cannot answer (rpassword would read
+/// `/dev/tty` whatever standard input is).
+fn require_terminal() -> Result<(), ()> {
+    use std::io::IsTerminal as _;
+    if std::io::stdin().is_terminal() { Ok(()) } else { Err(()) }
 }
 
 fn soft_error(e: SoftError) -> CliError {

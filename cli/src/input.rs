@@ -13,21 +13,44 @@ use crate::error::CliError;
 /// ValidationException for an unreadable file or invalid base64.
 pub(crate) fn blob(name: &str, value: &str) -> Result<Zeroizing<Vec<u8>>, CliError> {
     if let Some(path) = value.strip_prefix("fileb://") {
-        return std::fs::read(path)
-            .map(Zeroizing::new)
-            .map_err(|e| CliError::validation(format!("{name}: cannot read {path}: {e}")));
+        return read_capped(name, path);
     }
     let text = match value.strip_prefix("file://") {
-        Some(path) => Zeroizing::new(
-            std::fs::read_to_string(path)
-                .map_err(|e| CliError::validation(format!("{name}: cannot read {path}: {e}")))?,
-        ),
+        Some(path) => {
+            let bytes = read_capped(name, path)?;
+            Zeroizing::new(
+                std::str::from_utf8(&bytes)
+                    .map_err(|_| CliError::validation(format!("{name}: {path} is not base64 text")))?
+                    .to_owned(),
+            )
+        }
         None => Zeroizing::new(value.to_owned()),
     };
     let compact: Zeroizing<String> = Zeroizing::new(text.chars().filter(|c| !c.is_ascii_whitespace()).collect());
     B64.decode(compact.as_bytes())
         .map(Zeroizing::new)
         .map_err(|_| CliError::validation(format!("{name} is not valid base64 (give fileb://path for a file)")))
+}
+
+/// The largest file a blob parameter reads: far above any blob or plaintext the operations
+/// take (6 KiB), so a wrong path to a large file fails fast instead of filling memory.
+const MAX_BLOB_FILE: u64 = 64 * 1024;
+
+fn read_capped(name: &str, path: &str) -> Result<Zeroizing<Vec<u8>>, CliError> {
+    use std::io::Read as _;
+    let file =
+        std::fs::File::open(path).map_err(|e| CliError::validation(format!("{name}: cannot read {path}: {e}")))?;
+    // Allocated once, so no copy of the bytes is left behind by a growing vector.
+    let mut bytes = Zeroizing::new(Vec::with_capacity(usize::try_from(MAX_BLOB_FILE + 1).unwrap_or(0)));
+    file.take(MAX_BLOB_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| CliError::validation(format!("{name}: cannot read {path}: {e}")))?;
+    if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > MAX_BLOB_FILE {
+        return Err(CliError::validation(format!(
+            "{name}: {path} is larger than {MAX_BLOB_FILE} bytes (Encrypt takes up to 4096; use a data key for more)"
+        )));
+    }
+    Ok(bytes)
 }
 
 /// Base64 of secret bytes, in a zeroizing string allocated once.

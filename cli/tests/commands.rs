@@ -513,6 +513,13 @@ fn encrypt_decrypt_re_encrypt_with_contexts_files_and_output_forms() {
     store.encrypt(&a, &[7u8; 4096], "");
     store.run(&["encrypt", "--key-id", &a, "--plaintext", "***"]).failed("ValidationException", 3);
     store.run(&["encrypt", "--key-id", &a, "--plaintext", "fileb:///nonexistent"]).failed("ValidationException", 3);
+    let huge = dir.path().join("huge.bin");
+    std::fs::write(&huge, vec![0u8; 10 << 20]).unwrap();
+    let err = store
+        .run(&["encrypt", "--key-id", &a, "--plaintext", &format!("fileb://{}", huge.display())])
+        .failed("ValidationException", 3)
+        .to_owned();
+    assert!(err.contains("larger than"), "{err}");
     store.run(&["encrypt", "--key-id", &a, "--plaintext", ""]).failed("ValidationException", 3);
     store
         .run(&["encrypt", "--key-id", &a, "--plaintext", "eA==", "--encryption-context", "novalue"])
