@@ -106,6 +106,15 @@ impl<'a> Writer<'a> {
     pub(crate) fn len(&self) -> usize {
         self.len
     }
+
+    /// The next `n` bytes of the buffer, for a caller to fill in place; counted as written.
+    pub(crate) fn reserve(&mut self, n: usize) -> Result<&mut [u8], Truncated> {
+        let end = self.len.checked_add(n).ok_or(Truncated)?;
+        let start = self.len;
+        let out = self.buf.get_mut(start..end).ok_or(Truncated)?;
+        self.len = end;
+        Ok(out)
+    }
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub mod error;
 pub mod hsm;
 pub mod key;
 pub mod kms;
+pub mod message;
 pub mod root;
 pub mod secret;
 pub mod store;

@@ -1,0 +1,375 @@
+//! The streaming encryptor: header, then one frame at a time, then the footer, all through a
+//! caller workspace of about one frame.
+
+use rand_core::TryCryptoRng;
+use zeroize::Zeroize;
+
+use super::error::EncryptError;
+use super::frame::{BodyAad, FINAL_FRAME_MARKER, FINAL_PREFIX_LEN, Kind, REGULAR_PREFIX_LEN, frame_iv};
+use super::header::HeaderFields;
+use super::kdf::{ContentKey, derive};
+use super::keyring::Keyring;
+use super::materials::{EncryptionMaterials, Limits, MaterialsError};
+use super::signing::{SigningKey, Transcript};
+use super::suite::AlgorithmSuite;
+use super::{MESSAGE_ID_LEN, TAG_LEN};
+use crate::data::EncryptionContext;
+use crate::encoding::Writer;
+
+/// The frame length the official SDKs use by default.
+pub const DEFAULT_FRAME_LENGTH: u32 = 4096;
+
+/// How to encrypt a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EncryptConfig {
+    /// The suite: `05 78` (signed) by default when the `ecdsa-p384` feature is on, as the SDKs'
+    /// default; `04 78` otherwise.
+    pub suite: AlgorithmSuite,
+    /// Plaintext bytes per frame, at least 1; the workspace must hold
+    /// [`Encryptor::workspace_len`] of it.
+    pub frame_length: u32,
+    /// Limits (EDK count).
+    pub limits: Limits,
+}
+
+impl Default for EncryptConfig {
+    fn default() -> Self {
+        #[cfg(feature = "ecdsa-p384")]
+        let suite = AlgorithmSuite::AesGcm256HkdfSha512CommitEcdsaP384;
+        #[cfg(not(feature = "ecdsa-p384"))]
+        let suite = AlgorithmSuite::AesGcm256HkdfSha512Commit;
+        Self { suite, frame_length: DEFAULT_FRAME_LENGTH, limits: Limits::default() }
+    }
+}
+
+/// The signing key of a `05 78` message: the encryptor's own, or the caller's materials'.
+// No heap to box the large variant in; a few hundred bytes in the encryptor are fine.
+#[allow(clippy::large_enum_variant)]
+enum Signer<'w> {
+    None,
+    Owned(SigningKey),
+    Borrowed(&'w SigningKey),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Body,
+    FinalSealed,
+    FooterSealed,
+    Failed,
+}
+
+/// Encrypts a message of any length, one frame at a time, into caller buffers.
+///
+/// Call [`update`](Self::update) with plaintext and an output buffer as often as needed, then
+/// [`finish`](Self::finish) until it reports done. Output may be of any size; bytes not yet
+/// taken wait in the workspace. A full frame is held back until more plaintext arrives, so that
+/// the last frame is always the final frame (a message whose length is a multiple of the frame
+/// length ends with a full final frame, as the spec prefers).
+///
+/// The workspace holds plaintext: it is zeroized when the encryptor is dropped.
+///
+/// Memory: besides the workspace, [`new`](Self::new) needs about 22 KiB of stack for the
+/// materials (room for 16 EDKs at their maximum sizes), plus what the keyring needs (the raw AES
+/// keyring: 4 KiB for the encoded context it binds); the encryptor itself is under 2 KiB.
+pub struct Encryptor<'w> {
+    ws: &'w mut [u8],
+    key: ContentKey,
+    message_id: [u8; MESSAGE_ID_LEN],
+    frame_length: usize,
+    signing: Signer<'w>,
+    transcript: Transcript,
+    sequence: u32,
+    filled: usize,
+    out_start: usize,
+    out_end: usize,
+    phase: Phase,
+}
+
+impl core::fmt::Debug for Encryptor<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Encryptor").field("sequence", &self.sequence).field("phase", &self.phase).finish()
+    }
+}
+
+impl<'w> Encryptor<'w> {
+    /// The workspace a frame length needs (the header must fit in it too; it rarely exceeds a
+    /// few hundred bytes, at most [`MAX_HEADER_LEN`](super::MAX_HEADER_LEN)).
+    /// Saturates rather than overflowing (a frame length near 4 GiB on a 32-bit target), so
+    /// such a frame length is refused by [`new`](Self::new) as [`EncryptError::WorkspaceTooSmall`].
+    pub const fn workspace_len(frame_length: u32) -> usize {
+        FINAL_PREFIX_LEN.saturating_add(frame_length as usize).saturating_add(TAG_LEN)
+    }
+
+    /// Starts a message: makes materials (and, for `05 78`, a signing key), asks `keyring` for
+    /// the data key and its EDKs, draws a message id, and writes the header into the workspace,
+    /// from which [`update`](Self::update) and [`finish`](Self::finish) hand it out first.
+    ///
+    /// # Errors
+    /// [`EncryptError::InvalidFrameLength`]; [`EncryptError::WorkspaceTooSmall`] if `workspace`
+    /// cannot hold one frame or the header; the materials' refusals (reserved context keys, too
+    /// many EDKs, context too large with the public key); keyring and generator failures.
+    pub fn new<K: Keyring + ?Sized, R: TryCryptoRng + ?Sized>(
+        keyring: &mut K,
+        context: EncryptionContext<'_>,
+        config: &EncryptConfig,
+        rng: &mut R,
+        workspace: &'w mut [u8],
+    ) -> Result<Self, EncryptError> {
+        check_workspace(config.frame_length, workspace.len())?;
+        let mut materials = EncryptionMaterials::new(config.suite, context, config.limits, rng)?;
+        keyring.on_encrypt(&mut materials, rng)?;
+        Self::with_materials(materials, config.frame_length, rng, workspace)
+    }
+
+    /// Starts a message from materials prepared elsewhere (by a cryptographic materials
+    /// manager, such as a data-key cache): they must hold the data key and at least one EDK.
+    /// Draws the message id and writes the header, as [`new`](Self::new) does.
+    ///
+    /// # Errors
+    /// [`EncryptError::NoDataKey`] if the materials lack the data key or any EDK;
+    /// [`EncryptError::InvalidFrameLength`]; [`EncryptError::WorkspaceTooSmall`];
+    /// [`EncryptError::Rng`].
+    pub fn with_materials<R: TryCryptoRng + ?Sized>(
+        mut materials: EncryptionMaterials<'_>,
+        frame_length: u32,
+        rng: &mut R,
+        workspace: &'w mut [u8],
+    ) -> Result<Self, EncryptError> {
+        let mut encryptor = Self::start(&materials, frame_length, rng, workspace)?;
+        encryptor.signing = match materials.take_signing_key() {
+            Some(key) => Signer::Owned(key),
+            None => Signer::None,
+        };
+        Ok(encryptor)
+    }
+
+    /// Starts a message from materials that stay with the caller, so that they can serve
+    /// several messages (as a data-key cache does): the data key, the EDKs and, for `05 78`, the
+    /// signing key are shared; each message still gets its own message id, and so its own
+    /// content key. The materials must outlive the encryptor, like the workspace.
+    ///
+    /// # Errors
+    /// As [`with_materials`](Self::with_materials).
+    pub fn with_shared_materials<R: TryCryptoRng + ?Sized>(
+        materials: &'w EncryptionMaterials<'_>,
+        frame_length: u32,
+        rng: &mut R,
+        workspace: &'w mut [u8],
+    ) -> Result<Self, EncryptError> {
+        let mut encryptor = Self::start(materials, frame_length, rng, workspace)?;
+        encryptor.signing = match materials.signing_key() {
+            Some(key) => Signer::Borrowed(key),
+            None => Signer::None,
+        };
+        Ok(encryptor)
+    }
+
+    /// Draws the message id, derives the keys and writes the header (no signer yet).
+    fn start<R: TryCryptoRng + ?Sized>(
+        materials: &EncryptionMaterials<'_>,
+        frame_length: u32,
+        rng: &mut R,
+        workspace: &'w mut [u8],
+    ) -> Result<Self, EncryptError> {
+        let (frame_len, needed) = check_workspace(frame_length, workspace.len())?;
+        let suite = materials.suite();
+        if materials.encrypted_data_keys().is_empty() {
+            return Err(EncryptError::NoDataKey);
+        }
+        let data_key = materials.data_key().ok_or(EncryptError::NoDataKey)?;
+        let mut message_id = [0u8; MESSAGE_ID_LEN];
+        rng.try_fill_bytes(&mut message_id).map_err(|_| EncryptError::Rng)?;
+        let (key, commitment) = derive(suite, data_key, &message_id).ok_or(EncryptError::Rng)?;
+        let context = materials.context().map_err(|e| EncryptError::Materials(MaterialsError::Context(e)))?;
+        let fields = HeaderFields {
+            suite,
+            message_id: &message_id,
+            context: &context,
+            edks: materials.encrypted_data_keys(),
+            frame_length,
+            commitment: &commitment,
+        };
+        let header_len = fields
+            .write(&key, workspace)
+            .map_err(|_| EncryptError::WorkspaceTooSmall { needed: fields.len().max(needed) })?;
+        let mut transcript = Transcript::new(suite.is_signed());
+        transcript.update(workspace.get(..header_len).unwrap_or_default());
+        Ok(Self {
+            ws: workspace,
+            key,
+            message_id,
+            frame_length: frame_len,
+            signing: Signer::None,
+            transcript,
+            sequence: 1,
+            filled: 0,
+            out_start: 0,
+            out_end: header_len,
+            phase: Phase::Body,
+        })
+    }
+
+    /// Takes plaintext from `input` and writes message bytes into `output`, returning
+    /// `(consumed, written)`. Takes all of `input` unless `output` fills up first: call again
+    /// with the rest.
+    ///
+    /// # Errors
+    /// [`EncryptError::State`] after [`finish`](Self::finish) began or after a failure;
+    /// [`EncryptError::TooManyFrames`].
+    pub fn update(&mut self, input: &[u8], output: &mut [u8]) -> Result<(usize, usize), EncryptError> {
+        if self.phase != Phase::Body {
+            return Err(EncryptError::State);
+        }
+        let mut consumed = 0;
+        let mut written = 0;
+        loop {
+            written += self.drain(output.get_mut(written..).unwrap_or_default());
+            if self.out_start < self.out_end {
+                return Ok((consumed, written));
+            }
+            let rest = input.get(consumed..).unwrap_or_default();
+            if rest.is_empty() {
+                return Ok((consumed, written));
+            }
+            if self.filled == self.frame_length {
+                // More plaintext follows, so the buffered frame is a regular one.
+                self.seal_regular().inspect_err(|_| self.fail())?;
+                continue;
+            }
+            let take = rest.len().min(self.frame_length - self.filled);
+            let start = FINAL_PREFIX_LEN + self.filled;
+            let dst = self.ws.get_mut(start..start + take).ok_or(EncryptError::State)?;
+            dst.copy_from_slice(rest.get(..take).unwrap_or_default());
+            self.filled += take;
+            consumed += take;
+        }
+    }
+
+    /// Ends the plaintext: seals the final frame and, for `05 78`, the signature footer, and
+    /// writes what fits into `output`. Returns `(written, done)`: call again with more output
+    /// space until `done`.
+    ///
+    /// # Errors
+    /// [`EncryptError::State`] after a failure; a signing failure.
+    pub fn finish(&mut self, output: &mut [u8]) -> Result<(usize, bool), EncryptError> {
+        let mut written = 0;
+        loop {
+            written += self.drain(output.get_mut(written..).unwrap_or_default());
+            if self.out_start < self.out_end {
+                return Ok((written, false));
+            }
+            match self.phase {
+                Phase::Body => self.seal_final().inspect_err(|_| self.fail())?,
+                Phase::FinalSealed => match core::mem::replace(&mut self.signing, Signer::None) {
+                    Signer::Owned(signing) => self.seal_footer(&signing).inspect_err(|_| self.fail())?,
+                    Signer::Borrowed(signing) => self.seal_footer(signing).inspect_err(|_| self.fail())?,
+                    Signer::None => {
+                        self.phase = Phase::FooterSealed;
+                        return Ok((written, true));
+                    }
+                },
+                Phase::FooterSealed => return Ok((written, true)),
+                Phase::Failed => return Err(EncryptError::State),
+            }
+        }
+    }
+
+    fn drain(&mut self, output: &mut [u8]) -> usize {
+        let n = output.len().min(self.out_end - self.out_start);
+        if let (Some(dst), Some(src)) = (output.get_mut(..n), self.ws.get(self.out_start..self.out_start + n)) {
+            dst.copy_from_slice(src);
+        }
+        self.out_start += n;
+        n
+    }
+
+    fn seal_regular(&mut self) -> Result<(), EncryptError> {
+        let sequence = self.sequence;
+        if sequence == FINAL_FRAME_MARKER {
+            return Err(EncryptError::TooManyFrames);
+        }
+        let len = self.frame_length;
+        let aad = BodyAad::new(&self.message_id, Kind::Regular, sequence, len as u64);
+        let iv = frame_iv(sequence);
+        let body = self.ws.get_mut(FINAL_PREFIX_LEN..FINAL_PREFIX_LEN + len).ok_or(EncryptError::State)?;
+        let tag = self.key.seal(&iv, aad.as_bytes(), body).map_err(|()| EncryptError::State)?;
+        let start = FINAL_PREFIX_LEN - REGULAR_PREFIX_LEN;
+        let end = FINAL_PREFIX_LEN + len + TAG_LEN;
+        let mut w = Writer::new(self.ws.get_mut(start..FINAL_PREFIX_LEN).ok_or(EncryptError::State)?);
+        w.u32(sequence).map_err(|_| EncryptError::State)?;
+        w.put(&iv).map_err(|_| EncryptError::State)?;
+        self.ws.get_mut(FINAL_PREFIX_LEN + len..end).ok_or(EncryptError::State)?.copy_from_slice(&tag);
+        self.emit(start, end);
+        self.sequence = sequence + 1;
+        self.filled = 0;
+        Ok(())
+    }
+
+    fn seal_final(&mut self) -> Result<(), EncryptError> {
+        let sequence = self.sequence;
+        let len = self.filled;
+        let len32 = u32::try_from(len).map_err(|_| EncryptError::State)?;
+        let aad = BodyAad::new(&self.message_id, Kind::Final, sequence, len as u64);
+        let iv = frame_iv(sequence);
+        let body = self.ws.get_mut(FINAL_PREFIX_LEN..FINAL_PREFIX_LEN + len).ok_or(EncryptError::State)?;
+        let tag = self.key.seal(&iv, aad.as_bytes(), body).map_err(|()| EncryptError::State)?;
+        let end = FINAL_PREFIX_LEN + len + TAG_LEN;
+        let mut w = Writer::new(self.ws.get_mut(..FINAL_PREFIX_LEN).ok_or(EncryptError::State)?);
+        w.u32(FINAL_FRAME_MARKER).map_err(|_| EncryptError::State)?;
+        w.u32(sequence).map_err(|_| EncryptError::State)?;
+        w.put(&iv).map_err(|_| EncryptError::State)?;
+        w.u32(len32).map_err(|_| EncryptError::State)?;
+        self.ws.get_mut(FINAL_PREFIX_LEN + len..end).ok_or(EncryptError::State)?.copy_from_slice(&tag);
+        self.emit(0, end);
+        self.filled = 0;
+        self.phase = Phase::FinalSealed;
+        Ok(())
+    }
+
+    fn seal_footer(&mut self, signing: &SigningKey) -> Result<(), EncryptError> {
+        let transcript = core::mem::replace(&mut self.transcript, Transcript::new(false));
+        let signature = signing.sign(transcript).map_err(|()| EncryptError::State)?;
+        let mut w = Writer::new(self.ws);
+        w.u16_prefixed(&signature).map_err(|_| EncryptError::State)?;
+        let end = w.len();
+        self.out_start = 0;
+        self.out_end = end;
+        self.phase = Phase::FooterSealed;
+        Ok(())
+    }
+
+    /// Marks `ws[start..end]` as output and feeds it to the signature transcript.
+    fn emit(&mut self, start: usize, end: usize) {
+        self.transcript.update(self.ws.get(start..end).unwrap_or_default());
+        self.out_start = start;
+        self.out_end = end;
+    }
+
+    fn fail(&mut self) {
+        self.phase = Phase::Failed;
+        self.ws.zeroize();
+        self.out_start = 0;
+        self.out_end = 0;
+    }
+}
+
+/// Checks the frame length and that the workspace holds one frame; returns the frame length
+/// and the bytes needed.
+fn check_workspace(frame_length: u32, workspace: usize) -> Result<(usize, usize), EncryptError> {
+    if frame_length == 0 {
+        return Err(EncryptError::InvalidFrameLength);
+    }
+    let frame_length = usize::try_from(frame_length).map_err(|_| EncryptError::InvalidFrameLength)?;
+    let needed = FINAL_PREFIX_LEN.saturating_add(frame_length).saturating_add(TAG_LEN);
+    if workspace < needed {
+        return Err(EncryptError::WorkspaceTooSmall { needed });
+    }
+    Ok((frame_length, needed))
+}
+
+impl Drop for Encryptor<'_> {
+    fn drop(&mut self) {
+        self.ws.zeroize();
+    }
+}

@@ -1,0 +1,111 @@
+//! A keyring backed by a Coffer KMS key, shaped as the SDKs' AWS KMS keyring
+//! (spec `framework/aws-kms/aws-kms-keyring.md`): the data key comes from GenerateDataKey (or is
+//! wrapped with Encrypt), each bound to the message's encryption context; the EDK's provider id
+//! is `aws-kms`, its provider info the key's ARN, its ciphertext the Coffer ciphertext blob.
+
+use core::fmt;
+use rand_core::TryCryptoRng;
+
+use super::edk::{EdkRef, EncryptedDataKey};
+use super::keyring::{Keyring, KeyringError};
+use super::materials::{DATA_KEY_LEN, DataKey, DecryptionMaterials, EncryptionMaterials, MaterialsError};
+use crate::audit::AuditSink;
+use crate::clock::Clock;
+use crate::data::DataKeySpec;
+use crate::hsm::Hsm;
+use crate::kms::Kms;
+use crate::store::KeyStore;
+
+/// The provider id of EDKs made by a KMS keyring (the SDKs' value, so their tools recognise it).
+pub const KMS_PROVIDER_ID: &str = "aws-kms";
+
+/// A keyring for one KMS key of a Coffer [`Kms`].
+///
+/// It borrows the façade mutably for its lifetime: every data key it makes or unwraps is one
+/// audited KMS operation (GenerateDataKey, Encrypt or Decrypt), with the message's encryption
+/// context as the operation's context, so the data key only unwraps for a message with the
+/// same context. On decrypt it tries each `aws-kms` EDK in order, asks Decrypt to use only its
+/// own key, and accepts the result only if the EDK's provider info is that key's ARN.
+pub struct KmsKeyring<'k, H: Hsm, S: KeyStore, C: Clock, A: AuditSink> {
+    kms: &'k mut Kms<H, S, C, A>,
+    key: &'k str,
+}
+
+impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> fmt::Debug for KmsKeyring<'_, H, S, C, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KmsKeyring").field("key", &self.key).finish_non_exhaustive()
+    }
+}
+
+impl<'k, H: Hsm, S: KeyStore, C: Clock, A: AuditSink> KmsKeyring<'k, H, S, C, A> {
+    /// A keyring for `key` (a key id, key ARN, alias name or alias ARN, as the façade resolves
+    /// them) of `kms`.
+    pub fn new(kms: &'k mut Kms<H, S, C, A>, key: &'k str) -> Self {
+        Self { kms, key }
+    }
+}
+
+impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Keyring for KmsKeyring<'_, H, S, C, A> {
+    fn on_encrypt<R: TryCryptoRng + ?Sized>(
+        &mut self,
+        materials: &mut EncryptionMaterials<'_>,
+        _rng: &mut R,
+    ) -> Result<(), KeyringError> {
+        // The context borrows the materials: make the EDK (and maybe the key) first, then store.
+        let (edk, new_key) = {
+            let context = materials.context().map_err(|e| KeyringError::Materials(MaterialsError::Context(e)))?;
+            match materials.data_key() {
+                None => {
+                    let generated = self
+                        .kms
+                        .generate_data_key(self.key, DataKeySpec::Aes256, &context)
+                        .map_err(|_| KeyringError::Backend)?;
+                    let key = DataKey::from_slice(generated.plaintext.as_bytes()).ok_or(KeyringError::Backend)?;
+                    let arn = self.kms.config().arn.key_arn(&generated.key_id);
+                    let edk = EncryptedDataKey::new(
+                        KMS_PROVIDER_ID.as_bytes(),
+                        arn.as_str().as_bytes(),
+                        generated.ciphertext_blob.as_bytes(),
+                    )?;
+                    (edk, Some(key))
+                }
+                Some(key) => {
+                    let encrypted =
+                        self.kms.encrypt(self.key, key.as_bytes(), &context).map_err(|_| KeyringError::Backend)?;
+                    let arn = self.kms.config().arn.key_arn(&encrypted.key_id);
+                    let edk = EncryptedDataKey::new(
+                        KMS_PROVIDER_ID.as_bytes(),
+                        arn.as_str().as_bytes(),
+                        encrypted.ciphertext_blob.as_bytes(),
+                    )?;
+                    (edk, None)
+                }
+            }
+        };
+        if let Some(key) = new_key {
+            materials.set_data_key(key)?;
+        }
+        materials.add_encrypted_data_key(edk)?;
+        Ok(())
+    }
+
+    fn on_decrypt(&mut self, materials: &mut DecryptionMaterials<'_>, edks: &[EdkRef<'_>]) -> Result<(), KeyringError> {
+        if materials.data_key().is_some() {
+            return Err(KeyringError::Materials(MaterialsError::DataKeyAlreadySet));
+        }
+        for edk in edks.iter().filter(|e| e.provider_id == KMS_PROVIDER_ID.as_bytes()) {
+            let Ok(decrypted) = self.kms.decrypt(edk.ciphertext, materials.context(), Some(self.key)) else {
+                continue;
+            };
+            let arn = self.kms.config().arn.key_arn(&decrypted.key_id);
+            if arn.as_str().as_bytes() != edk.provider_info || decrypted.plaintext.len() != DATA_KEY_LEN {
+                continue;
+            }
+            if let Some(key) = DataKey::from_slice(decrypted.plaintext.as_bytes()) {
+                materials.set_data_key(key)?;
+                return Ok(());
+            }
+        }
+        Err(KeyringError::UnableToDecrypt)
+    }
+}

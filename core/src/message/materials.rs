@@ -1,0 +1,332 @@
+//! Cryptographic materials: what a keyring fills in, on encrypt and on decrypt.
+//!
+//! As in the spec (`framework/structures.md`), encryption materials hold the suite, the
+//! encryption context, the plaintext data key, the encrypted data keys (EDKs) and, for a signed
+//! suite, the signing key; decryption materials hold the suite, the context, the data key and
+//! the verification key. Everything is fixed-capacity: no heap.
+
+use core::fmt;
+use heapless::Vec;
+use rand_core::TryCryptoRng;
+use zeroize::Zeroize;
+
+use super::edk::EncryptedDataKey;
+use super::signing;
+use super::suite::AlgorithmSuite;
+use crate::data::{ContextError, EncryptionContext, MAX_CONTEXT_PAIRS};
+
+/// Length of a data key for the supported suites (AES-256).
+pub const DATA_KEY_LEN: usize = 32;
+/// The most encrypted data keys a message may carry in this build (the hard cap of
+/// [`Limits::max_encrypted_data_keys`]).
+pub const MAX_EDKS: usize = 16;
+/// The default of [`Limits::max_encrypted_data_keys`], as the SDKs' recommended setting.
+pub const DEFAULT_MAX_EDKS: usize = 10;
+/// Encryption-context keys starting with this prefix are reserved for the message format.
+pub const RESERVED_CONTEXT_PREFIX: &str = "aws-crypto-";
+
+/// A plaintext data key: 32 bytes, zeroized on drop, printed redacted, not `Clone`.
+pub struct DataKey {
+    bytes: [u8; DATA_KEY_LEN],
+}
+
+impl DataKey {
+    /// A key of zero bytes, to be filled in place with [`as_mut_bytes`](Self::as_mut_bytes)
+    /// (so that no copy of the key is left elsewhere).
+    pub const fn zeroed() -> Self {
+        Self { bytes: [0; DATA_KEY_LEN] }
+    }
+
+    /// A copy of `bytes`, if it is [`DATA_KEY_LEN`] long.
+    pub fn from_slice(bytes: &[u8]) -> Option<Self> {
+        let mut key = Self::zeroed();
+        key.bytes.copy_from_slice(bytes.get(..DATA_KEY_LEN).filter(|_| bytes.len() == DATA_KEY_LEN)?);
+        Some(key)
+    }
+
+    /// A fresh random key.
+    ///
+    /// # Errors
+    /// The generator's error, if it fails.
+    pub fn random<R: TryCryptoRng + ?Sized>(rng: &mut R) -> Result<Self, R::Error> {
+        let mut key = Self::zeroed();
+        rng.try_fill_bytes(&mut key.bytes)?;
+        Ok(key)
+    }
+
+    /// The key bytes.
+    pub fn as_bytes(&self) -> &[u8; DATA_KEY_LEN] {
+        &self.bytes
+    }
+
+    /// The key bytes, writable.
+    pub fn as_mut_bytes(&mut self) -> &mut [u8; DATA_KEY_LEN] {
+        &mut self.bytes
+    }
+}
+
+impl Drop for DataKey {
+    fn drop(&mut self) {
+        self.bytes.zeroize();
+    }
+}
+
+impl zeroize::ZeroizeOnDrop for DataKey {}
+
+impl fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DataKey([REDACTED])")
+    }
+}
+
+/// Limits a message must respect, on encrypt and on decrypt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The most encrypted data keys a message may carry (the SDKs' "maximum encrypted data
+    /// keys"); default [`DEFAULT_MAX_EDKS`], at most [`MAX_EDKS`]. A message with more is refused
+    /// before any of them is tried, so a hostile message cannot make the reader call its HSM or
+    /// KMS many times.
+    pub max_encrypted_data_keys: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_encrypted_data_keys: DEFAULT_MAX_EDKS }
+    }
+}
+
+impl Limits {
+    pub(crate) fn max_edks(&self) -> usize {
+        self.max_encrypted_data_keys.min(MAX_EDKS)
+    }
+}
+
+/// Why materials refused a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MaterialsError {
+    /// The encryption context uses a reserved key (`aws-crypto-` prefix).
+    ReservedContextKey,
+    /// The context, with what the suite adds (the public key), is over its limits.
+    Context(ContextError),
+    /// More encrypted data keys than [`Limits::max_encrypted_data_keys`].
+    TooManyEncryptedDataKeys,
+    /// A data key was already set: a keyring may not replace it.
+    DataKeyAlreadySet,
+    /// The random generator failed.
+    Rng,
+}
+
+impl fmt::Display for MaterialsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ReservedContextKey => {
+                write!(f, "encryption context keys starting with {RESERVED_CONTEXT_PREFIX} are reserved")
+            }
+            Self::Context(e) => fmt::Display::fmt(e, f),
+            Self::TooManyEncryptedDataKeys => f.write_str("more encrypted data keys than the configured maximum"),
+            Self::DataKeyAlreadySet => f.write_str("the materials already hold a data key"),
+            Self::Rng => f.write_str("the random generator failed"),
+        }
+    }
+}
+
+impl core::error::Error for MaterialsError {}
+
+/// Builds the context written in the header: the caller's pairs, plus the public key pair
+/// for a signed suite.
+fn full_context<'s>(
+    base: &EncryptionContext<'s>,
+    public_key: Option<&'s str>,
+) -> Result<EncryptionContext<'s>, ContextError> {
+    let Some(public_key) = public_key else {
+        return Ok(base.clone());
+    };
+    let mut pairs: Vec<(&'s str, &'s str), MAX_CONTEXT_PAIRS> = Vec::new();
+    for pair in base.iter() {
+        pairs.push(pair).map_err(|_| ContextError::TooManyPairs)?;
+    }
+    pairs.push((signing::PUBLIC_KEY_CONTEXT_KEY, public_key)).map_err(|_| ContextError::TooManyPairs)?;
+    EncryptionContext::new(&pairs)
+}
+
+/// What encrypting a message needs; a keyring's `on_encrypt` adds the data key and EDKs.
+pub struct EncryptionMaterials<'c> {
+    suite: AlgorithmSuite,
+    context: EncryptionContext<'c>,
+    signing: Option<signing::SigningKey>,
+    data_key: Option<DataKey>,
+    edks: Vec<EncryptedDataKey, MAX_EDKS>,
+    limits: Limits,
+}
+
+impl<'c> EncryptionMaterials<'c> {
+    /// Materials for `suite` and the caller's `context`, with no data key yet. For a signed
+    /// suite, a fresh signing key is made and its public key joins the context.
+    ///
+    /// # Errors
+    /// [`MaterialsError::ReservedContextKey`] if the context uses an `aws-crypto-` key;
+    /// [`MaterialsError::Context`] if the context with the public key exceeds the context limits
+    /// (a signed suite leaves room for one pair fewer); [`MaterialsError::Rng`].
+    pub fn new<R: TryCryptoRng + ?Sized>(
+        suite: AlgorithmSuite,
+        context: EncryptionContext<'c>,
+        limits: Limits,
+        rng: &mut R,
+    ) -> Result<Self, MaterialsError> {
+        if context.iter().any(|(k, _)| k.starts_with(RESERVED_CONTEXT_PREFIX)) {
+            return Err(MaterialsError::ReservedContextKey);
+        }
+        let signing = if suite.is_signed() {
+            Some(signing::SigningKey::random(rng).map_err(|()| MaterialsError::Rng)?)
+        } else {
+            None
+        };
+        let materials = Self { suite, context, signing, data_key: None, edks: Vec::new(), limits };
+        materials.context().map_err(MaterialsError::Context)?;
+        Ok(materials)
+    }
+
+    /// The suite.
+    pub fn suite(&self) -> AlgorithmSuite {
+        self.suite
+    }
+
+    /// The encryption context written in the header (the caller's, plus `aws-crypto-public-key`
+    /// for a signed suite). Keyrings bind this.
+    ///
+    /// # Errors
+    /// Never for materials made by [`new`](Self::new), which checked it.
+    pub fn context(&self) -> Result<EncryptionContext<'_>, ContextError> {
+        full_context(&self.context, self.signing.as_ref().map(signing::SigningKey::public_key_base64))
+    }
+
+    /// Writes the canonical encoding of [`context`](Self::context) into `out` (the AAD the raw
+    /// AES keyring binds), returning its length.
+    ///
+    /// # Errors
+    /// [`ContextError::TooLarge`] if `out` is too short.
+    pub fn encode_context(&self, out: &mut [u8]) -> Result<usize, ContextError> {
+        self.context()?.encode(out)
+    }
+
+    /// The plaintext data key, once a keyring made one.
+    pub fn data_key(&self) -> Option<&DataKey> {
+        self.data_key.as_ref()
+    }
+
+    /// Sets the plaintext data key (the generator keyring does this once).
+    ///
+    /// # Errors
+    /// [`MaterialsError::DataKeyAlreadySet`] if one is already set.
+    pub fn set_data_key(&mut self, key: DataKey) -> Result<(), MaterialsError> {
+        if self.data_key.is_some() {
+            return Err(MaterialsError::DataKeyAlreadySet);
+        }
+        self.data_key = Some(key);
+        Ok(())
+    }
+
+    /// The encrypted data keys so far.
+    pub fn encrypted_data_keys(&self) -> &[EncryptedDataKey] {
+        &self.edks
+    }
+
+    /// Adds an encrypted data key.
+    ///
+    /// # Errors
+    /// [`MaterialsError::TooManyEncryptedDataKeys`] past [`Limits::max_encrypted_data_keys`].
+    pub fn add_encrypted_data_key(&mut self, edk: EncryptedDataKey) -> Result<(), MaterialsError> {
+        if self.edks.len() >= self.limits.max_edks() {
+            return Err(MaterialsError::TooManyEncryptedDataKeys);
+        }
+        self.edks.push(edk).map_err(|_| MaterialsError::TooManyEncryptedDataKeys)
+    }
+
+    /// The limits these materials were made with.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    pub(crate) fn signing_key(&self) -> Option<&signing::SigningKey> {
+        self.signing.as_ref()
+    }
+
+    pub(crate) fn take_signing_key(&mut self) -> Option<signing::SigningKey> {
+        self.signing.take()
+    }
+}
+
+impl fmt::Debug for EncryptionMaterials<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EncryptionMaterials")
+            .field("suite", &self.suite)
+            .field("context", &self.context)
+            .field("data_key", &self.data_key)
+            .field("edks", &self.edks.len())
+            .field("signed", &self.signing.is_some())
+            .finish()
+    }
+}
+
+/// What decrypting a message needs; a keyring's `on_decrypt` sets the data key from one of the
+/// header's EDKs.
+pub struct DecryptionMaterials<'h> {
+    suite: AlgorithmSuite,
+    context: EncryptionContext<'h>,
+    encoded_context: &'h [u8],
+    data_key: Option<DataKey>,
+}
+
+impl<'h> DecryptionMaterials<'h> {
+    /// Materials for a message of `suite` whose header holds `encoded_context` (canonical
+    /// encoding of `context`).
+    pub fn new(suite: AlgorithmSuite, context: EncryptionContext<'h>, encoded_context: &'h [u8]) -> Self {
+        Self { suite, context, encoded_context, data_key: None }
+    }
+
+    /// The suite.
+    pub fn suite(&self) -> AlgorithmSuite {
+        self.suite
+    }
+
+    /// The message's encryption context (for a signed suite, with `aws-crypto-public-key`).
+    pub fn context(&self) -> &EncryptionContext<'h> {
+        &self.context
+    }
+
+    /// The canonical encoding of the context, as in the header (the raw AES keyring's AAD).
+    pub fn encoded_context(&self) -> &'h [u8] {
+        self.encoded_context
+    }
+
+    /// The data key, once a keyring set it.
+    pub fn data_key(&self) -> Option<&DataKey> {
+        self.data_key.as_ref()
+    }
+
+    /// Sets the data key.
+    ///
+    /// # Errors
+    /// [`MaterialsError::DataKeyAlreadySet`] if one is already set.
+    pub fn set_data_key(&mut self, key: DataKey) -> Result<(), MaterialsError> {
+        if self.data_key.is_some() {
+            return Err(MaterialsError::DataKeyAlreadySet);
+        }
+        self.data_key = Some(key);
+        Ok(())
+    }
+
+    pub(crate) fn take_data_key(&mut self) -> Option<DataKey> {
+        self.data_key.take()
+    }
+}
+
+impl fmt::Debug for DecryptionMaterials<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecryptionMaterials")
+            .field("suite", &self.suite)
+            .field("context", &self.context)
+            .field("data_key", &self.data_key)
+            .finish()
+    }
+}

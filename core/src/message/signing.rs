@@ -1,0 +1,175 @@
+//! The `05 78` footer: ECDSA P-384 over SHA-384 of the header and body.
+//!
+//! The signing key is fresh per message; its public key travels, base64 of the compressed SEC1
+//! point, in the encryption context under `aws-crypto-public-key`, as the spec says. Without the
+//! `ecdsa-p384` feature the types here are uninhabited and the transcript is a no-op, so the
+//! rest of the module needs no `cfg`.
+
+use core::fmt;
+
+/// The encryption-context key that carries the signature's public key.
+pub(crate) const PUBLIC_KEY_CONTEXT_KEY: &str = "aws-crypto-public-key";
+/// Longest DER encoding of a P-384 ECDSA signature: SEQUENCE of two INTEGERs of up to 49 bytes.
+pub(crate) const MAX_SIGNATURE_LEN: usize = 104;
+
+#[cfg(feature = "ecdsa-p384")]
+mod imp {
+    use base64ct::{Base64, Encoding};
+    use heapless::{String, Vec};
+    use p384::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
+    use p384::ecdsa::{DerSignature, SigningKey as P384Signing, VerifyingKey as P384Verifying};
+    use rand_core::TryCryptoRng;
+    use sha2::{Digest, Sha384};
+    use zeroize::Zeroize;
+
+    use super::MAX_SIGNATURE_LEN;
+
+    /// Base64 of a 49-byte compressed point: 68 characters.
+    const PUBLIC_KEY_B64_LEN: usize = 68;
+    const COMPRESSED_POINT_LEN: usize = 49;
+
+    /// A per-message signing key (the ecdsa crate zeroizes it on drop).
+    pub(crate) struct SigningKey {
+        key: P384Signing,
+        public_b64: String<PUBLIC_KEY_B64_LEN>,
+    }
+
+    impl SigningKey {
+        /// A fresh key from `rng` (a scalar out of range, chance about 2^-190, is drawn again).
+        pub(crate) fn random<R: TryCryptoRng + ?Sized>(rng: &mut R) -> Result<Self, ()> {
+            let mut scalar = [0u8; 48];
+            for _ in 0..8 {
+                rng.try_fill_bytes(&mut scalar).map_err(|_| ())?;
+                let key = P384Signing::from_slice(&scalar);
+                scalar.zeroize();
+                if let Ok(key) = key {
+                    let point = key.verifying_key().to_sec1_point(true);
+                    let mut buf = [0u8; PUBLIC_KEY_B64_LEN];
+                    let b64 = Base64::encode(point.as_bytes(), &mut buf).map_err(|_| ())?;
+                    let public_b64 = String::try_from(b64).map_err(|_| ())?;
+                    return Ok(Self { key, public_b64 });
+                }
+            }
+            Err(())
+        }
+
+        pub(crate) fn public_key_base64(&self) -> &str {
+            &self.public_b64
+        }
+
+        /// Signs the transcript, returning the DER signature.
+        pub(crate) fn sign(&self, transcript: Transcript) -> Result<Vec<u8, MAX_SIGNATURE_LEN>, ()> {
+            let hash = transcript.hash.ok_or(())?;
+            let digest = hash.finalize();
+            let sig: DerSignature = self.key.sign_prehash(&digest).map_err(|_| ())?;
+            Vec::from_slice(sig.as_bytes()).map_err(|_| ())
+        }
+    }
+
+    /// The public key a reader takes from the context.
+    pub(crate) struct VerifyingKey(P384Verifying);
+
+    impl VerifyingKey {
+        pub(crate) fn from_base64(b64: &str) -> Result<Self, ()> {
+            let mut buf = [0u8; COMPRESSED_POINT_LEN];
+            let bytes = Base64::decode(b64, &mut buf).map_err(|_| ())?;
+            // Only the compressed form the spec writes: one encoding per key.
+            if bytes.len() != COMPRESSED_POINT_LEN {
+                return Err(());
+            }
+            P384Verifying::from_sec1_bytes(bytes).map(Self).map_err(|_| ())
+        }
+
+        pub(crate) fn verify(&self, transcript: Transcript, der: &[u8]) -> Result<(), ()> {
+            let hash = transcript.hash.ok_or(())?;
+            let sig = DerSignature::from_bytes(der).map_err(|_| ())?;
+            self.0.verify_prehash(&hash.finalize(), &sig).map_err(|_| ())
+        }
+    }
+
+    /// SHA-384 of every byte of the header and body, for a signed suite; nothing otherwise.
+    pub(crate) struct Transcript {
+        hash: Option<Sha384>,
+    }
+
+    impl Transcript {
+        pub(crate) fn new(signed: bool) -> Self {
+            Self { hash: signed.then(Sha384::new) }
+        }
+
+        pub(crate) fn update(&mut self, bytes: &[u8]) {
+            if let Some(hash) = &mut self.hash {
+                hash.update(bytes);
+            }
+        }
+    }
+}
+
+#[cfg(not(feature = "ecdsa-p384"))]
+mod imp {
+    use heapless::Vec;
+    use rand_core::TryCryptoRng;
+
+    use super::MAX_SIGNATURE_LEN;
+
+    /// No signed suite in this build: cannot exist.
+    pub(crate) enum SigningKey {}
+
+    impl SigningKey {
+        pub(crate) fn random<R: TryCryptoRng + ?Sized>(_rng: &mut R) -> Result<Self, ()> {
+            Err(())
+        }
+
+        pub(crate) fn public_key_base64(&self) -> &str {
+            match *self {}
+        }
+
+        pub(crate) fn sign(&self, _transcript: Transcript) -> Result<Vec<u8, MAX_SIGNATURE_LEN>, ()> {
+            match *self {}
+        }
+    }
+
+    /// No signed suite in this build: cannot exist.
+    pub(crate) enum VerifyingKey {}
+
+    impl VerifyingKey {
+        pub(crate) fn from_base64(_b64: &str) -> Result<Self, ()> {
+            Err(())
+        }
+
+        pub(crate) fn verify(&self, _transcript: Transcript, _der: &[u8]) -> Result<(), ()> {
+            match *self {}
+        }
+    }
+
+    /// Nothing to hash without signed suites.
+    pub(crate) struct Transcript;
+
+    impl Transcript {
+        pub(crate) fn new(_signed: bool) -> Self {
+            Self
+        }
+
+        pub(crate) fn update(&mut self, _bytes: &[u8]) {}
+    }
+}
+
+pub(crate) use imp::{SigningKey, Transcript, VerifyingKey};
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SigningKey([REDACTED])")
+    }
+}
+
+impl fmt::Debug for Transcript {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Transcript")
+    }
+}
+
+impl fmt::Debug for VerifyingKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("VerifyingKey")
+    }
+}

@@ -1,0 +1,101 @@
+//! Streaming message decryption of arbitrary or mutated messages, fed in arbitrary chunk sizes
+//! into arbitrary output sizes: an error, never a panic; only the genuine message decrypts, and
+//! then to its plaintext.
+//!
+//! Input: byte 0 seeds the input chunk sizes, byte 1 the output sizes, byte 2 picks the mode:
+//! even, the rest is the message; odd, the rest is XORed onto a genuine message (from offset
+//! given by bytes 3..5) and byte 5 may truncate it.
+#![no_main]
+
+mod common;
+
+use std::sync::OnceLock;
+
+use coffer_core::EncryptionContext;
+use coffer_core::message::{AlgorithmSuite, DecryptError, Decryptor, EncryptConfig, Encryptor, Limits, RawAesKeyring};
+use libfuzzer_sys::fuzz_target;
+
+const KEY: [u8; 32] = [7; 32];
+const PLAINTEXT: &[u8] = b"fuzzing the streaming decryptor, one frame at a time....";
+
+fn keyring() -> RawAesKeyring<'static> {
+    RawAesKeyring::new("fuzz", "key", &KEY).expect("keyring")
+}
+
+/// A genuine signed message of several 16-byte frames.
+fn genuine() -> &'static [u8] {
+    static MSG: OnceLock<Vec<u8>> = OnceLock::new();
+    MSG.get_or_init(|| {
+        let mut rng = common::CountingRng(1);
+        let mut ws = vec![0u8; 8192];
+        let config = EncryptConfig {
+            suite: AlgorithmSuite::AesGcm256HkdfSha512CommitEcdsaP384,
+            frame_length: 16,
+            limits: Limits::default(),
+        };
+        let mut k = keyring();
+        let ctx = EncryptionContext::new(&[("fuzz", "yes")]).expect("context");
+        let mut enc = Encryptor::new(&mut k, ctx, &config, &mut rng, &mut ws).expect("encryptor");
+        let mut out = vec![0u8; 8192];
+        let (_, mut n) = enc.update(PLAINTEXT, &mut out).expect("update");
+        let (w, done) = enc.finish(&mut out[n..]).expect("finish");
+        assert!(done);
+        n += w;
+        out.truncate(n);
+        out
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let [in_seed, out_seed, mode, rest @ ..] = data else { return };
+    let message: Vec<u8> = if mode % 2 == 0 {
+        rest.to_vec()
+    } else {
+        let mut m = genuine().to_vec();
+        let (at, rest) = match rest {
+            [a, b, rest @ ..] => (usize::from(u16::from_be_bytes([*a, *b])) % m.len(), rest),
+            _ => (0, rest),
+        };
+        for (i, x) in rest.iter().enumerate() {
+            if let Some(byte) = m.get_mut(at + i) {
+                *byte ^= x;
+            }
+        }
+        if let Some(cut) = rest.first().filter(|c| **c & 0x80 != 0) {
+            m.truncate(m.len().saturating_sub(usize::from(*cut & 0x7f)));
+        }
+        m
+    };
+    let mut ws = vec![0u8; 2048];
+    let ctx = EncryptionContext::new(&[("fuzz", "yes")]).expect("context");
+    let mut dec = Decryptor::new(keyring(), ctx, Limits::default(), &mut ws);
+    let (mut a, mut b) = (u32::from(*in_seed) | 1, u32::from(*out_seed) | 1);
+    let next = |s: &mut u32| {
+        *s = s.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        (*s >> 16) as usize % 97 + 1
+    };
+    let mut at = 0;
+    let mut plaintext = Vec::new();
+    let result = loop {
+        let end = (at + next(&mut a)).min(message.len());
+        let mut out = vec![0u8; next(&mut b)];
+        match dec.update(&message[at..end], &mut out) {
+            Ok((c, w)) => {
+                plaintext.extend_from_slice(&out[..w]);
+                at += c;
+                if at == message.len() && w == 0 {
+                    break dec.finish();
+                }
+            }
+            Err(e) => break Err(e),
+        }
+    };
+    match result {
+        Ok(()) => {
+            assert_eq!(message, genuine(), "a forged message decrypted");
+            assert_eq!(plaintext, PLAINTEXT);
+        }
+        Err(DecryptError::Invalid | DecryptError::Suite(_) | DecryptError::Limit(_)) => {}
+        Err(other) => panic!("unexpected error {other:?}"),
+    }
+});

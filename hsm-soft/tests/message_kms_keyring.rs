@@ -1,0 +1,101 @@
+//! The message format's KMS keyring over a Coffer `Kms` with the software HSM: EDKs are
+//! `aws-kms` / key ARN / Coffer blob, bound to the message's encryption context; two KMS keys
+//! in a multi-keyring each decrypt alone; a raw AES keyring and a KMS keyring mix.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
+
+use coffer_core::audit::NoAudit;
+use coffer_core::clock::ManualClock;
+use coffer_core::data::BlobHeader;
+use coffer_core::message::{
+    AlgorithmSuite, DecryptError, Decryptor, EncryptConfig, Encryptor, Header, KMS_PROVIDER_ID, Keyring, KmsKeyring,
+    Limits, MultiKeyring, RawAesKeyring,
+};
+use coffer_core::store::MemoryStore;
+use coffer_core::{EncryptionContext, Kms, KmsConfig};
+use coffer_hsm_soft::SoftHsm;
+use getrandom::SysRng;
+use rand_core::UnwrapErr;
+
+type SoftKms<'s> = Kms<SoftHsm<UnwrapErr<SysRng>>, &'s mut MemoryStore<8>, ManualClock, NoAudit>;
+
+fn kms(store: &mut MemoryStore<8>) -> SoftKms<'_> {
+    let mut hsm: SoftHsm<_> = SoftHsm::new(UnwrapErr(SysRng));
+    coffer_core::hsm::Hsm::create_root_keys(&mut hsm).unwrap();
+    Kms::new(hsm, store, ManualClock::new(1_700_000_000), NoAudit, KmsConfig::default()).unwrap()
+}
+
+fn encrypt<K: Keyring>(keyring: &mut K, ctx: &EncryptionContext<'_>, suite: AlgorithmSuite, pt: &[u8]) -> Vec<u8> {
+    let mut ws = vec![0u8; 8192];
+    let config = EncryptConfig { suite, frame_length: 256, limits: Limits::default() };
+    let mut enc = Encryptor::new(keyring, ctx.clone(), &config, &mut UnwrapErr(SysRng), &mut ws).unwrap();
+    let mut out = vec![0u8; pt.len() + 4096];
+    let (c, mut n) = enc.update(pt, &mut out).unwrap();
+    assert_eq!(c, pt.len());
+    let (w, done) = enc.finish(&mut out[n..]).unwrap();
+    assert!(done);
+    n += w;
+    out.truncate(n);
+    out
+}
+
+fn decrypt<K: Keyring>(keyring: K, ctx: &EncryptionContext<'_>, msg: &[u8]) -> Result<Vec<u8>, DecryptError> {
+    let mut ws = vec![0u8; 8192];
+    let mut dec = Decryptor::new(keyring, ctx.clone(), Limits::default(), &mut ws);
+    let mut out = vec![0u8; msg.len()];
+    let (c, n) = dec.update(msg, &mut out)?;
+    assert_eq!(c, msg.len());
+    dec.finish()?;
+    out.truncate(n);
+    Ok(out)
+}
+
+#[test]
+fn kms_keyring_round_trip_and_edk_shape() {
+    let mut store = MemoryStore::<8>::new();
+    let mut kms = kms(&mut store);
+    let key = kms.create_key("message keyring").unwrap();
+    let id = key.key_id.to_string();
+    let ctx = EncryptionContext::new(&[("purpose", "kms keyring")]).unwrap();
+    let pt = vec![0x5a; 1000];
+    for suite in [AlgorithmSuite::AesGcm256HkdfSha512Commit, AlgorithmSuite::AesGcm256HkdfSha512CommitEcdsaP384] {
+        let msg = encrypt(&mut KmsKeyring::new(&mut kms, &id), &ctx, suite, &pt);
+        let (header, _) = Header::parse(&msg, &Limits::default()).unwrap();
+        assert_eq!(header.edks.len(), 1);
+        let edk = header.edks[0];
+        assert_eq!(edk.provider_id, KMS_PROVIDER_ID.as_bytes());
+        assert_eq!(edk.provider_info, key.arn.as_str().as_bytes());
+        assert_eq!(BlobHeader::parse(edk.ciphertext).unwrap().key_id, key.key_id);
+        // The blob is bound to the message's context: KMS Decrypt with another context refuses it.
+        assert!(kms.decrypt(edk.ciphertext, &EncryptionContext::empty(), None).is_err());
+        assert_eq!(kms.decrypt(edk.ciphertext, &header.context, None).unwrap().plaintext.len(), 32);
+        assert_eq!(decrypt(KmsKeyring::new(&mut kms, &id), &ctx, &msg).unwrap(), pt);
+        // Another key of the same KMS cannot decrypt it.
+        let other = kms.create_key("other").unwrap().key_id.to_string();
+        assert_eq!(decrypt(KmsKeyring::new(&mut kms, &other), &ctx, &msg), Err(DecryptError::Invalid));
+    }
+}
+
+#[test]
+fn two_kms_and_a_raw_key_each_decrypt_alone() {
+    let mut store_a = MemoryStore::<8>::new();
+    let mut store_b = MemoryStore::<8>::new();
+    let mut hsm_a = kms(&mut store_a);
+    let mut hsm_b = kms(&mut store_b);
+    let key_a = hsm_a.create_key("hsm a").unwrap().key_id.to_string();
+    let key_b = hsm_b.create_key("hsm b").unwrap().key_id.to_string();
+    let ctx = EncryptionContext::new(&[("replicas", "2")]).unwrap();
+    let pt = vec![7u8; 3000];
+    let raw = || RawAesKeyring::new("coffer-backup", "offline", &[9u8; 32]).unwrap();
+    let msg = {
+        let mut multi =
+            MultiKeyring::new(KmsKeyring::new(&mut hsm_a, &key_a), (KmsKeyring::new(&mut hsm_b, &key_b), raw()));
+        encrypt(&mut multi, &ctx, AlgorithmSuite::AesGcm256HkdfSha512CommitEcdsaP384, &pt)
+    };
+    assert_eq!(Header::parse(&msg, &Limits::default()).unwrap().0.edks.len(), 3);
+    assert_eq!(decrypt(KmsKeyring::new(&mut hsm_a, &key_a), &ctx, &msg).unwrap(), pt);
+    assert_eq!(decrypt(KmsKeyring::new(&mut hsm_b, &key_b), &ctx, &msg).unwrap(), pt);
+    assert_eq!(decrypt(raw(), &ctx, &msg).unwrap(), pt);
+    // HSM B's KMS cannot use HSM A's key id.
+    assert_eq!(decrypt(KmsKeyring::new(&mut hsm_b, &key_a), &ctx, &msg), Err(DecryptError::Invalid));
+}
