@@ -61,6 +61,53 @@ pub(crate) struct DataKeyArgs {
     pub(crate) encryption_context: Option<String>,
 }
 
+/// `coffer encrypt-file`.
+#[derive(Debug, Args)]
+pub(crate) struct EncryptFileArgs {
+    /// A KMS key to wrap the data key (repeat for several: any one decrypts the file).
+    #[arg(long, required = true)]
+    pub(crate) key_id: Vec<String>,
+    /// The file to encrypt.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) input_file: PathBuf,
+    /// Where to write the message (AWS Encryption SDK format).
+    #[arg(long, value_name = "PATH")]
+    pub(crate) output_file: PathBuf,
+    /// Encryption context: k=v,k2=v2 or a JSON object (or file://path of one).
+    #[arg(long)]
+    pub(crate) encryption_context: Option<String>,
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    pub(crate) force: bool,
+    /// Plaintext bytes per frame (1 to 1048576).
+    #[arg(long, default_value_t = 4096)]
+    pub(crate) frame_length: u32,
+    /// AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384 (default, signed) or
+    /// AES_256_GCM_HKDF_SHA512_COMMIT_KEY.
+    #[arg(long)]
+    pub(crate) algorithm_suite: Option<String>,
+}
+
+/// `coffer decrypt-file`.
+#[derive(Debug, Args)]
+pub(crate) struct DecryptFileArgs {
+    /// Only these KMS keys may unwrap the data key [default: any key of this store].
+    #[arg(long)]
+    pub(crate) key_id: Vec<String>,
+    /// The message to decrypt.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) input_file: PathBuf,
+    /// Where to write the plaintext (only once the whole message verified).
+    #[arg(long, value_name = "PATH")]
+    pub(crate) output_file: PathBuf,
+    /// Pairs the message's encryption context must contain.
+    #[arg(long)]
+    pub(crate) encryption_context: Option<String>,
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
 /// `coffer init`.
 #[derive(Debug, Args)]
 pub(crate) struct InitArgs {
@@ -248,6 +295,10 @@ pub(crate) enum Command {
         #[arg(long)]
         number_of_bytes: u16,
     },
+    /// Encrypt a file of any size into the AWS Encryption SDK message format.
+    EncryptFile(EncryptFileArgs),
+    /// Decrypt an AWS Encryption SDK message into a file, written only once it verified.
+    DecryptFile(DecryptFileArgs),
     /// Apply due automatic rotations and key deletions (run it from a timer).
     Maintenance,
     /// Show the audit log (no passphrase or PIN needed).
@@ -305,6 +356,8 @@ impl Command {
             Self::GenerateDataKey(_) => "GenerateDataKey",
             Self::GenerateDataKeyWithoutPlaintext(_) => "GenerateDataKeyWithoutPlaintext",
             Self::GenerateRandom { .. } => "GenerateRandom",
+            Self::EncryptFile(_) => "EncryptFile",
+            Self::DecryptFile(_) => "DecryptFile",
             Self::Maintenance => "Maintenance",
             Self::Audit { .. } => "Audit",
             Self::TokenCheck { .. } => "TokenCheck",

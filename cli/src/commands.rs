@@ -375,6 +375,8 @@ pub(crate) fn run<H: Hsm>(kms: &mut CliKms<'_, H>, command: &Command) -> Result<
                 .num("RotationFailures", u64::from(r.rotation_failures))
                 .num("CorruptRecords", u64::from(r.corrupt_records))
         }
+        Command::EncryptFile(args) => return crate::files::encrypt_file(kms, args),
+        Command::DecryptFile(args) => return crate::files::decrypt_file(kms, args),
         Command::Init(_) | Command::Audit { .. } | Command::TokenCheck { .. } => {
             return Err(CliError::new(Class::Internal, "not a KMS command").into());
         }

@@ -20,6 +20,7 @@
 //! | 15 | `StoreException` | no store there, store already initialized, unreadable configuration |
 //! | 16 | `AccessDeniedException` | wrong passphrase, PIN refused or locked, no secret given |
 //! | 17 | `TokenCheckFailedException` | `token-check` ran and some check failed |
+//! | 18 | `OutputFileExistsException` | `encrypt-file`/`decrypt-file` would replace a file without `--force` |
 
 use std::fmt;
 
@@ -42,6 +43,7 @@ pub(crate) enum Class {
     Store,
     AccessDenied,
     TokenCheckFailed,
+    OutputExists,
 }
 
 /// Exit code of a command line that does not parse.
@@ -67,6 +69,7 @@ impl Class {
             Self::Store => "StoreException",
             Self::AccessDenied => "AccessDeniedException",
             Self::TokenCheckFailed => "TokenCheckFailedException",
+            Self::OutputExists => "OutputFileExistsException",
         }
     }
 
@@ -89,6 +92,7 @@ impl Class {
             Self::Store => 15,
             Self::AccessDenied => 16,
             Self::TokenCheckFailed => 17,
+            Self::OutputExists => 18,
         }
     }
 

@@ -10,6 +10,7 @@ mod cli;
 mod commands;
 mod config;
 mod error;
+mod files;
 mod input;
 mod output;
 mod store;

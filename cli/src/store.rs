@@ -85,8 +85,10 @@ impl std::error::Error for DirStoreError {}
 #[derive(Debug)]
 pub(crate) struct DirStore {
     root: PathBuf,
-    /// Holds the exclusive advisory lock; released when dropped (or when the process dies).
-    _lock: File,
+    /// Holds the exclusive advisory lock; released when dropped (or when the process dies), or
+    /// early by [`release_lock`](Self::release_lock).
+    lock: File,
+    locked: bool,
     last_read: Option<(RecordKind, String)>,
     names: [Option<BTreeSet<String>>; 2],
 }
@@ -108,7 +110,7 @@ impl DirStore {
             .map_err(|e| DirStoreError::io("cannot open the lock file", &lock_path, &e))?;
         // fs4's flock, named explicitly: std's inherent `File::lock` is newer than the MSRV.
         FileExt::lock(&lock).map_err(|e| DirStoreError::io("cannot lock", &lock_path, &e))?;
-        let store = Self { root: root.to_path_buf(), _lock: lock, last_read: None, names: [None, None] };
+        let store = Self { root: root.to_path_buf(), lock, locked: true, last_read: None, names: [None, None] };
         for dir in [store.root.clone(), store.dir(RecordKind::Key), store.dir(RecordKind::Alias)] {
             fs::DirBuilder::new()
                 .recursive(true)
@@ -131,6 +133,24 @@ impl DirStore {
             .create(root)
             .map_err(|e| DirStoreError::io("cannot create the store directory", root, &e))?;
         Self::open(root)
+    }
+
+    /// Releases the lock before the command ends (a long file encryption, once its data key is
+    /// made, needs the store no more). Every later record access fails.
+    pub(crate) fn release_lock(&mut self) {
+        if self.locked {
+            self.locked = false;
+            // Closing the file would release it too; an unlock failure leaves the lock to the exit.
+            let _ = FileExt::unlock(&self.lock);
+        }
+    }
+
+    fn check_locked(&self) -> Result<(), DirStoreError> {
+        if self.locked {
+            Ok(())
+        } else {
+            Err(DirStoreError::other(StoreErrorKind::Other, "the store was used after its lock was released".into()))
+        }
     }
 
     /// The store directory.
@@ -203,6 +223,7 @@ impl KeyStore for DirStore {
     type Error = DirStoreError;
 
     fn get(&mut self, kind: RecordKind, name: &str, out: &mut [u8]) -> Result<Option<usize>, DirStoreError> {
+        self.check_locked()?;
         let path = self.path(kind, name)?;
         let bytes = match fs::read(&path) {
             Ok(bytes) => bytes,
@@ -221,6 +242,7 @@ impl KeyStore for DirStore {
     }
 
     fn put(&mut self, kind: RecordKind, name: &str, record: &[u8]) -> Result<(), DirStoreError> {
+        self.check_locked()?;
         let path = self.path(kind, name)?;
         let dir = self.dir(kind);
         let file = encode_name(name);
@@ -233,6 +255,7 @@ impl KeyStore for DirStore {
     }
 
     fn remove(&mut self, kind: RecordKind, name: &str) -> Result<bool, DirStoreError> {
+        self.check_locked()?;
         let path = self.path(kind, name)?;
         let removed = match fs::remove_file(&path) {
             Ok(()) => true,
@@ -254,6 +277,7 @@ impl KeyStore for DirStore {
         after: Option<&str>,
         out: &mut [u8; MAX_NAME_LEN],
     ) -> Result<Option<usize>, DirStoreError> {
+        self.check_locked()?;
         let names = self.names(kind)?;
         let next = match after {
             Some(after) => names.range::<str, _>((Bound::Excluded(after), Bound::Unbounded)).next(),
@@ -396,5 +420,10 @@ mod tests {
         assert_eq!(store.next_name(RecordKind::Alias, Some("alias/a/x"), &mut name).unwrap(), None);
         let mut small = [0u8; 2];
         assert_eq!(store.get(RecordKind::Alias, "alias/a/x", &mut small).unwrap_err().kind(), StoreErrorKind::TooLarge);
+        store.release_lock();
+        assert!(store.get(RecordKind::Alias, "alias/a/x", &mut buf).is_err());
+        assert!(store.put(RecordKind::Alias, "alias/c", b"x").is_err());
+        // Another opener gets the lock now.
+        drop(DirStore::open(dir.path()).unwrap());
     }
 }
