@@ -113,6 +113,8 @@ fn wrong_passphrase_missing_store_bad_clock_and_usage_errors() {
         "generate-data-key",
         "generate-data-key-without-plaintext",
         "generate-random",
+        "encrypt-file",
+        "decrypt-file",
         "maintenance",
         "audit",
         "token-check",

@@ -89,6 +89,26 @@ fn every_kind_of_command_on_a_token() {
         .run(&["decrypt", "--ciphertext-blob", &old, "--encryption-context", "site=elsewhere"])
         .failed("InvalidCiphertextException", 9);
 
+    // Files: the data key made and unwrapped by the token's keys, two keys on one message.
+    let dir = tempfile::tempdir().unwrap();
+    let (input, enc, out) = (dir.path().join("in"), dir.path().join("enc"), dir.path().join("out"));
+    std::fs::write(&input, vec![0xa5; 200_000]).unwrap();
+    let (input_s, enc_s, out_s) = (input.display().to_string(), enc.display().to_string(), out.display().to_string());
+    let made = store.ok(&[
+        "encrypt-file",
+        "--key-id",
+        "alias/hsm",
+        "--key-id",
+        &other,
+        "--input-file",
+        &input_s,
+        "--output-file",
+        &enc_s,
+    ]);
+    assert_eq!(made["KeyIds"], serde_json::json!([key_arn(&id), key_arn(&other)]));
+    store.ok(&["decrypt-file", "--key-id", &other, "--input-file", &enc_s, "--output-file", &out_s]);
+    assert_eq!(std::fs::read(&out).unwrap(), vec![0xa5; 200_000]);
+
     // The token check runs on the store's token.
     let check = store.ok(&["token-check"]);
     assert_eq!(check["Passed"], true);
