@@ -85,6 +85,28 @@ impl EventLog {
     }
 }
 
+/// Records that a command could not unlock the store (wrong passphrase or PIN): such events
+/// come from no façade operation, but repeated ones are what a guessing attack looks like.
+/// Best effort: a failure to record is ignored (the command fails anyway).
+pub(crate) fn record_unlock_failure(root: &Path, time: u64, code: &str) {
+    let line = json!({
+        "EventTime": iso(time),
+        "Timestamp": time,
+        "Operation": "Unlock",
+        "KeyId": Value::Null,
+        "Outcome": "Failure",
+        "ErrorCode": code,
+    });
+    if let Ok(mut file) = OpenOptions::new()
+        .append(true)
+        .mode(0o600)
+        .open(root.join(AUDIT_FILE))
+        .or_else(|_| OpenOptions::new().create(true).append(true).mode(0o600).open(root.join(AUDIT_FILE)))
+    {
+        let _ = file.write_all(format!("{line}\n").as_bytes()).and_then(|()| file.sync_data());
+    }
+}
+
 /// `coffer audit`'s filter.
 #[derive(Debug, Default)]
 pub(crate) struct Filter {

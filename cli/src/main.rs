@@ -116,13 +116,20 @@ fn run(cli: &Cli) -> Result<Obj, CliError> {
             let config = StoreConfig::load(&root)?;
             let clock =
                 CliClock::from_env().ok_or_else(|| CliError::validation(format!("{} is not a date", time::ENV_NOW)))?;
+            let unlock_failed = |e: CliError| {
+                if e.class == Class::AccessDenied {
+                    let now = coffer_core::Clock::now(&clock).unwrap_or(0);
+                    audit::record_unlock_failure(&root, now, e.class.name());
+                }
+                e
+            };
             match &config.backend {
                 Backend::Soft { kdf, sealed_root_keys } => {
-                    let hsm = backend::open_soft(kdf, sealed_root_keys)?;
+                    let hsm = backend::open_soft(kdf, sealed_root_keys).map_err(unlock_failed)?;
                     with_kms(hsm, &root, &config, clock, command)
                 }
                 Backend::Pkcs11 { module, token, label_prefix } => {
-                    let hsm = backend::open_pkcs11(module, token, label_prefix)?;
+                    let hsm = backend::open_pkcs11(module, token, label_prefix).map_err(unlock_failed)?;
                     with_kms(hsm, &root, &config, clock, command)
                 }
             }

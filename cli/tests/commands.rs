@@ -77,6 +77,11 @@ fn init_records_the_kdf_and_refuses_a_second_init_or_a_missing_passphrase() {
 fn wrong_passphrase_missing_store_bad_clock_and_usage_errors() {
     let store = Store::new();
     store.run_env(&["list-keys"], &[("COFFER_PASSPHRASE", "wrong")]).failed("AccessDeniedException", 16);
+    // The failed unlock is in the audit log (which needs no passphrase to read).
+    let events = store.ok(&["audit", "--operation", "Unlock"]);
+    assert_eq!(events["Events"].as_array().unwrap().len(), 1);
+    assert_eq!(events["Events"][0]["Outcome"], "Failure");
+    assert_eq!(events["Events"][0]["ErrorCode"], "AccessDeniedException");
     let nowhere = Store::empty();
     let err = nowhere.run(&["list-keys"]).failed("StoreException", 15).to_owned();
     assert!(err.contains("coffer init"), "{err}");
