@@ -5,7 +5,8 @@
 //! "KeyId":"<id>"|null,"Outcome":"Success"|"Failure","ErrorCode":"<AWS name>"|null}`. Events
 //! carry no key bytes, plaintext, ciphertext or encryption-context values (see
 //! `coffer_core::audit`). The log is not tamper-evident: whoever can write the store can edit it.
-//! A line cut short by a crash is skipped when reading, and counted.
+//! A line cut short by a crash is skipped when reading, and counted. A command that cannot
+//! unlock the store (wrong passphrase or PIN) adds an `Unlock` failure event.
 
 use std::fs::OpenOptions;
 use std::io::Write as _;
@@ -97,12 +98,7 @@ pub(crate) fn record_unlock_failure(root: &Path, time: u64, code: &str) {
         "Outcome": "Failure",
         "ErrorCode": code,
     });
-    if let Ok(mut file) = OpenOptions::new()
-        .append(true)
-        .mode(0o600)
-        .open(root.join(AUDIT_FILE))
-        .or_else(|_| OpenOptions::new().create(true).append(true).mode(0o600).open(root.join(AUDIT_FILE)))
-    {
+    if let Ok(mut file) = OpenOptions::new().create(true).append(true).mode(0o600).open(root.join(AUDIT_FILE)) {
         let _ = file.write_all(format!("{line}\n").as_bytes()).and_then(|()| file.sync_data());
     }
 }
