@@ -182,13 +182,19 @@ fn token_check(root: &Path, module: Option<&Path>, token: Option<&str>) -> Resul
     };
     let config = backend::pkcs11_config(module, &token, &prefix)?;
     let report = coffer_hsm_pkcs11::check_token(&config).map_err(|e| backend::pkcs11_error(&e))?;
+    let status = |s: coffer_hsm_pkcs11::Status| match s {
+        coffer_hsm_pkcs11::Status::Pass => "Pass",
+        coffer_hsm_pkcs11::Status::Warn => "Warn",
+        coffer_hsm_pkcs11::Status::Fail => "Fail",
+    };
     let lines: Vec<Obj> = report
         .lines
         .iter()
         .map(|l| {
-            Obj::new().str("Check", l.what.clone()).with("Passed", Val::Bool(l.ok)).str("Detail", l.detail.clone())
+            Obj::new().str("Check", l.what.clone()).str("Status", status(l.status)).str("Detail", l.detail.clone())
         })
         .collect();
+    let warnings = report.lines.iter().filter(|l| l.status == coffer_hsm_pkcs11::Status::Warn).count();
     if !report.passed() {
         let failed: Vec<String> = report.failures().map(|l| format!("{}: {}", l.what, l.detail)).collect();
         // The report goes to stdout as for a pass; the error says what failed.
@@ -207,5 +213,6 @@ fn token_check(root: &Path, module: Option<&Path>, token: Option<&str>) -> Resul
         .str("Library", report.library.clone())
         .str("Token", report.token.clone())
         .with("Passed", Val::Bool(true))
+        .num("Warnings", u64::try_from(warnings).unwrap_or(u64::MAX))
         .with("Checks", Val::List(lines)))
 }

@@ -6,8 +6,10 @@
 //! (NIST GCM, RFC 5649, RFC 4231) through the token. It creates session objects only, and
 //! destroys them: nothing on the token changes.
 
+use crate::root_keys::{check_unwrap_is_confined, create_with_value};
 use crate::templates::{self, Lifetime, Usage};
-use crate::{Pkcs11Config, Pkcs11Error, module, root_keys::create_with_value, token};
+use crate::unwrap_template::with_unwrap_template;
+use crate::{Pkcs11Config, Pkcs11Error, module, token};
 use cryptoki::mechanism::aead::GcmParams;
 use cryptoki::mechanism::{Mechanism, MechanismType};
 use cryptoki::object::{Attribute, AttributeInfo, AttributeType, KeyType, ObjectClass, ObjectHandle};
@@ -15,13 +17,25 @@ use cryptoki::session::Session;
 use hex_literal::hex;
 use std::fmt;
 
+/// How a [`CheckLine`] came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Coffer can rely on it.
+    Pass,
+    /// Coffer works, with a protection less than it would have on a better token (the detail
+    /// says which).
+    Warn,
+    /// Coffer cannot rely on it: do not deploy on this token.
+    Fail,
+}
+
 /// One line of a [`TokenReport`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckLine {
     /// What was checked.
     pub what: String,
-    /// Whether Coffer can rely on it.
-    pub ok: bool,
+    /// How it came out.
+    pub status: Status,
     /// What was seen.
     pub detail: String,
 }
@@ -38,18 +52,19 @@ pub struct TokenReport {
 }
 
 impl TokenReport {
-    /// True if every line passed.
+    /// True if no line failed (warnings allowed).
     pub fn passed(&self) -> bool {
-        self.lines.iter().all(|l| l.ok)
+        self.failures().next().is_none()
     }
 
     /// The lines that failed.
     pub fn failures(&self) -> impl Iterator<Item = &CheckLine> {
-        self.lines.iter().filter(|l| !l.ok)
+        self.lines.iter().filter(|l| l.status == Status::Fail)
     }
 
     fn push(&mut self, what: impl Into<String>, ok: bool, detail: impl Into<String>) {
-        self.lines.push(CheckLine { what: what.into(), ok, detail: detail.into() });
+        let status = if ok { Status::Pass } else { Status::Fail };
+        self.lines.push(CheckLine { what: what.into(), status, detail: detail.into() });
     }
 }
 
@@ -58,10 +73,18 @@ impl fmt::Display for TokenReport {
         writeln!(f, "module: {}", self.library)?;
         writeln!(f, "token:  {}", self.token)?;
         for line in &self.lines {
-            writeln!(f, "[{}] {}: {}", if line.ok { " ok " } else { "FAIL" }, line.what, line.detail)?;
+            let status = match line.status {
+                Status::Pass => " ok ",
+                Status::Warn => "warn",
+                Status::Fail => "FAIL",
+            };
+            writeln!(f, "[{status}] {}: {}", line.what, line.detail)?;
         }
         let failed = self.failures().count();
-        if failed == 0 {
+        let warned = self.lines.iter().filter(|l| l.status == Status::Warn).count();
+        if failed == 0 && warned > 0 {
+            write!(f, "result: the token has everything Coffer needs ({warned} warning(s) above)")
+        } else if failed == 0 {
             write!(f, "result: the token has everything Coffer needs")
         } else {
             write!(f, "result: {failed} check(s) failed")
@@ -252,6 +275,77 @@ fn self_tests(session: &Session, report: &mut TokenReport, made: &mut Vec<Object
     report.push("self-test HMAC-SHA-256 (RFC 4231 case 6)", ok, detail);
     let (ok, detail) = coffer_path(session, made);
     report.push("self-test generate, wrap, unwrap, seal, open", ok, detail);
+    let (ok, detail) = unwrap_template_enforced(session, made);
+    report.push("the root's unwrap template is enforced (no extractable unwrap)", ok, detail);
+    let (ok, detail) = caller_iv_kept(session, made);
+    report.push("AES-GCM uses the caller's IV", ok, detail);
+    report.lines.push(unwrapped_length_reported(session, made));
+}
+
+/// A session copy of Coffer's root wrapping key, with its unwrap template.
+fn session_root_wrapping(session: &Session, made: &mut Vec<ObjectHandle>) -> Result<ObjectHandle, String> {
+    let root = with_unwrap_template(|unwrap| {
+        let template = templates::root_wrapping("coffer-check", Lifetime::Session, unwrap);
+        session.generate_key(&Mechanism::AesKeyGen, &template)
+    })
+    .map_err(|e| e.to_string())?
+    .map_err(|e| format!("refused: {e}"))?;
+    made.push(root);
+    Ok(root)
+}
+
+fn unwrap_template_enforced(session: &Session, made: &mut Vec<ObjectHandle>) -> (bool, String) {
+    outcome((|| {
+        let root = session_root_wrapping(session, made)?;
+        check_unwrap_is_confined(session, root).map_err(|e| e.to_string())?;
+        Ok("a key wrapped under it cannot be unwrapped as extractable".into())
+    })())
+}
+
+/// A token may write its own IV into the GCM parameters (PKCS#11 allows it; AWS CloudHSM does).
+/// Coffer reads the IV back after each call, so that is safe; this line says which it is.
+fn caller_iv_kept(session: &Session, made: &mut Vec<ObjectHandle>) -> (bool, String) {
+    outcome((|| {
+        let key = known_aes_key(session, &GCM_KEY, made)?;
+        let mut iv = GCM_IV;
+        let params = GcmParams::new(&mut iv, &GCM_AAD, 128.into()).map_err(|e| e.to_string())?;
+        session.encrypt(&Mechanism::AesGcm(params), key, &GCM_PT).map_err(|e| e.to_string())?;
+        if iv == GCM_IV {
+            Ok("yes".into())
+        } else {
+            Ok("no: the token chose its own IV (Coffer reads it back after each call)".into())
+        }
+    })())
+}
+
+/// SoftHSMv2 reports CKA_VALUE_LEN 0 for unwrapped keys, so Coffer cannot check their length.
+fn unwrapped_length_reported(session: &Session, made: &mut Vec<ObjectHandle>) -> CheckLine {
+    let what = "unwrapped keys report CKA_VALUE_LEN".to_string();
+    let result = (|| {
+        let root = session_root_wrapping(session, made)?;
+        let version = session
+            .generate_key(&Mechanism::AesKeyGen, &templates::generated_version("coffer-check"))
+            .map_err(|e| e.to_string())?;
+        made.push(version);
+        let wrapped = session.wrap_key(&Mechanism::AesKeyWrapPad, root, version).map_err(|e| e.to_string())?;
+        let loaded = session
+            .unwrap_key(&Mechanism::AesKeyWrapPad, root, &wrapped, &templates::loaded_version("coffer-check", &[]))
+            .map_err(|e| e.to_string())?;
+        made.push(loaded);
+        session.get_attributes(loaded, &[AttributeType::ValueLen]).map_err(|e| e.to_string())
+    })();
+    let (status, detail) = match result.as_deref() {
+        Ok([Attribute::ValueLen(len)]) if u64::from(*len) == 32 => (Status::Pass, "32".to_string()),
+        Ok([Attribute::ValueLen(len)]) if u64::from(*len) == 0 => (
+            Status::Warn,
+            "reports 0: Coffer cannot check that unwrapped material is 32 bytes on this token \
+             (only someone logged in to the token can wrap other lengths under the root)"
+                .to_string(),
+        ),
+        Ok(other) => (Status::Fail, format!("unexpected: {other:?}")),
+        Err(e) => (Status::Fail, e.clone()),
+    };
+    CheckLine { what, status, detail }
 }
 
 fn outcome(result: Result<String, String>) -> (bool, String) {
@@ -391,7 +485,7 @@ fn coffer_path(session: &Session, made: &mut Vec<ObjectHandle>) -> (bool, String
             return Err(format!("a 32-byte key wrapped to {} bytes, not 40", wrapped.len()));
         }
         let loaded = session
-            .unwrap_key(&Mechanism::AesKeyWrapPad, root, &wrapped, &templates::loaded_version("coffer-check"))
+            .unwrap_key(&Mechanism::AesKeyWrapPad, root, &wrapped, &templates::loaded_version("coffer-check", &[]))
             .map_err(|e| format!("unwrap: {e}"))?;
         made.push(loaded);
         if let (false, detail) = protection(session, loaded, false) {

@@ -42,22 +42,61 @@ impl Pin {
     /// [`ErrorKind::InvalidInput`](coffer_core::ErrorKind::InvalidInput) if the variable is
     /// unset, empty or not UTF-8.
     pub fn from_env(var: &str) -> Result<Self, Pkcs11Error> {
-        let value = Zeroizing::new(
-            std::env::var(var).map_err(|_| Pkcs11Error::config("PIN variable unset or not UTF-8", var))?,
-        );
-        if value.is_empty() {
-            return Err(Pkcs11Error::config("PIN variable is empty", var));
+        Self::from_env_if_set(var)?.ok_or(Pkcs11Error::config("PIN variable unset", var))
+    }
+
+    /// The PIN in `var` if it is set, `None` if it is not. Every copy read is wiped.
+    fn from_env_if_set(var: &str) -> Result<Option<Self>, Pkcs11Error> {
+        match std::env::var(var) {
+            Ok(value) => {
+                let value = Zeroizing::new(value);
+                if value.is_empty() {
+                    return Err(Pkcs11Error::config("PIN variable is empty", var));
+                }
+                Ok(Some(Self::new(&value)))
+            }
+            Err(std::env::VarError::NotPresent) => Ok(None),
+            Err(std::env::VarError::NotUnicode(value)) => {
+                Zeroizing::new(value.into_encoded_bytes());
+                Err(Pkcs11Error::config("PIN variable is not UTF-8", var))
+            }
         }
-        Ok(Self::new(&value))
+    }
+
+    /// The PIN from [`ENV_PIN`], or else from the file named by [`ENV_PIN_FILE`].
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`](coffer_core::ErrorKind::InvalidInput) if neither is set, or
+    /// as [`from_env`](Self::from_env) and [`from_file`](Self::from_file).
+    pub fn from_env_or_file() -> Result<Self, Pkcs11Error> {
+        if let Some(pin) = Self::from_env_if_set(ENV_PIN)? {
+            return Ok(pin);
+        }
+        match std::env::var_os(ENV_PIN_FILE) {
+            Some(path) => Self::from_file(Path::new(&path)),
+            None => Err(Pkcs11Error::config("no PIN given", format!("{ENV_PIN} or {ENV_PIN_FILE}"))),
+        }
     }
 
     /// The PIN in the file at `path`: its whole content, less one trailing line ending.
     ///
     /// # Errors
     /// [`ErrorKind::InvalidInput`](coffer_core::ErrorKind::InvalidInput) if the file cannot be
-    /// read, is not UTF-8, or holds an empty PIN.
+    /// read, is readable or writable by group or others (Unix; as ssh refuses such key files),
+    /// is not UTF-8, or holds an empty PIN.
     pub fn from_file(path: &Path) -> Result<Self, Pkcs11Error> {
         let source = path.display().to_string();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(path)
+                .map_err(|_| Pkcs11Error::config("PIN file unreadable or not UTF-8", &source))?
+                .permissions()
+                .mode();
+            if mode & 0o077 != 0 {
+                return Err(Pkcs11Error::config("PIN file is accessible to other users (chmod 600 it)", source));
+            }
+        }
         let content = Zeroizing::new(
             std::fs::read_to_string(path)
                 .map_err(|_| Pkcs11Error::config("PIN file unreadable or not UTF-8", &source))?,
@@ -95,6 +134,11 @@ pub struct Pkcs11Config {
     pub label_prefix: String,
     /// How many KMS key versions stay loaded in the token between uses (at least 1).
     pub key_cache_capacity: usize,
+    /// Accept root keys placed on the token by
+    /// [`import_root_keys`](crate::Pkcs11Hsm::import_root_keys) (CKA_LOCAL,
+    /// CKA_ALWAYS_SENSITIVE and CKA_NEVER_EXTRACTABLE false) when opening. Off by default: a
+    /// root that was ever outside the token is accepted only on purpose.
+    pub accept_imported_root_keys: bool,
 }
 
 impl Pkcs11Config {
@@ -106,6 +150,7 @@ impl Pkcs11Config {
             pin,
             label_prefix: DEFAULT_LABEL_PREFIX.into(),
             key_cache_capacity: DEFAULT_KEY_CACHE,
+            accept_imported_root_keys: false,
         }
     }
 
@@ -117,13 +162,7 @@ impl Pkcs11Config {
     /// that is missing or unusable.
     pub fn from_env() -> Result<Self, Pkcs11Error> {
         let token = std::env::var(ENV_TOKEN).map_err(|_| Pkcs11Error::config("token label unset", ENV_TOKEN))?;
-        let pin = match std::env::var_os(ENV_PIN) {
-            Some(_) => Pin::from_env(ENV_PIN)?,
-            None => match std::env::var_os(ENV_PIN_FILE) {
-                Some(path) => Pin::from_file(Path::new(&path))?,
-                None => return Err(Pkcs11Error::config("no PIN given", format!("{ENV_PIN} or {ENV_PIN_FILE}"))),
-            },
-        };
+        let pin = Pin::from_env_or_file()?;
         let mut config = Self::new(&token, pin);
         if let Some(module) = std::env::var_os(ENV_MODULE) {
             config.module = PathBuf::from(module);
@@ -170,6 +209,7 @@ mod tests {
     use super::*;
     use secrecy::ExposeSecret;
 
+    #[cfg(unix)]
     #[test]
     fn pin_file_drops_one_line_ending_and_refuses_empty() {
         let dir = std::env::temp_dir().join(format!("coffer-pin-test-{}", std::process::id()));
@@ -179,12 +219,25 @@ mod tests {
             [("1234\n", Some("1234")), ("1234\r\n", Some("1234")), ("12 34", Some("12 34")), ("\n", None)]
         {
             std::fs::write(&path, content).unwrap();
+            set_mode(&path, 0o600);
             let pin = Pin::from_file(&path);
             assert_eq!(pin.as_ref().ok().map(|p| p.secret().expose_secret().to_owned()).as_deref(), expected);
+        }
+        std::fs::write(&path, "1234").unwrap();
+        for mode in [0o640, 0o604, 0o644, 0o620] {
+            set_mode(&path, mode);
+            let e = Pin::from_file(&path).unwrap_err();
+            assert!(e.to_string().contains("accessible to other users"), "{mode:o}: {e}");
         }
         std::fs::remove_dir_all(&dir).unwrap();
         let missing = Pin::from_file(&path).unwrap_err();
         assert!(missing.to_string().contains("PIN file unreadable"), "{missing}");
+    }
+
+    #[cfg(unix)]
+    fn set_mode(path: &Path, mode: u32) {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
     }
 
     #[test]

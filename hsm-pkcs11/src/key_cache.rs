@@ -3,8 +3,9 @@
 //!
 //! A handle names one `load_key` call: releasing it makes that handle invalid forever (its id
 //! is never issued again), while the token object stays cached until the cache needs its
-//! place. Entries are found by their wrapped bytes, which authenticate under the root: equal
-//! wrapped bytes are the same key.
+//! place. Entries are found by their wrapped bytes, which authenticate under the root: under
+//! one root, equal wrapped bytes are the same key. The cache is emptied whenever the root
+//! changes or the login is lost.
 
 use coffer_core::hsm::{WRAPPED_KEY_LEN, WrappedKey};
 use cryptoki::object::ObjectHandle;
@@ -43,26 +44,9 @@ pub(crate) struct KeyCache<O = ObjectHandle> {
     unwraps: u64,
 }
 
-/// Where a new load goes.
-pub(crate) enum Placement<O> {
-    /// The key is cached: a handle was issued without touching the token.
-    Cached(Pkcs11Handle),
-    /// The key must be unwrapped into `slot`; `evict` is an object to destroy first.
-    Unwrap { slot: usize, evict: Option<O> },
-    /// Every entry has live handles.
-    Full,
-}
-
 impl<O: Copy> KeyCache<O> {
     pub(crate) fn new(instance: u64, capacity: usize) -> Self {
         Self { instance, capacity, entries: Vec::new(), handles: HashMap::new(), next_id: 1, tick: 0, unwraps: 0 }
-    }
-
-    fn issue(&mut self, slot: usize) -> Pkcs11Handle {
-        let id = self.next_id;
-        self.next_id = self.next_id.wrapping_add(1);
-        self.handles.insert(id, slot);
-        Pkcs11Handle { instance: self.instance, id }
     }
 
     fn touch(&mut self) -> u64 {
@@ -70,50 +54,59 @@ impl<O: Copy> KeyCache<O> {
         self.tick
     }
 
-    /// Looks `wrapped` up; if cached, issues a handle for it, else says where to unwrap it.
-    pub(crate) fn place(&mut self, wrapped: &WrappedKey) -> Placement<O> {
+    fn issue(&mut self, slot: usize) -> Pkcs11Handle {
+        let id = self.next_id;
+        self.next_id = self.next_id.wrapping_add(1);
+        self.handles.insert(id, slot);
         let now = self.touch();
-        let hit = self.entries.iter().position(|e| e.as_ref().is_some_and(|e| e.wrapped == wrapped.0));
-        if let Some(slot) = hit {
-            if let Some(Some(entry)) = self.entries.get_mut(slot) {
-                entry.live = entry.live.saturating_add(1);
-                entry.last_use = now;
-            }
-            return Placement::Cached(self.issue(slot));
+        if let Some(Some(entry)) = self.entries.get_mut(slot) {
+            entry.live = entry.live.saturating_add(1);
+            entry.last_use = now;
         }
-        if let Some(slot) = self.entries.iter().position(Option::is_none) {
-            return Placement::Unwrap { slot, evict: None };
-        }
-        if self.entries.len() < self.capacity {
-            self.entries.push(None);
-            return Placement::Unwrap { slot: self.entries.len().saturating_sub(1), evict: None };
-        }
-        // Least recently used among entries nobody holds a handle to.
-        let victim = self
-            .entries
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| e.as_ref().filter(|e| e.live == 0).map(|e| (i, e.last_use, e.object)))
-            .min_by_key(|&(_, last_use, _)| last_use);
-        match victim {
-            Some((slot, _, object)) => {
-                if let Some(entry) = self.entries.get_mut(slot) {
-                    *entry = None;
-                }
-                Placement::Unwrap { slot, evict: Some(object) }
-            }
-            None => Placement::Full,
-        }
+        Pkcs11Handle { instance: self.instance, id }
     }
 
-    /// Records a key unwrapped into `slot` and issues its first handle.
-    pub(crate) fn insert(&mut self, slot: usize, wrapped: &WrappedKey, object: O) -> Pkcs11Handle {
-        let last_use = self.touch();
-        self.unwraps = self.unwraps.saturating_add(1);
-        if let Some(entry) = self.entries.get_mut(slot) {
-            *entry = Some(Entry { wrapped: wrapped.0, object, live: 1, last_use });
-        }
+    /// The cached object for `wrapped`, if any, and its place (for [`hit`](Self::hit) or
+    /// [`drop_slot`](Self::drop_slot)).
+    pub(crate) fn find(&self, wrapped: &WrappedKey) -> Option<(usize, O)> {
+        self.entries
+            .iter()
+            .enumerate()
+            .find_map(|(slot, e)| e.as_ref().filter(|e| e.wrapped == wrapped.0).map(|e| (slot, e.object)))
+    }
+
+    /// Issues a handle for the cached entry at `slot` (found by [`find`](Self::find)).
+    pub(crate) fn hit(&mut self, slot: usize) -> Pkcs11Handle {
         self.issue(slot)
+    }
+
+    /// True if [`insert`](Self::insert) will find a place: a free one, or an entry nobody holds.
+    pub(crate) fn has_room(&self) -> bool {
+        self.entries.len() < self.capacity || self.entries.iter().any(|e| e.as_ref().is_none_or(|e| e.live == 0))
+    }
+
+    /// Records a key just unwrapped into `object` and issues its first handle. Returns the
+    /// object of an evicted entry (least recently used among those nobody holds), which the
+    /// caller destroys, or `None` if there was a free place. `None` for the handle: no room
+    /// (call [`has_room`](Self::has_room) first).
+    pub(crate) fn insert(&mut self, wrapped: &WrappedKey, object: O) -> Option<(Pkcs11Handle, Option<O>)> {
+        let (slot, evicted) = if let Some(free) = self.entries.iter().position(Option::is_none) {
+            (free, None)
+        } else if self.entries.len() < self.capacity {
+            self.entries.push(None);
+            (self.entries.len().checked_sub(1)?, None)
+        } else {
+            let (slot, _, old) = self
+                .entries
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| e.as_ref().filter(|e| e.live == 0).map(|e| (i, e.last_use, e.object)))
+                .min_by_key(|&(_, last_use, _)| last_use)?;
+            (slot, Some(old))
+        };
+        *self.entries.get_mut(slot)? = Some(Entry { wrapped: wrapped.0, object, live: 0, last_use: 0 });
+        self.unwraps = self.unwraps.saturating_add(1);
+        Some((self.issue(slot), evicted))
     }
 
     /// The token object behind a live handle.
@@ -140,14 +133,27 @@ impl<O: Copy> KeyCache<O> {
         true
     }
 
-    /// Forgets the entry behind `handle` and every handle to it: its object is gone from the
-    /// token (destroyed by someone else, or its session closed). The next load unwraps anew.
-    pub(crate) fn forget(&mut self, handle: Pkcs11Handle) {
-        let Some(&slot) = self.handles.get(&handle.id) else { return };
+    /// Forgets the entry at `slot` and every handle to it: its object is gone from the token
+    /// or is not what it was. The next load of that key unwraps anew.
+    pub(crate) fn drop_slot(&mut self, slot: usize) {
         self.handles.retain(|_, s| *s != slot);
         if let Some(entry) = self.entries.get_mut(slot) {
             *entry = None;
         }
+    }
+
+    /// [`drop_slot`](Self::drop_slot) for the entry behind `handle`.
+    pub(crate) fn forget(&mut self, handle: Pkcs11Handle) {
+        if let Some(&slot) = self.handles.get(&handle.id) {
+            self.drop_slot(slot);
+        }
+    }
+
+    /// Empties the cache: every handle becomes invalid. Returns the objects, for the caller to
+    /// destroy where it still can.
+    pub(crate) fn clear(&mut self) -> Vec<O> {
+        self.handles.clear();
+        self.entries.drain(..).flatten().map(|e| e.object).collect()
     }
 
     /// How many unwraps this cache has recorded: loads that were not served from the cache.
@@ -169,12 +175,13 @@ mod tests {
         WrappedKey([b; WRAPPED_KEY_LEN])
     }
 
+    /// A load as `Pkcs11Hsm::load_key` does it, with `object` as what the unwrap would make.
     fn load(cache: &mut KeyCache<u64>, b: u8, object: u64) -> (Pkcs11Handle, Option<u64>) {
-        match cache.place(&wrapped(b)) {
-            Placement::Cached(h) => (h, None),
-            Placement::Unwrap { slot, evict } => (cache.insert(slot, &wrapped(b), object), evict),
-            Placement::Full => panic!("full"),
+        if let Some((slot, _)) = cache.find(&wrapped(b)) {
+            return (cache.hit(slot), None);
         }
+        assert!(cache.has_room());
+        cache.insert(&wrapped(b), object).expect("room")
     }
 
     #[test]
@@ -198,10 +205,11 @@ mod tests {
         let (a, _) = load(&mut cache, 1, 100);
         let (b, _) = load(&mut cache, 2, 200);
         // Both held: nothing can be evicted.
-        assert!(matches!(cache.place(&wrapped(3)), Placement::Full));
+        assert!(!cache.has_room());
+        assert_eq!(cache.insert(&wrapped(3), 300), None);
         cache.release(b);
         cache.release(a);
-        cache.object(a); // a released: object() refuses, and does not refresh it
+        assert!(cache.has_room());
         let (_, evicted) = load(&mut cache, 3, 300);
         assert_eq!(evicted, Some(100));
         assert_eq!(cache.loaded(), 2);
@@ -220,5 +228,16 @@ mod tests {
         let (_, evicted) = load(&mut cache, 1, 500);
         assert_eq!(evicted, None);
         assert_eq!(cache.unwraps(), 2);
+    }
+
+    #[test]
+    fn clear_returns_every_object_and_kills_every_handle() {
+        let mut cache = KeyCache::<u64>::new(1, 4);
+        let (a, _) = load(&mut cache, 1, 100);
+        let (b, _) = load(&mut cache, 2, 200);
+        let mut objects = cache.clear();
+        objects.sort_unstable();
+        assert_eq!(objects, [100, 200]);
+        assert_eq!((cache.object(a), cache.object(b), cache.loaded()), (None, None, 0));
     }
 }

@@ -13,8 +13,9 @@ mod pkcs11_hsm;
 mod root_keys;
 mod templates;
 mod token;
+mod unwrap_template;
 
-pub use check::{CheckLine, TokenReport, check_token};
+pub use check::{CheckLine, Status, TokenReport, check_token};
 pub use config::{
     DEFAULT_KEY_CACHE, DEFAULT_LABEL_PREFIX, DEFAULT_MODULE, ENV_LABEL_PREFIX, ENV_MODULE, ENV_PIN, ENV_PIN_FILE,
     ENV_TOKEN, Pin, Pkcs11Config,

@@ -1,7 +1,7 @@
 //! [`Pkcs11Hsm`]: the `Hsm` trait over one session on a PKCS#11 token.
 
 use crate::error::from_cryptoki;
-use crate::key_cache::{KeyCache, Pkcs11Handle, Placement};
+use crate::key_cache::{KeyCache, Pkcs11Handle};
 use crate::root_keys::{self, RootHandles};
 use crate::{Pkcs11Config, Pkcs11Error, module, templates, token};
 use coffer_core::hsm::{
@@ -39,9 +39,10 @@ const CAPABILITIES: Capabilities =
 ///   [`import_root_keys`](Self::import_root_keys)).
 /// - A new KMS key version is generated in the token as a short-lived session object, wrapped
 ///   under the root wrapping key with CKM_AES_KEY_WRAP_PAD, and destroyed.
-/// - Loading unwraps it into the token as a session object that is sensitive, non-extractable
-///   and usable only for encrypt/decrypt; up to [`Pkcs11Config::key_cache_capacity`] of them
-///   stay loaded so that repeated use costs no unwrap.
+/// - Loading unwraps it into the token as a session object that is sensitive, non-extractable,
+///   not modifiable and usable only for encrypt/decrypt (the root's CKA_UNWRAP_TEMPLATE
+///   imposes this on every unwrap, whoever asks); up to [`Pkcs11Config::key_cache_capacity`] of
+///   them stay loaded so that repeated use costs no unwrap.
 /// - AES-GCM runs in the token (CKM_AES_GCM) with a 12-byte IV from `C_GenerateRandom` and a
 ///   128-bit tag. Coffer sets and checks both lengths itself: tokens accept others.
 /// - HMAC-SHA-256 runs in the token (CKM_SHA256_HMAC); [`verify_mac`](Hsm::verify_mac)
@@ -50,9 +51,10 @@ const CAPABILITIES: Capabilities =
 /// # Concurrency
 /// An instance owns one session. It is [`Send`] (move it to another thread) but not [`Sync`]:
 /// a PKCS#11 session must not be used by two threads at once. For parallel work open one
-/// instance per thread on the same token: each has its own session and its own loaded keys
-/// (session objects are not shared between them), and they share the token's login. The
-/// module is initialized once per process and never finalized (see [`module`]).
+/// instance per thread on the same token: each has its own session and loads keys of its own
+/// (session objects are visible to every session of the process, but each instance uses only
+/// the ones it made), and they share the token's login. The module is initialized once per
+/// process and never finalized (see [`module`]).
 ///
 /// # Errors
 /// Every PKCS#11 failure keeps its function and return value ([`Pkcs11Error::rv`],
@@ -107,7 +109,8 @@ impl Pkcs11Hsm {
     /// [`ErrorKind::RootKeysExist`] if either root key is already on the token; the PKCS#11
     /// error if the token refuses the objects.
     pub fn import_root_keys(&mut self, material: &RootKeyMaterial) -> Result<(), Pkcs11Error> {
-        self.root = Some(root_keys::import(&self.session, &self.config, material)?);
+        let root = root_keys::import(&self.session, &self.config, material).map_err(|e| self.after_failure(e))?;
+        self.set_root(root);
         Ok(())
     }
 
@@ -141,6 +144,55 @@ impl Pkcs11Hsm {
         self.root.ok_or(Pkcs11Error::new(ErrorKind::RootKeysNotFound))
     }
 
+    /// Makes `root` current. Keys loaded under another root are unloaded: their wrapped bytes
+    /// identify them only under the root that wrapped them.
+    fn set_root(&mut self, root: RootHandles) {
+        if self.root != Some(root) {
+            self.unload_all();
+        }
+        self.root = Some(root);
+    }
+
+    /// Empties the key cache and destroys its objects where the token still lets us.
+    fn unload_all(&mut self) {
+        for object in self.cache.clear() {
+            let _ = self.session.destroy_object(object);
+        }
+    }
+
+    /// Runs `op` under the root keys. If the token no longer knows the root handles (they were
+    /// renumbered by a new login, or removed), looks the root keys up again once and retries;
+    /// if they are gone, the first error (with the token's code) is returned.
+    fn with_root<T>(&mut self, op: impl Fn(&Self, RootHandles) -> Result<T, Pkcs11Error>) -> Result<T, Pkcs11Error> {
+        let root = self.root()?;
+        let first = match op(self, root) {
+            Ok(value) => return Ok(value),
+            Err(e) => match self.diagnose(e) {
+                e if e.kind() == ErrorKind::RootKeysNotFound && e.rv().is_some() => e,
+                e => return Err(self.after_failure(e)),
+            },
+        };
+        self.root = None;
+        self.unload_all();
+        match root_keys::find(&self.session, &self.config) {
+            Ok(found) => {
+                self.set_root(found);
+                op(self, found).map_err(|e| self.after_failure(e))
+            }
+            Err(_) => Err(first),
+        }
+    }
+
+    /// Bookkeeping after a failure: a lost login may renumber every private object, so loaded
+    /// keys are forgotten (the root handles are checked by [`with_root`](Self::with_root)).
+    fn after_failure(&mut self, e: Pkcs11Error) -> Pkcs11Error {
+        let e = self.diagnose(e);
+        if matches!(e.kind(), ErrorKind::NotLoggedIn | ErrorKind::SessionClosed) {
+            self.cache.clear();
+        }
+        e
+    }
+
     /// The object behind `handle`, or KeyHandleInvalid.
     fn loaded(&mut self, handle: Pkcs11Handle) -> Result<ObjectHandle, Pkcs11Error> {
         self.cache.object(handle).ok_or(Pkcs11Error::new(ErrorKind::KeyHandleInvalid))
@@ -149,7 +201,7 @@ impl Pkcs11Hsm {
     /// Maps a failure of an operation under the loaded key `handle`; a key the token no longer
     /// has is forgotten, so that the next load unwraps it again.
     fn key_failure(&mut self, handle: Pkcs11Handle, e: CryptokiError) -> Pkcs11Error {
-        let e = self.diagnose(from_cryptoki(e));
+        let e = self.after_failure(from_cryptoki(e));
         if e.kind() == ErrorKind::KeyHandleInvalid {
             self.cache.forget(handle);
         }
@@ -172,7 +224,17 @@ impl Pkcs11Hsm {
         }
     }
 
-    /// Unwraps `wrapped` into a loaded-key session object and checks it is an AES-256 key.
+    /// True if `object` still is the key version `wrapped` (its CKA_ID): a cached handle is
+    /// checked before reuse, since a module may hand out a destroyed object's number again.
+    fn still_loaded(&self, object: ObjectHandle, wrapped: &WrappedKey) -> bool {
+        matches!(
+            self.session.get_attributes(object, &[AttributeType::Id]).as_deref(),
+            Ok([Attribute::Id(id)]) if id.as_slice() == wrapped.as_bytes()
+        )
+    }
+
+    /// Unwraps `wrapped` into a loaded-key session object, not modifiable, and checks it is an
+    /// AES-256 key.
     ///
     /// The length check relies on the token's CKA_VALUE_LEN. SoftHSMv2 2.6.1 reports 0 for
     /// every unwrapped key (and refuses CKA_VALUE_LEN in the unwrap template), so there the
@@ -180,17 +242,24 @@ impl Pkcs11Hsm {
     /// logged in to the token can wrap anything but a 32-byte key under the root. A token that
     /// reports a length other than 32 has the object destroyed and the load refused.
     fn unwrap(&self, root: RootHandles, wrapped: &WrappedKey) -> Result<ObjectHandle, Pkcs11Error> {
-        let template = templates::loaded_version(&self.config.loaded_key_label());
-        let object = self
+        let template = templates::loaded_version(&self.config.loaded_key_label(), wrapped.as_bytes());
+        let unwrapped = self
             .session
             .unwrap_key(&Mechanism::AesKeyWrapPad, root.wrapping, wrapped.as_bytes(), &template)
             .map_err(|e| self.diagnose(unwrap_failure(e)))?;
+        // CKA_MODIFIABLE is read-only in an unwrap template (SoftHSMv2), but a copy may set it:
+        // the copy can never gain a usage, the unwrapped original is destroyed at once.
+        let copied = self.session.copy_object(unwrapped, &[Attribute::Modifiable(false)]).map_err(from_cryptoki);
+        let _ = self.session.destroy_object(unwrapped);
+        let object = copied?;
         let length = self.session.get_attributes(object, &[AttributeType::ValueLen]);
         let reported = match length.as_deref() {
             Ok([Attribute::ValueLen(len)]) => Some(u64::from(*len)),
-            _ => None,
+            Ok(_) => None,
+            Err(_) => Some(u64::MAX),
         };
-        if matches!(reported, Some(0) | Some(32)) {
+        // None or 0: the token does not tell (SoftHSMv2); 32: an AES-256 key.
+        if matches!(reported, None | Some(0) | Some(32)) {
             return Ok(object);
         }
         // Not a usable key version: it must not stay in the token.
@@ -256,31 +325,32 @@ impl Hsm for Pkcs11Hsm {
         if dest.is_empty() {
             return Ok(());
         }
-        self.session.generate_random_slice(dest).map_err(from_cryptoki)
+        self.session.generate_random_slice(dest).map_err(|e| self.after_failure(from_cryptoki(e)))
     }
 
     fn find_root_keys(&mut self) -> Result<(), Pkcs11Error> {
-        self.root = Some(root_keys::find(&self.session, &self.config)?);
+        let root = root_keys::find(&self.session, &self.config).map_err(|e| self.after_failure(e))?;
+        self.set_root(root);
         Ok(())
     }
 
     fn create_root_keys(&mut self) -> Result<(), Pkcs11Error> {
-        self.root = Some(root_keys::create(&self.session, &self.config)?);
+        let root = root_keys::create(&self.session, &self.config).map_err(|e| self.after_failure(e))?;
+        self.set_root(root);
         Ok(())
     }
 
     fn generate_key(&mut self) -> Result<WrappedKey, Pkcs11Error> {
-        let root = self.root()?;
-        let template = templates::generated_version(&self.config.generated_key_label());
-        let key = self.session.generate_key(&Mechanism::AesKeyGen, &template).map_err(from_cryptoki)?;
-        let wrapped = self
-            .session
-            .wrap_key(&Mechanism::AesKeyWrapPad, root.wrapping, key)
-            .map_err(|e| self.diagnose(root_failure(e)));
-        // The plaintext-capable object must not outlive this call, whatever happened.
-        let destroyed = self.session.destroy_object(key).map_err(from_cryptoki);
-        let wrapped = wrapped?;
-        destroyed?;
+        let wrapped = self.with_root(|hsm, root| {
+            let template = templates::generated_version(&hsm.config.generated_key_label());
+            let key = hsm.session.generate_key(&Mechanism::AesKeyGen, &template).map_err(from_cryptoki)?;
+            let wrapped = hsm.session.wrap_key(&Mechanism::AesKeyWrapPad, root.wrapping, key).map_err(root_failure);
+            // The plaintext-capable object must not outlive this call, whatever happened.
+            let destroyed = hsm.session.destroy_object(key).map_err(from_cryptoki);
+            let wrapped = wrapped?;
+            destroyed?;
+            Ok(wrapped)
+        })?;
         let wrapped: [u8; WRAPPED_KEY_LEN] = wrapped.as_slice().try_into().map_err(|_| {
             Pkcs11Error::text(ErrorKind::Device, "the token wrapped a 32-byte key to other than 40 bytes")
         })?;
@@ -288,17 +358,29 @@ impl Hsm for Pkcs11Hsm {
     }
 
     fn load_key(&mut self, wrapped: &WrappedKey) -> Result<Pkcs11Handle, Pkcs11Error> {
-        let root = self.root()?;
-        match self.cache.place(wrapped) {
-            Placement::Cached(handle) => Ok(handle),
-            Placement::Full => Err(Pkcs11Error::new(ErrorKind::NoFreeSlot)),
-            Placement::Unwrap { slot, evict } => {
-                if let Some(old) = evict {
+        self.root()?;
+        if let Some((slot, object)) = self.cache.find(wrapped) {
+            if self.still_loaded(object, wrapped) {
+                return Ok(self.cache.hit(slot));
+            }
+            self.cache.drop_slot(slot);
+        }
+        if !self.cache.has_room() {
+            return Err(Pkcs11Error::new(ErrorKind::NoFreeSlot));
+        }
+        // Unwrap first, evict after: a wrapped key that fails to load costs the cache nothing.
+        let object = self.with_root(|hsm, root| hsm.unwrap(root, wrapped))?;
+        match self.cache.insert(wrapped, object) {
+            Some((handle, evicted)) => {
+                if let Some(old) = evicted {
                     // Already gone (its session closed) is fine: the place is free either way.
                     let _ = self.session.destroy_object(old);
                 }
-                let object = self.unwrap(root, wrapped)?;
-                Ok(self.cache.insert(slot, wrapped, object))
+                Ok(handle)
+            }
+            None => {
+                let _ = self.session.destroy_object(object);
+                Err(Pkcs11Error::new(ErrorKind::NoFreeSlot))
             }
         }
     }
@@ -312,12 +394,14 @@ impl Hsm for Pkcs11Hsm {
         let object = self.loaded(key)?;
         let mut iv = [0u8; NONCE_LEN];
         self.fill_random(&mut iv)?;
-        let nonce = Nonce(iv);
         let params = GcmParams::new(&mut iv, aad, TAG_BITS.into()).map_err(from_cryptoki)?;
         let out = match self.session.encrypt(&Mechanism::AesGcm(params), object, buf) {
             Ok(out) => out,
             Err(e) => return Err(self.key_failure(key, e)),
         };
+        // Read after the call: PKCS#11 lets a token write its own IV into the parameters
+        // (AWS CloudHSM does), and the blob must carry the IV actually used.
+        let nonce = Nonce(iv);
         // The token must return exactly ciphertext || 128-bit tag.
         let (ciphertext, tag) = out
             .split_at_checked(buf.len())
@@ -368,11 +452,9 @@ impl Hsm for Pkcs11Hsm {
     }
 
     fn mac(&mut self, data: &[u8]) -> Result<Mac, Pkcs11Error> {
-        let root = self.root()?;
-        let out = self
-            .session
-            .sign(&Mechanism::Sha256Hmac, root.sealing, data)
-            .map_err(|e| self.diagnose(root_failure(e)))?;
+        let out = self.with_root(|hsm, root| {
+            hsm.session.sign(&Mechanism::Sha256Hmac, root.sealing, data).map_err(root_failure)
+        })?;
         let mac: [u8; MAC_LEN] = out
             .as_slice()
             .try_into()

@@ -93,9 +93,14 @@ pub(crate) fn generate(
     template
 }
 
-/// The root wrapping key: AES-256, wrap/unwrap only, a token object.
-pub(crate) fn root_wrapping(label: &str) -> Vec<Attribute> {
-    generate(KeyType::AES, Usage::WrapUnwrap, Lifetime::Token, false, label)
+/// The root wrapping key: AES-256, wrap/unwrap only, a token object (or a session object, for
+/// the token check), and every key it unwraps bound to the loaded-key template by
+/// `unwrap_template` (from [`with_unwrap_template`](crate::unwrap_template::with_unwrap_template);
+/// use the result only inside that call).
+pub(crate) fn root_wrapping(label: &str, lifetime: Lifetime, unwrap_template: Attribute) -> Vec<Attribute> {
+    let mut template = generate(KeyType::AES, Usage::WrapUnwrap, lifetime, false, label);
+    template.push(unwrap_template);
+    template
 }
 
 /// The root sealing key: a 32-byte generic secret for HMAC-SHA-256, sign/verify only, a token
@@ -111,10 +116,13 @@ pub(crate) fn generated_version(label: &str) -> Vec<Attribute> {
 }
 
 /// A key version unwrapped into the token: a session object for encrypt/decrypt only, never
-/// extractable. (No CKA_VALUE_LEN: the length comes from the wrapped data, and is checked
-/// after the unwrap.)
-pub(crate) fn loaded_version(label: &str) -> Vec<Attribute> {
-    secret_key(KeyType::AES, Usage::EncryptDecrypt, Lifetime::Session, false, label)
+/// extractable, with `id` (its wrapped bytes) as CKA_ID so that a cached handle can be checked
+/// to still name it. (No CKA_VALUE_LEN: the length comes from the wrapped data, and is checked
+/// after the unwrap.) The root's unwrap template imposes the same attributes.
+pub(crate) fn loaded_version(label: &str, id: &[u8]) -> Vec<Attribute> {
+    let mut template = secret_key(KeyType::AES, Usage::EncryptDecrypt, Lifetime::Session, false, label);
+    template.push(Attribute::Id(id.to_vec()));
+    template
 }
 
 /// Finds a token key by class and label.

@@ -58,6 +58,7 @@ fn every_key_on_the_token_is_sensitive_and_non_extractable() {
                     AttributeType::Sign,
                     AttributeType::Verify,
                     AttributeType::Derive,
+                    AttributeType::Modifiable,
                 ],
             )
             .unwrap();
@@ -66,6 +67,9 @@ fn every_key_on_the_token_is_sensitive_and_non_extractable() {
         assert!(has(Attribute::Sensitive(true)) && has(Attribute::Extractable(false)), "{attrs:?}");
         assert!(has(Attribute::Private(true)), "{attrs:?}");
         assert!(has(Attribute::Derive(false)), "{attrs:?}");
+        // No session can widen a key's usage afterwards.
+        assert!(has(Attribute::Modifiable(false)), "{attrs:?}");
+        assert!(session.update_attributes(object, &[Attribute::Sign(true)]).is_err(), "{attrs:?}");
         // The key's value is refused, not silently empty: ask C_GetAttributeValue directly.
         let value = session.get_attribute_info(object, &[AttributeType::Value]).unwrap();
         assert!(matches!(value.as_slice(), [AttributeInfo::Sensitive]), "{value:?} {attrs:?}");
@@ -93,9 +97,15 @@ fn every_key_on_the_token_is_sensitive_and_non_extractable() {
                 other => panic!("unexpected persistent object {other:?}: {attrs:?}"),
             }
             let generated = session
-                .get_attributes(object, &[AttributeType::AlwaysSensitive, AttributeType::NeverExtractable])
+                .get_attributes(
+                    object,
+                    &[AttributeType::AlwaysSensitive, AttributeType::NeverExtractable, AttributeType::ValueLen],
+                )
                 .unwrap();
-            assert_eq!(generated, [Attribute::AlwaysSensitive(true), Attribute::NeverExtractable(true)]);
+            assert_eq!(
+                generated,
+                [Attribute::AlwaysSensitive(true), Attribute::NeverExtractable(true), Attribute::ValueLen(32.into())]
+            );
             token_keys.push(label.unwrap());
         } else {
             // Session objects: only loaded key versions (the generated ones are destroyed).

@@ -110,6 +110,46 @@ fn repeated_loads_cost_no_unwrap_and_the_cache_is_bounded() {
     }
 }
 
+/// A cached object is checked before reuse (its CKA_ID is its wrapped bytes): one removed
+/// behind the backend's back is unwrapped again, not used blindly.
+#[test]
+fn cached_object_is_checked_before_reuse() {
+    let token = fresh_token();
+    let mut hsm = token.open();
+    hsm.create_root_keys().unwrap();
+    let wrapped = hsm.generate_key().unwrap();
+    let handle = hsm.load_key(&wrapped).unwrap();
+    hsm.release_key(handle).unwrap();
+    let session = token.session();
+    let loaded = session
+        .find_objects(&[coffer_hsm_pkcs11::cryptoki::object::Attribute::Id(wrapped.as_bytes().to_vec())])
+        .unwrap();
+    assert_eq!(loaded.len(), 1, "the loaded key carries its wrapped bytes as CKA_ID");
+    session.destroy_object(loaded[0]).unwrap();
+    let handle = hsm.load_key(&wrapped).unwrap();
+    assert_eq!(hsm.unwrap_count(), 2);
+    hsm.seal(handle, b"aad", &mut [0u8; 8]).unwrap();
+}
+
+/// A wrapped key that fails to load evicts nothing from a full cache.
+#[test]
+fn failed_load_keeps_the_cache() {
+    let token = fresh_token();
+    let mut config = token.config();
+    config.key_cache_capacity = 1;
+    let mut hsm = Pkcs11Hsm::open(config).unwrap();
+    hsm.create_root_keys().unwrap();
+    let wrapped = hsm.generate_key().unwrap();
+    let handle = hsm.load_key(&wrapped).unwrap();
+    hsm.release_key(handle).unwrap();
+    let mut forged = wrapped.clone();
+    forged.0[5] ^= 1;
+    assert_eq!(hsm.load_key(&forged).unwrap_err().kind(), ErrorKind::AuthenticationFailed);
+    assert_eq!(hsm.loaded_keys(), 1);
+    hsm.load_key(&wrapped).unwrap();
+    assert_eq!(hsm.unwrap_count(), 1);
+}
+
 #[test]
 fn generated_key_versions_leave_no_object_behind() {
     let token = fresh_token();

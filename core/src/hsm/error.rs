@@ -27,7 +27,8 @@ pub enum ErrorKind {
     NotLoggedIn,
     /// The PIN was refused.
     PinIncorrect,
-    /// The PIN is locked after too many failures.
+    /// The PIN cannot be used: locked after too many failures, or expired and waiting to be
+    /// changed.
     PinLocked,
     /// The session or token went away (closed session, removed token).
     SessionClosed,
@@ -53,7 +54,7 @@ impl ErrorKind {
             Self::Unsupported => "operation not supported by this HSM",
             Self::NotLoggedIn => "not logged in",
             Self::PinIncorrect => "PIN incorrect",
-            Self::PinLocked => "PIN locked",
+            Self::PinLocked => "PIN locked or expired",
             Self::SessionClosed => "session closed or token removed",
             Self::Unavailable => "HSM module or token not available",
             Self::RandomFailure => "random generator failure",

@@ -28,17 +28,7 @@ fn main() -> ExitCode {
         eprintln!("no token label: give --token or set {ENV_TOKEN}\n{USAGE}");
         return ExitCode::from(2);
     };
-    let pin = match std::env::var_os(coffer_hsm_pkcs11::ENV_PIN) {
-        Some(_) => coffer_hsm_pkcs11::Pin::from_env(coffer_hsm_pkcs11::ENV_PIN),
-        None => match std::env::var_os(coffer_hsm_pkcs11::ENV_PIN_FILE) {
-            Some(path) => coffer_hsm_pkcs11::Pin::from_file(std::path::Path::new(&path)),
-            None => {
-                eprintln!("no PIN: set COFFER_PKCS11_PIN or COFFER_PKCS11_PIN_FILE");
-                return ExitCode::from(2);
-            }
-        },
-    };
-    let pin = match pin {
+    let pin = match coffer_hsm_pkcs11::Pin::from_env_or_file() {
         Ok(pin) => pin,
         Err(e) => {
             eprintln!("{e}");

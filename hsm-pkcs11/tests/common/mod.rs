@@ -148,10 +148,13 @@ pub fn fresh_hsm() -> Pkcs11Hsm {
     hsm
 }
 
-/// A fresh token, an instance on it, and the root keys imported from `material`.
+/// A fresh token, an instance on it that accepts imported roots, and the root keys imported
+/// from `material`.
 pub fn hsm_with_root(material: &RootKeyMaterial) -> (TestToken, Pkcs11Hsm) {
     let token = fresh_token();
-    let mut hsm = token.open();
+    let mut config = token.config();
+    config.accept_imported_root_keys = true;
+    let mut hsm = Pkcs11Hsm::open(config).unwrap();
     hsm.import_root_keys(material).unwrap_or_else(|e| panic!("import_root_keys: {e}"));
     (token, hsm)
 }
