@@ -10,8 +10,8 @@ use crate::output::Format;
 #[derive(Debug, Parser)]
 #[command(name = "coffer", version, about, long_about = None)]
 pub(crate) struct Cli {
-    /// The key store directory [default: ./.coffer].
-    #[arg(long, global = true, env = "COFFER_HOME", value_name = "DIR")]
+    /// The key store directory [default: $COFFER_HOME, else ./.coffer].
+    #[arg(long, global = true, value_name = "DIR")]
     pub(crate) store: Option<PathBuf>,
     /// Output format.
     #[arg(long, global = true, value_enum, default_value = "json")]

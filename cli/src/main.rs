@@ -36,6 +36,8 @@ use crate::time::CliClock;
 
 /// The store directory when neither `--store` nor `COFFER_HOME` is given.
 const DEFAULT_STORE: &str = ".coffer";
+/// The environment variable naming the store directory.
+const ENV_HOME: &str = "COFFER_HOME";
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -73,7 +75,13 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> Result<Obj, CliError> {
-    let root = cli.store.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_STORE));
+    // --store, else COFFER_HOME (an empty one counts as unset), else ./.coffer.
+    let root = cli
+        .store
+        .clone()
+        .or_else(|| std::env::var_os(ENV_HOME).map(PathBuf::from))
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_STORE));
     match &cli.command {
         Command::Init(args) => backend::init(&root, args),
         Command::Audit { key_id, start_time, end_time, operation } => {
