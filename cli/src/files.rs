@@ -17,7 +17,7 @@
 //! - **Progress**: a bar on stderr, only when stderr is a terminal.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufReader, BufWriter, IsTerminal as _, Read, Write};
+use std::io::{self, BufWriter, IsTerminal as _, Read, Write};
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 
@@ -256,9 +256,24 @@ pub(crate) fn encrypt_file<H: Hsm>(kms: &mut CliKms<'_, H>, args: &EncryptFileAr
     kms.store_mut().release_lock();
 
     let bar = progress(len, "encrypting");
-    let mut reader = bar.wrap_read(BufReader::with_capacity(CHUNK, input));
+    let mut reader = bar.wrap_read(input);
+    // The message is written through a buffer (it is ciphertext); the plaintext passes only
+    // through this zeroizing one.
     let mut writer = EncryptingWriter::new(BufWriter::with_capacity(CHUNK, out), encryptor);
-    let copied = io::copy(&mut reader, &mut writer).map_err(|e| io_error("cannot encrypt", &args.input_file, &e))?;
+    let mut chunk = Zeroizing::new(vec![0u8; CHUNK]);
+    let mut copied = 0u64;
+    loop {
+        let n = match reader.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io_error("cannot read", &args.input_file, &e).into()),
+        };
+        writer
+            .write_all(chunk.get(..n).unwrap_or_default())
+            .map_err(|e| io_error("cannot write", &args.output_file, &e))?;
+        copied = copied.saturating_add(u64::try_from(n).unwrap_or(u64::MAX));
+    }
     let out = writer.finish().map_err(|e| io_error("cannot write", &args.output_file, &e))?;
     let out = out.into_inner().map_err(|e| io_error("cannot write", &args.output_file, e.error()))?;
     let written = out.metadata().map(|m| m.len()).unwrap_or(0);
@@ -338,8 +353,9 @@ fn stream<K: Keyring>(
     args: &DecryptFileArgs,
 ) -> Result<(File, u64, u64), Stop> {
     let bar = progress(len, "decrypting");
-    let mut reader = bar.wrap_read(BufReader::with_capacity(CHUNK, input));
-    let mut writer = BufWriter::with_capacity(CHUNK, out);
+    let mut reader = bar.wrap_read(input);
+    // Plaintext goes from the zeroizing output buffer straight to the file, unbuffered.
+    let mut writer = out;
     let mut inbuf = vec![0u8; CHUNK];
     let mut outbuf = Zeroizing::new(vec![0u8; CHUNK]);
     let (mut read_total, mut written_total) = (0u64, 0u64);
@@ -369,6 +385,5 @@ fn stream<K: Keyring>(
     }
     decryptor.finish().map_err(Stop::Decrypt)?;
     bar.finish_and_clear();
-    let out = writer.into_inner().map_err(|e| io_out(io::Error::other(e.error().to_string())))?;
-    Ok((out, read_total, written_total))
+    Ok((writer, read_total, written_total))
 }
