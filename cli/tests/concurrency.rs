@@ -104,3 +104,92 @@ fn parallel_rotations_of_one_key_are_each_kept() {
         PROCESSES * EACH
     );
 }
+
+/// `encrypt-file` and `decrypt-file` hold the store lock only while the data key is made or
+/// unwrapped: a command blocked on its input (a FIFO here) does not keep others waiting.
+#[test]
+fn file_commands_release_the_store_lock_once_the_data_key_is_done() {
+    use std::io::Write as _;
+    use std::time::Duration;
+
+    let store = Arc::new(Store::new());
+    let key = store.create_key("files");
+    let dir = tempfile::tempdir().unwrap();
+    let plain: Vec<u8> = (0..300_000u32).map(|i| i.to_le_bytes()[1]).collect();
+
+    // encrypt-file reading a FIFO: the data key is made before the first byte is read.
+    let fifo = dir.path().join("in.fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let enc = dir.path().join("out.enc");
+    let mut child = store
+        .command(&[
+            "encrypt-file",
+            "--key-id",
+            &key,
+            "--input-file",
+            &fifo.display().to_string(),
+            "--output-file",
+            &enc.display().to_string(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut writer = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    writer.write_all(&plain[..1000]).unwrap();
+    // Another command gets the lock while encrypt-file waits for the rest of its input.
+    let other = run_with_timeout(&store, &["create-key", "--description", "while encrypting"]);
+    assert_eq!(other.code, 0, "{other:?}");
+    assert!(child.try_wait().unwrap().is_none(), "encrypt-file is still waiting for input");
+    writer.write_all(&plain[1000..]).unwrap();
+    drop(writer);
+    assert!(child.wait().unwrap().success());
+
+    // decrypt-file reading a FIFO: the lock goes once the header's data key is unwrapped.
+    let message = std::fs::read(&enc).unwrap();
+    let fifo = dir.path().join("enc.fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let out = dir.path().join("out.plain");
+    let mut child = store
+        .command(&[
+            "decrypt-file",
+            "--input-file",
+            &fifo.display().to_string(),
+            "--output-file",
+            &out.display().to_string(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut writer = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    // The header and the first frames, not the end.
+    writer.write_all(&message[..message.len() / 2]).unwrap();
+    writer.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let other = run_with_timeout(&store, &["create-key", "--description", "while decrypting"]);
+    assert_eq!(other.code, 0, "{other:?}");
+    assert!(!out.exists(), "nothing is in place before the message verified");
+    writer.write_all(&message[message.len() / 2..]).unwrap();
+    drop(writer);
+    assert!(child.wait().unwrap().success());
+    assert_eq!(std::fs::read(&out).unwrap(), plain);
+}
+
+/// Runs a command that must finish within 20 s (a lock never released would hang it).
+fn run_with_timeout(store: &Store, args: &[&str]) -> common::Run {
+    let mut child =
+        store.command(args).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("{args:?} waited more than 20 s: the store lock was not released");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let out = child.wait_with_output().unwrap();
+    common::Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
