@@ -308,3 +308,35 @@ fn a_large_file_streams_through_in_bounded_memory() {
     assert_eq!(y.read(&mut by).unwrap(), 0);
     assert_eq!(total, mib << 20);
 }
+
+/// On a terminal (a pseudo-terminal made by `script`), a progress bar is drawn on stderr.
+/// Skipped where util-linux's `script` is missing.
+#[test]
+fn progress_bar_only_on_a_terminal() {
+    if std::process::Command::new("script").arg("--version").output().is_err() {
+        eprintln!("no `script` here: skipped");
+        return;
+    }
+    let store = Store::new();
+    let key = store.create_key("tty");
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::write(&input, vec![1u8; 8 << 20]).unwrap();
+    let enc = dir.path().join("enc");
+    let line = format!(
+        "{} encrypt-file --key-id {key} --input-file {} --output-file {}",
+        common::BIN,
+        path(&input),
+        path(&enc)
+    );
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-qfec", &line, "/dev/null"]).env("COFFER_HOME", store.path()).stdin(std::process::Stdio::null());
+    for (k, v) in &store.env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(screen.contains("encrypting ["), "no bar drawn: {screen}");
+    assert!(screen.contains("\"PlaintextBytes\": 8388608"), "{screen}");
+}
