@@ -719,3 +719,41 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// On a terminal the passphrase is prompted for (twice at init) and read with echo off; the
+/// terminal is a pseudo-terminal made by util-linux's `script` (skipped where it is missing).
+#[test]
+fn passphrase_prompt_on_a_terminal() {
+    if std::process::Command::new("script").arg("--version").output().is_err() {
+        eprintln!("no `script` here: skipped");
+        return;
+    }
+    let store = Store::empty();
+    let on_tty = |command: &str, typed: &str| {
+        let mut cmd = std::process::Command::new("script");
+        cmd.args(["-qfec", &format!("{} {command}", common::BIN), "/dev/null"])
+            .env("COFFER_HOME", store.path())
+            .env("COFFER_KDF_MEMORY_KIB", "64")
+            .env("COFFER_KDF_ITERATIONS", "1")
+            .env_remove("COFFER_PASSPHRASE")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        std::io::Write::write_all(child.stdin.as_mut().unwrap(), typed.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let (code, screen) = on_tty("init", "first\nsecond\n");
+    assert_eq!(code, Some(16), "{screen}");
+    assert!(screen.contains("the two passphrases differ"), "{screen}");
+    let (code, screen) = on_tty("init", "sesame\nsesame\n");
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(screen.contains("Coffer passphrase:") && screen.contains("Repeat the passphrase:"), "{screen}");
+    let (code, screen) = on_tty("create-key --description typed", "sesame\n");
+    assert_eq!(code, Some(0), "{screen}");
+    let (code, screen) = on_tty("list-keys", "not it\n");
+    assert_eq!(code, Some(16), "{screen}");
+    // The same store opens from the environment with the passphrase typed before.
+    let listed = store.run_env(&["list-keys"], &[("COFFER_PASSPHRASE", "sesame")]).json();
+    assert_eq!(listed["Keys"].as_array().unwrap().len(), 1);
+}
