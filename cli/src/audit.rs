@@ -118,16 +118,22 @@ pub(crate) struct Filter {
 /// # Errors
 /// The log exists but cannot be read.
 pub(crate) fn read(root: &Path, filter: &Filter) -> Result<(Vec<Obj>, u64), CliError> {
+    use std::io::BufRead as _;
     let path = root.join(AUDIT_FILE);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(CliError::new(Class::Internal, format!("audit log {}: {e}", path.display()))),
-    };
     let mut events = Vec::new();
     let mut unreadable = 0u64;
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let Ok(v) = serde_json::from_str::<Value>(line) else {
+    let file = match std::fs::File::open(&path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((events, unreadable)),
+        Err(e) => return Err(CliError::new(Class::Internal, format!("audit log {}: {e}", path.display()))),
+    };
+    // Line by line: the log only grows, memory stays with the events that pass the filter.
+    for line in std::io::BufReader::new(file).split(b'\n') {
+        let line = line.map_err(|e| CliError::new(Class::Internal, format!("audit log {}: {e}", path.display())))?;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let Ok(v) = serde_json::from_slice::<Value>(&line) else {
             unreadable = unreadable.saturating_add(1);
             continue;
         };

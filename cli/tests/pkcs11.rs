@@ -150,6 +150,30 @@ fn pins_tokens_and_modules_that_do_not_work() {
     let out = cmd.output().unwrap();
     assert_eq!(out.status.code(), Some(16), "{out:?}");
 
+    // On a terminal (a pseudo-terminal made by `script`) the PIN is prompted for.
+    if std::process::Command::new("script").arg("--version").output().is_ok() {
+        let on_tty = |typed: &str| {
+            let mut cmd = std::process::Command::new("script");
+            cmd.args(["-qfec", &format!("{} describe-key --key-id {id}", common::BIN), "/dev/null"])
+                .env("COFFER_HOME", store.path())
+                .env_remove("COFFER_PKCS11_PIN")
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped());
+            for (k, v) in store.env.iter().filter(|(k, _)| k != "COFFER_PKCS11_PIN") {
+                cmd.env(k, v);
+            }
+            let mut child = cmd.spawn().unwrap();
+            std::io::Write::write_all(child.stdin.as_mut().unwrap(), typed.as_bytes()).unwrap();
+            let out = child.wait_with_output().unwrap();
+            (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+        };
+        let (code, screen) = on_tty(&format!("{PIN}\n"));
+        assert_eq!(code, Some(0), "{screen}");
+        assert!(screen.contains("User PIN of token \"cli-errors\":"), "{screen}");
+        let (code, screen) = on_tty("9999\n");
+        assert_eq!(code, Some(16), "{screen}");
+    }
+
     // The token already holds root keys: a second store must say it wants to share them.
     let second = Store { dir: tempfile::tempdir().unwrap(), env: store.env.clone() };
     second.run(&["init", "--pkcs11", "--token", "cli-errors"]).failed("StoreException", 15);
