@@ -228,4 +228,8 @@ fn sigkill_at_random_points_leaves_old_or_new_records_and_every_blob_decrypts() 
         assert_eq!(store.decrypt(blob, "crash=test"), text.as_bytes());
     }
     assert_eq!(temporaries(&store.path()), 0);
+    // The audit log still reads (a line cut by a kill is skipped and counted on stderr).
+    let audit = store.run(&["audit"]);
+    assert!(!audit.json()["Events"].as_array().unwrap().is_empty());
+    eprintln!("audit after the kills: {}", audit.stderr.trim());
 }
