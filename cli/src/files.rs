@@ -302,7 +302,7 @@ pub(crate) fn decrypt_file<H: Hsm>(kms: &mut CliKms<'_, H>, args: &DecryptFileAr
     let context = context_pairs(&pairs)?;
     let (input, len) = open_input(&args.input_file)?;
     let (pending, out) = Pending::create(&args.output_file, args.force)?;
-    let workspace_len = Encryptor::workspace_len(MAX_FRAME_LENGTH).max(MAX_HEADER_LEN);
+    let workspace_len = Decryptor::workspace_len(MAX_FRAME_LENGTH).max(MAX_HEADER_LEN);
     let mut workspace = Zeroizing::new(vec![0u8; workspace_len]);
     let result = if args.key_id.is_empty() {
         let keyring = DiscoveryKeyring { kms };

@@ -32,18 +32,23 @@ enum Stage {
 /// Decrypts a message given in chunks of any size, one frame at a time, into caller buffers.
 ///
 /// Memory is the workspace only: it must hold the header and one frame (frame length + 40
-/// bytes); a message whose header or frame does not fit is refused with
-/// [`DecryptError::Limit`] before any key is used. Legacy non-framed content is read only if
-/// its single block (plaintext length + 36 bytes) fits in the workspace.
+/// bytes), and for the signed suite `05 78` also the footer after that frame (106 bytes more):
+/// [`Decryptor::workspace_len`] gives the size for a frame length. A message whose header or
+/// frame does not fit is refused with [`DecryptError::Limit`] before any key is used. Legacy
+/// non-framed content is read only if its single block (plaintext length + 36 bytes, + 106 for
+/// `05 78`) fits in the workspace.
 ///
 /// # What is authentic when
 /// Each frame's plaintext is released only after that frame's tag verified, and frames can
-/// be neither reordered, dropped, nor taken from another message. But the message as a whole is
-/// complete only when [`finish`](Self::finish) succeeds: a stream that stops early has released
-/// a genuine prefix. For the signed suite `05 78`, the frames are authenticated by the data key,
-/// which every reader holds; only the footer signature proves that the message comes from the
-/// holder of the signing key. **Plaintext released before `finish` succeeds must be treated as
-/// unverified** (hold it, do not act on it). [`decrypt_buffered`] releases nothing until then.
+/// be neither reordered, dropped, nor taken from another message. For the signed suite `05 78`
+/// the final frame (or the single block of non-framed content) is decrypted but held in the
+/// workspace until the footer signature verified, as the spec requires: it is released only
+/// with a valid signature. The regular frames before it are authenticated by the data key
+/// only, which every reader holds; only the footer signature proves that the message comes
+/// from the holder of the signing key. So the message as a whole is complete only when
+/// [`finish`](Self::finish) succeeds: a stream that stops early has released a genuine prefix,
+/// and **plaintext released before `finish` succeeds must be treated as unverified** (hold
+/// it, do not act on it). [`decrypt_buffered`] releases nothing until then.
 ///
 /// The workspace holds plaintext: it is zeroized on drop and on any failure. The decryptor
 /// itself is about 3 KiB with the raw AES keyring; the header step needs about 2 KiB of stack
@@ -58,6 +63,12 @@ pub struct Decryptor<'w, 'c, K> {
     need: usize,
     out_start: usize,
     out_end: usize,
+    /// Where in the workspace the current unit is gathered: 0, except for the footer of a signed
+    /// message, gathered after the held plaintext of the final frame.
+    base: usize,
+    /// The final frame's (or single block's) plaintext of a signed message, decrypted but held
+    /// in the workspace until the footer signature verified.
+    held: (usize, usize),
     key: Option<ContentKey>,
     message_id: [u8; MESSAGE_ID_LEN],
     frame_length: usize,
@@ -69,6 +80,17 @@ pub struct Decryptor<'w, 'c, K> {
 impl<K> core::fmt::Debug for Decryptor<'_, '_, K> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Decryptor").field("stage", &self.stage).field("sequence", &self.sequence).finish()
+    }
+}
+
+impl Decryptor<'_, '_, ()> {
+    /// The workspace that decrypts any message of `frame_length` (either suite): one frame
+    /// and, for `05 78`, the footer after it. The header must fit too (it rarely exceeds a
+    /// few hundred bytes, at most [`MAX_HEADER_LEN`](super::MAX_HEADER_LEN)). For `04 78` only,
+    /// [`Encryptor::workspace_len`](super::Encryptor::workspace_len) is enough. Saturates
+    /// rather than overflowing.
+    pub const fn workspace_len(frame_length: u32) -> usize {
+        FINAL_PREFIX_LEN.saturating_add(frame_length as usize).saturating_add(TAG_LEN).saturating_add(FOOTER_SPACE)
     }
 }
 
@@ -87,6 +109,8 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
             need: 1,
             out_start: 0,
             out_end: 0,
+            base: 0,
+            held: (0, 0),
             key: None,
             message_id: [0; MESSAGE_ID_LEN],
             frame_length: 0,
@@ -125,7 +149,8 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
                 return Err(self.fail(DecryptError::Invalid));
             }
             let take = rest.len().min(self.need - self.filled);
-            let dst = match self.ws.get_mut(self.filled..self.filled + take) {
+            let at = self.base + self.filled;
+            let dst = match self.ws.get_mut(at..at + take) {
                 Some(dst) => dst,
                 None => return Err(self.fail(DecryptError::Invalid)),
             };
@@ -184,6 +209,7 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
         self.key = None;
         self.out_start = 0;
         self.out_end = 0;
+        self.held = (0, 0);
         e
     }
 
@@ -222,8 +248,7 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
                 let sequence = read_u32(self.ws, 4)?;
                 let len = self.need - FINAL_PREFIX_LEN - TAG_LEN;
                 self.open_frame(sequence, Kind::Final, 8, FINAL_PREFIX_LEN, len)?;
-                self.end_body();
-                Ok(())
+                self.end_body()
             }
             Stage::SinglePrefix => {
                 // Legacy non-framed content: one block, which must fit in the workspace since no
@@ -231,7 +256,8 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
                 let len = u64::from_be_bytes(read_array(self.ws, IV_LEN)?);
                 let len = usize::try_from(len).map_err(|_| DecryptError::Limit(HeaderLimit::FrameLength))?;
                 let need = SINGLE_PREFIX_LEN.saturating_add(len).saturating_add(TAG_LEN);
-                if need > self.ws.len() {
+                let footer = if self.verifier.is_some() { FOOTER_SPACE } else { 0 };
+                if need.saturating_add(footer) > self.ws.len() {
                     return Err(DecryptError::Limit(HeaderLimit::FrameLength));
                 }
                 self.stage = Stage::Single;
@@ -241,11 +267,10 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
             Stage::Single => {
                 let len = self.need - SINGLE_PREFIX_LEN - TAG_LEN;
                 self.open_frame(1, Kind::Single, 0, SINGLE_PREFIX_LEN, len)?;
-                self.end_body();
-                Ok(())
+                self.end_body()
             }
             Stage::FooterLen => {
-                let len = usize::from(u16::from_be_bytes(read_array(self.ws, 0)?));
+                let len = usize::from(u16::from_be_bytes(read_array(self.ws, self.base)?));
                 if len > MAX_SIGNATURE_LEN || len == 0 {
                     return Err(DecryptError::Invalid);
                 }
@@ -256,8 +281,10 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
             Stage::Footer => {
                 let verifier = self.verifier.take().ok_or(DecryptError::Invalid)?;
                 let transcript = core::mem::replace(&mut self.transcript, Transcript::new(false));
-                let signature = self.ws.get(2..self.need).ok_or(DecryptError::Invalid)?;
+                let signature = self.ws.get(self.base + 2..self.base + self.need).ok_or(DecryptError::Invalid)?;
                 verifier.verify(transcript, signature).map_err(|()| DecryptError::Invalid)?;
+                // Only now may the final frame's plaintext go out.
+                (self.out_start, self.out_end) = core::mem::take(&mut self.held);
                 self.next_unit(Stage::Done, 0);
                 Ok(())
             }
@@ -265,20 +292,32 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
         }
     }
 
-    /// After the last of the body: the footer for a signed suite, else the end.
-    fn end_body(&mut self) {
+    /// After the last of the body (decrypted in `ws[out_start..out_end]`, its unit in
+    /// `ws[..need]`): for a signed suite, the plaintext is held (not released) and the footer
+    /// is gathered after the unit, to be verified before the plaintext goes out; else the end.
+    fn end_body(&mut self) -> Result<(), DecryptError> {
         self.key = None;
         if self.verifier.is_some() {
+            let base = self.need;
+            if base.saturating_add(FOOTER_SPACE) > self.ws.len() {
+                return Err(DecryptError::Limit(HeaderLimit::FrameLength));
+            }
+            self.held = (self.out_start, self.out_end);
+            self.out_start = 0;
+            self.out_end = 0;
             self.next_unit(Stage::FooterLen, 2);
+            self.base = base;
         } else {
             self.next_unit(Stage::Done, 0);
         }
+        Ok(())
     }
 
     fn next_unit(&mut self, stage: Stage, need: usize) {
         self.stage = stage;
         self.need = need;
         self.filled = 0;
+        self.base = 0;
     }
 
     /// Verifies and decrypts the frame in `ws[..need]` in place: its sequence number must be the
@@ -326,7 +365,8 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
         let frame_length =
             usize::try_from(header.frame_length).map_err(|_| DecryptError::Limit(HeaderLimit::FrameLength))?;
         let frame_space = FINAL_PREFIX_LEN.saturating_add(frame_length).saturating_add(TAG_LEN);
-        if frame_space > self.ws.len() {
+        let footer_space = if header.suite.is_signed() { FOOTER_SPACE } else { 0 };
+        if frame_space.saturating_add(footer_space) > self.ws.len() {
             return Err(DecryptError::Limit(HeaderLimit::FrameLength));
         }
         for (k, v) in self.expected.iter() {
@@ -371,6 +411,10 @@ impl<K> Drop for Decryptor<'_, '_, K> {
         self.ws.zeroize();
     }
 }
+
+/// Room for the footer of a signed message (its length and the longest signature), kept after
+/// the final frame so that frame's plaintext can be held until the signature verified.
+const FOOTER_SPACE: usize = 2 + MAX_SIGNATURE_LEN;
 
 fn read_array<const N: usize>(ws: &[u8], at: usize) -> Result<[u8; N], DecryptError> {
     let mut out = [0u8; N];

@@ -51,8 +51,9 @@
 //! len += written;
 //! drop(encryptor);
 //!
-//! // Decrypt: message bytes in (any chunking), verified plaintext out.
-//! let mut workspace = [0u8; Encryptor::workspace_len(4096)];
+//! // Decrypt: message bytes in (any chunking), verified plaintext out. A signed message's
+//! // footer is read after its final frame, which is held until the signature verified.
+//! let mut workspace = [0u8; Decryptor::workspace_len(4096)];
 //! let mut decryptor = Decryptor::new(&mut keyring, context, Limits::default(), &mut workspace);
 //! let mut plaintext = [0u8; 64];
 //! let (_, n) = decryptor.update(&message[..len], &mut plaintext)?;
