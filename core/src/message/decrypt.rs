@@ -128,21 +128,40 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
     /// [`DecryptError::Invalid`] for anything wrong with the message (including bytes after its
     /// end); [`DecryptError::Suite`] and [`DecryptError::Limit`] from the header;
     /// [`DecryptError::State`] after a failure. After any error the decryptor is unusable and
-    /// its workspace wiped.
+    /// its workspace wiped, and so is what this call had written into `output` (its first
+    /// bytes, up to the count it could not return): plaintext of frames that verified earlier
+    /// in the failing call is not left behind.
     pub fn update(&mut self, input: &[u8], output: &mut [u8]) -> Result<(usize, usize), DecryptError> {
+        let mut written = 0;
+        let result = self.update_counting(input, output, &mut written);
+        if result.is_err()
+            && let Some(out) = output.get_mut(..written)
+        {
+            out.zeroize();
+        }
+        result
+    }
+
+    /// [`update`](Self::update), keeping in `written` how much of `output` it filled, so that an
+    /// error can wipe it.
+    fn update_counting(
+        &mut self,
+        input: &[u8],
+        output: &mut [u8],
+        written: &mut usize,
+    ) -> Result<(usize, usize), DecryptError> {
         if self.stage == Stage::Failed {
             return Err(DecryptError::State);
         }
         let mut consumed = 0;
-        let mut written = 0;
         loop {
-            written += self.drain(output.get_mut(written..).unwrap_or_default());
+            *written += self.drain(output.get_mut(*written..).unwrap_or_default());
             if self.out_start < self.out_end {
-                return Ok((consumed, written));
+                return Ok((consumed, *written));
             }
             let rest = input.get(consumed..).unwrap_or_default();
             if rest.is_empty() {
-                return Ok((consumed, written));
+                return Ok((consumed, *written));
             }
             if self.stage == Stage::Done {
                 // Trailing bytes after the end of the message.

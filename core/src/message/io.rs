@@ -3,6 +3,8 @@
 
 use std::io::{self, Read, Write};
 
+use zeroize::Zeroize;
+
 use super::decrypt::Decryptor;
 use super::encrypt::Encryptor;
 use super::keyring::Keyring;
@@ -71,7 +73,8 @@ impl<W: Write> Write for EncryptingWriter<'_, W> {
 /// (`Ok(0)`) is returned only after the whole message verified, final frame and (for `05 78`)
 /// signature included. A truncated or tampered message yields an [`io::ErrorKind::InvalidData`]
 /// error instead. As with [`Decryptor`], plaintext read before end of file must be treated as
-/// unverified until then.
+/// unverified until then. A `read` that fails wipes the buffer it was given, so nothing it
+/// decrypted during that call is left there.
 #[derive(Debug)]
 pub struct DecryptingReader<'w, 'c, R: Read, K: Keyring> {
     inner: R,
@@ -96,8 +99,10 @@ impl<R: Read, K: Keyring> Read for DecryptingReader<'_, '_, R, K> {
         }
         loop {
             let input = self.stage.get(self.start..self.end).unwrap_or_default();
-            let (c, w) =
-                self.decryptor.update(input, buf).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            let (c, w) = self.decryptor.update(input, buf).map_err(|e| {
+                buf.zeroize();
+                io::Error::new(io::ErrorKind::InvalidData, e)
+            })?;
             self.start += c;
             if w > 0 {
                 return Ok(w);
