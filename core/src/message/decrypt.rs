@@ -11,6 +11,7 @@ use super::kdf::{ContentKey, commitment_matches, derive};
 use super::keyring::Keyring;
 use super::materials::{DecryptionMaterials, Limits};
 use super::signing::{MAX_SIGNATURE_LEN, PUBLIC_KEY_CONTEXT_KEY, Transcript, VerifyingKey};
+use super::suite::SuiteError;
 use super::{IV_LEN, MESSAGE_ID_LEN, TAG_LEN};
 use crate::data::EncryptionContext;
 
@@ -75,6 +76,7 @@ pub struct Decryptor<'w, 'c, K> {
     sequence: u32,
     verifier: Option<VerifyingKey>,
     transcript: Transcript,
+    refuse_signed: bool,
 }
 
 impl<K> core::fmt::Debug for Decryptor<'_, '_, K> {
@@ -117,7 +119,19 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
             sequence: 1,
             verifier: None,
             transcript: Transcript::new(false),
+            refuse_signed: false,
         }
+    }
+
+    /// Makes the decryptor fail as soon as the header is parsed if the message uses a signed
+    /// suite (`05 78`), with [`DecryptError::Suite`]`(`[`SuiteError::Signed`]`)`, before the
+    /// keyring is asked for anything: the spec's option for streaming consumers that cannot
+    /// hold plaintext until the end of the message (the SDKs' "decrypt unsigned"), since only
+    /// the footer signature authenticates the sender and it comes last.
+    #[must_use]
+    pub fn refuse_signed(mut self) -> Self {
+        self.refuse_signed = true;
+        self
     }
 
     /// Takes message bytes from `input` and writes verified plaintext into `output`, returning
@@ -381,6 +395,9 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
             Err(HeaderError::Limit(l)) => return Err(DecryptError::Limit(l)),
             Err(HeaderError::Malformed) => return Err(DecryptError::Invalid),
         };
+        if self.refuse_signed && header.suite.is_signed() {
+            return Err(DecryptError::Suite(SuiteError::Signed(header.suite.id())));
+        }
         let frame_length =
             usize::try_from(header.frame_length).map_err(|_| DecryptError::Limit(HeaderLimit::FrameLength))?;
         let frame_space = FINAL_PREFIX_LEN.saturating_add(frame_length).saturating_add(TAG_LEN);
