@@ -5,7 +5,9 @@
 use zeroize::Zeroize;
 
 use super::error::DecryptError;
-use super::frame::{BodyAad, FINAL_FRAME_MARKER, FINAL_PREFIX_LEN, Kind, REGULAR_PREFIX_LEN, SINGLE_PREFIX_LEN};
+use super::frame::{
+    BodyAad, FINAL_FRAME_MARKER, FINAL_PREFIX_LEN, Kind, REGULAR_PREFIX_LEN, SINGLE_PREFIX_LEN, frame_iv,
+};
 use super::header::{Header, HeaderError, HeaderLimit};
 use super::kdf::{ContentKey, commitment_matches, derive};
 use super::keyring::Keyring;
@@ -354,7 +356,7 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
     }
 
     /// Verifies and decrypts the frame in `ws[..need]` in place: its sequence number must be the
-    /// next expected one; its bytes join the signature transcript before decryption overwrites
+    /// next expected one, a frame's IV the one that sequence number makes; its bytes join the signature transcript before decryption overwrites
     /// them. On success the plaintext becomes the pending output.
     fn open_frame(
         &mut self,
@@ -367,8 +369,13 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
         if sequence != self.sequence {
             return Err(DecryptError::Invalid);
         }
-        self.transcript.update(self.ws.get(..self.need).unwrap_or_default());
         let iv: [u8; IV_LEN] = read_array(self.ws, iv_at)?;
+        // A frame's IV is its sequence number, padded (the spec: decrypt.md); legacy non-framed
+        // content has a random IV, read as it is.
+        if kind != Kind::Single && iv != frame_iv(sequence) {
+            return Err(DecryptError::Invalid);
+        }
+        self.transcript.update(self.ws.get(..self.need).unwrap_or_default());
         let tag: [u8; TAG_LEN] = read_array(self.ws, body_at + len)?;
         let aad = BodyAad::new(&self.message_id, kind, sequence, len as u64);
         let key = self.key.as_ref().ok_or(DecryptError::Invalid)?;
