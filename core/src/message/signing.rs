@@ -17,7 +17,7 @@ mod imp {
     use base64ct::{Base64, Encoding};
     use heapless::{String, Vec};
     use p384::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
-    use p384::ecdsa::{DerSignature, SigningKey as P384Signing, VerifyingKey as P384Verifying};
+    use p384::ecdsa::{DerSignature, Signature, SigningKey as P384Signing, VerifyingKey as P384Verifying};
     use rand_core::TryCryptoRng;
     use sha2::{Digest, Sha384};
     use zeroize::Zeroize;
@@ -57,12 +57,15 @@ mod imp {
             &self.public_b64
         }
 
-        /// Signs the transcript, returning the DER signature.
+        /// Signs the transcript, returning the DER signature, with `s` normalized to the low
+        /// half of the group order (`s <= n/2`, as the official SDKs write it), so that each
+        /// message has one signature Coffer writes rather than the two equally valid ones.
         pub(crate) fn sign(&self, transcript: Transcript) -> Result<Vec<u8, MAX_SIGNATURE_LEN>, ()> {
             let hash = transcript.hash.ok_or(())?;
             let digest = hash.finalize();
-            let sig: DerSignature = self.key.sign_prehash(&digest).map_err(|_| ())?;
-            Vec::from_slice(sig.as_bytes()).map_err(|_| ())
+            let sig: Signature = self.key.sign_prehash(&digest).map_err(|_| ())?;
+            let der: DerSignature = sig.normalize_s().to_der();
+            Vec::from_slice(der.as_bytes()).map_err(|_| ())
         }
     }
 
@@ -80,6 +83,10 @@ mod imp {
             P384Verifying::from_sec1_bytes(bytes).map(Self).map_err(|_| ())
         }
 
+        /// Verifies a DER signature over the transcript. A high-`s` signature (the other of the
+        /// two valid signatures of the same message, `n - s`) is accepted, as the official SDKs
+        /// accept it: this malleability lets anyone re-encode a valid footer, but not sign
+        /// anything new, so it changes nothing about what is authentic.
         pub(crate) fn verify(&self, transcript: Transcript, der: &[u8]) -> Result<(), ()> {
             let hash = transcript.hash.ok_or(())?;
             let sig = DerSignature::from_bytes(der).map_err(|_| ())?;
