@@ -149,6 +149,11 @@ impl<'w> Encryptor<'w> {
     /// signing key are shared; each message still gets its own message id, and so its own
     /// content key. The materials must outlive the encryptor, like the workspace.
     ///
+    /// For `05 78` this means that the messages made from the same materials are signed by the
+    /// same P-384 key and carry the same public key in their encryption context (as with the
+    /// SDKs' caching CMM), rather than one fresh key per message as [`new`](Self::new) makes:
+    /// a reader can tell that they come from the same materials.
+    ///
     /// # Errors
     /// As [`with_materials`](Self::with_materials).
     pub fn with_shared_materials<R: TryCryptoRng + ?Sized>(

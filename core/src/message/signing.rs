@@ -1,7 +1,11 @@
 //! The `05 78` footer: ECDSA P-384 over SHA-384 of the header and body.
 //!
-//! The signing key is fresh per message; its public key travels, base64 of the compressed SEC1
-//! point, in the encryption context under `aws-crypto-public-key`, as the spec says. Without the
+//! The signing key belongs to the encryption materials: fresh per message with
+//! [`Encryptor::new`](super::Encryptor::new), but shared by every message made from the same
+//! materials with [`Encryptor::with_shared_materials`](super::Encryptor::with_shared_materials)
+//! (as the SDKs' caching CMM shares it). Its public key travels, base64 of the compressed SEC1
+//! point, in the encryption context under `aws-crypto-public-key`, as the spec says.
+//! Signatures are written low-`s`; high-`s` ones are accepted on read, as the SDKs accept them. Without the
 //! `ecdsa-p384` feature the types here are uninhabited and the transcript is a no-op, so the
 //! rest of the module needs no `cfg`.
 
@@ -28,7 +32,8 @@ mod imp {
     const PUBLIC_KEY_B64_LEN: usize = 68;
     const COMPRESSED_POINT_LEN: usize = 49;
 
-    /// A per-message signing key (the ecdsa crate zeroizes it on drop).
+    /// The signing key of a set of encryption materials: one message, or every message made
+    /// from shared materials (the ecdsa crate zeroizes it on drop).
     pub(crate) struct SigningKey {
         key: P384Signing,
         public_b64: String<PUBLIC_KEY_B64_LEN>,
