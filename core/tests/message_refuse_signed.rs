@@ -6,35 +6,9 @@
 mod common;
 
 use coffer_core::EncryptionContext;
-use coffer_core::message::{
-    AlgorithmSuite, DecryptError, DecryptionMaterials, Decryptor, EdkRef, EncryptionMaterials, Keyring, KeyringError,
-    Limits, SuiteError,
-};
+use coffer_core::message::{AlgorithmSuite, DecryptError, Decryptor, Limits, SuiteError};
 use common::*;
 use core::cell::Cell;
-use rand_core::TryCryptoRng;
-
-/// Counts the keyring calls of the keyring it wraps.
-struct Counting<'a, K> {
-    inner: K,
-    calls: &'a Cell<usize>,
-}
-
-impl<K: Keyring> Keyring for Counting<'_, K> {
-    fn on_encrypt<R: TryCryptoRng + ?Sized>(
-        &mut self,
-        materials: &mut EncryptionMaterials<'_>,
-        rng: &mut R,
-    ) -> Result<(), KeyringError> {
-        self.calls.set(self.calls.get() + 1);
-        self.inner.on_encrypt(materials, rng)
-    }
-
-    fn on_decrypt(&mut self, materials: &mut DecryptionMaterials<'_>, edks: &[EdkRef<'_>]) -> Result<(), KeyringError> {
-        self.calls.set(self.calls.get() + 1);
-        self.inner.on_decrypt(materials, edks)
-    }
-}
 
 fn run(msg: &[u8], refuse: bool, calls: &Cell<usize>) -> Result<Vec<u8>, DecryptError> {
     let ctx = EncryptionContext::new(&[("purpose", "stream")]).unwrap();
