@@ -5,10 +5,27 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
 mod common;
+#[path = "common/kat.rs"]
+mod kat;
 
 use coffer_core::EncryptionContext;
+use coffer_core::message::AlgorithmSuite;
 use common::*;
+use core::fmt::Write as _;
 use std::path::PathBuf;
+
+/// A manifest line for `check_coffer.py`: the keyring and context of a message that does not
+/// use the default ones (raw AES `coffer-test`/`key-a`, the interop context).
+fn manifest(key: &[u8], namespace: &str, name: &str, context: &[(&str, &str)]) -> String {
+    let key_hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    let mut ctx = String::from("{");
+    for (i, (k, v)) in context.iter().enumerate() {
+        let sep = if i == 0 { "" } else { ", " };
+        write!(ctx, "{sep}\"{k}\": \"{v}\"").unwrap();
+    }
+    ctx.push('}');
+    format!("{{\"key_hex\": \"{key_hex}\", \"namespace\": \"{namespace}\", \"name\": \"{name}\", \"context\": {ctx}}}")
+}
 
 #[test]
 fn export_messages_for_the_official_sdk() {
@@ -28,5 +45,14 @@ fn export_messages_for_the_official_sdk() {
             std::fs::write(dir.join(format!("{name}.ct")), &msg).unwrap();
             std::fs::write(dir.join(format!("{name}.pt")), &pt).unwrap();
         }
+    }
+    // The known-answer vectors of docs/FORMAT.md (message_kat.rs checks them byte for byte),
+    // under their own keyring and context, named in NAME.json.
+    for suite in [AlgorithmSuite::AesGcm256HkdfSha512Commit, AlgorithmSuite::AesGcm256HkdfSha512CommitEcdsaP384] {
+        let name = format!("{:04x}-kat", suite.id());
+        std::fs::write(dir.join(format!("{name}.ct")), kat::kat(suite)).unwrap();
+        std::fs::write(dir.join(format!("{name}.pt")), kat::PLAINTEXT).unwrap();
+        let json = manifest(&kat::WRAPPING_KEY, kat::NAMESPACE, kat::KEY_NAME, kat::CONTEXT);
+        std::fs::write(dir.join(format!("{name}.json")), json).unwrap();
     }
 }
