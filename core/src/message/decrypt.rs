@@ -419,9 +419,10 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
         }
         let mut materials = DecryptionMaterials::new(header.suite, header.context.clone(), header.encoded_context);
         self.keyring.on_decrypt(&mut materials, &header.edks).map_err(|_| DecryptError::Invalid)?;
-        let data_key = materials.take_data_key().ok_or(DecryptError::Invalid)?;
-        let (key, commitment) = derive(header.suite, &data_key, &header.message_id).ok_or(DecryptError::Invalid)?;
-        drop(data_key);
+        // Used where the keyring put it (not moved out, which would leave a copy behind); the
+        // materials zeroize it when they go out of scope at the end of this function.
+        let data_key = materials.data_key().ok_or(DecryptError::Invalid)?;
+        let (key, commitment) = derive(header.suite, data_key, &header.message_id).ok_or(DecryptError::Invalid)?;
         if !commitment_matches(&commitment, &header.commitment) {
             return Err(DecryptError::Invalid);
         }

@@ -26,6 +26,10 @@ pub const DEFAULT_MAX_EDKS: usize = 10;
 pub const RESERVED_CONTEXT_PREFIX: &str = "aws-crypto-";
 
 /// A plaintext data key: 32 bytes, zeroized on drop, printed redacted, not `Clone`.
+///
+/// Moving it (returning it, passing it to `set_data_key`) may leave a copy on the stack that is
+/// not wiped: prefer [`zeroed`](Self::zeroed) and filling [`as_mut_bytes`](Self::as_mut_bytes)
+/// where the key will stay (see the module's "Secrets in memory").
 pub struct DataKey {
     bytes: [u8; DATA_KEY_LEN],
 }
@@ -314,10 +318,6 @@ impl<'h> DecryptionMaterials<'h> {
         }
         self.data_key = Some(key);
         Ok(())
-    }
-
-    pub(crate) fn take_data_key(&mut self) -> Option<DataKey> {
-        self.data_key.take()
     }
 }
 

@@ -17,6 +17,20 @@
 //!   released before the whole message verified), and with `std` the `io` adapters
 //!   `EncryptingWriter` and `DecryptingReader`.
 //!
+//! # Secrets in memory
+//! Data keys, content keys and signing keys are zeroized when dropped, and the workspace when
+//! the encryptor or decryptor is dropped or fails. Rust may still copy a value when it is moved
+//! (returned, stored into a struct or an `Option`), and a moved-from copy on the stack is not
+//! wiped. Where it is cheap the keys are filled and used in place: [`DataKey::zeroed`] with
+//! [`DataKey::as_mut_bytes`] for keyrings, and the decryptor derives from the data key where the
+//! keyring left it in the materials rather than moving it out. What remains: the content key
+//! (the AES key schedule) is built by `derive` and moved into the encryptor or decryptor; a
+//! fresh signing key is moved from the materials into the encryptor; a [`DataKey`] returned by
+//! [`DataKey::from_slice`] or [`DataKey::random`] and passed to `set_data_key` is moved. Those
+//! stack copies live until the stack is reused. A caller for whom that matters should run
+//! message operations on a stack it wipes afterwards (the firmware can), as with any Rust
+//! code holding secrets.
+//!
 //! # Example
 //!
 //! ```
