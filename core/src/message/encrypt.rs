@@ -84,6 +84,9 @@ pub struct Encryptor<'w> {
     out_start: usize,
     out_end: usize,
     phase: Phase,
+    /// Plaintext taken so far, and the most the caller declared (`u64::MAX`: no bound).
+    taken: u64,
+    bound: u64,
 }
 
 impl core::fmt::Debug for Encryptor<'_> {
@@ -207,7 +210,24 @@ impl<'w> Encryptor<'w> {
             out_start: 0,
             out_end: header_len,
             phase: Phase::Body,
+            taken: 0,
+            bound: u64::MAX,
         })
+    }
+
+    /// Declares the most plaintext this message may hold (the spec's "plaintext length bound",
+    /// `client-apis/encrypt.md`): [`update`](Self::update) fails as soon as more is given. A
+    /// data-key cache sets it to the length it charged against the data key's byte limit, so
+    /// that the limit cannot be exceeded by writing more than declared.
+    ///
+    /// # Errors
+    /// [`EncryptError::PlaintextTooLong`] if more than `bound` bytes were already taken.
+    pub fn set_plaintext_bound(&mut self, bound: u64) -> Result<(), EncryptError> {
+        if self.taken > bound {
+            return Err(EncryptError::PlaintextTooLong);
+        }
+        self.bound = bound;
+        Ok(())
     }
 
     /// Takes plaintext from `input` and writes message bytes into `output`, returning
@@ -216,7 +236,8 @@ impl<'w> Encryptor<'w> {
     ///
     /// # Errors
     /// [`EncryptError::State`] after [`finish`](Self::finish) began or after a failure;
-    /// [`EncryptError::TooManyFrames`].
+    /// [`EncryptError::TooManyFrames`]; [`EncryptError::PlaintextTooLong`] past the bound set
+    /// with [`set_plaintext_bound`](Self::set_plaintext_bound) (the encryptor is then unusable).
     pub fn update(&mut self, input: &[u8], output: &mut [u8]) -> Result<(usize, usize), EncryptError> {
         if self.phase != Phase::Body {
             return Err(EncryptError::State);
@@ -238,6 +259,14 @@ impl<'w> Encryptor<'w> {
                 continue;
             }
             let take = rest.len().min(self.frame_length - self.filled);
+            let taken = u64::try_from(take).ok().and_then(|t| self.taken.checked_add(t));
+            match taken {
+                Some(taken) if taken <= self.bound => self.taken = taken,
+                _ => {
+                    self.fail();
+                    return Err(EncryptError::PlaintextTooLong);
+                }
+            }
             let start = FINAL_PREFIX_LEN + self.filled;
             let dst = self.ws.get_mut(start..start + take).ok_or(EncryptError::State)?;
             dst.copy_from_slice(rest.get(..take).unwrap_or_default());
