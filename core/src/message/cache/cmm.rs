@@ -86,10 +86,9 @@ impl fmt::Display for CacheError {
         match self {
             Self::ZeroMaxAge => f.write_str("the cache's max age must be at least one second"),
             Self::ZeroMaxMessages => f.write_str("the cache's max messages must be at least 1"),
-            Self::InvalidPartitionId => write!(
-                f,
-                "a partition id must be 1 to {MAX_PARTITION_ID_LEN} bytes of UTF-8 without null bytes"
-            ),
+            Self::InvalidPartitionId => {
+                write!(f, "a partition id must be 1 to {MAX_PARTITION_ID_LEN} bytes of UTF-8 without null bytes")
+            }
             Self::Rng => f.write_str("the random generator failed"),
         }
     }
