@@ -7,8 +7,10 @@
 
 mod common;
 
-use std::cell::Cell;
-use std::rc::Rc;
+extern crate alloc;
+
+use alloc::rc::Rc;
+use core::cell::Cell;
 
 use coffer_core::EncryptionContext;
 use coffer_core::clock::ManualClock;
@@ -414,7 +416,7 @@ fn decrypt_cache_hits_for_the_same_edks_and_context_and_misses_otherwise() {
             decrypt_with(dec, c, Limits::default(), 70_000, m, 100, 64)
         };
         for (i, m) in msgs.iter().enumerate() {
-            assert_eq!(open(&mut dec, m, &context).unwrap(), vec![i as u8; 300]);
+            assert_eq!(open(&mut dec, m, &context).unwrap(), vec![u8::try_from(i).unwrap(); 300]);
         }
         assert_eq!(calls.decrypt.get(), 2, "one keyring call per data key");
         assert_eq!((dec.stats().decrypt_misses, dec.stats().decrypt_hits), (2, 4));
@@ -462,7 +464,7 @@ fn ten_thousand_messages_with_max_messages_1000_make_ten_keyring_calls_and_all_d
     let mut dec_cache: LocalCache<'static, 0, 2> = LocalCache::new();
     let (mut dec, dec_calls) = make(&mut dec_cache, &clock, limits);
     for (i, m) in msgs.iter().enumerate() {
-        let expected = (i as u32).to_be_bytes();
+        let expected = u32::try_from(i).unwrap().to_be_bytes();
         assert_eq!(open_plain(m, &context), expected);
         assert_eq!(decrypt_with(&mut dec, &context, Limits::default(), 4096, m, 1 << 20, 64).unwrap(), expected);
     }

@@ -58,7 +58,8 @@ pub struct CacheStats {
     /// whose entry had expired or reached a usage limit).
     pub encrypt_misses: u64,
     /// Encryption requests that bypassed the cache: unknown plaintext length, a plaintext
-    /// longer than [`CacheLimits::max_bytes`], or a clock that could not tell the time.
+    /// longer than [`CacheLimits::max_bytes`], a cache without encryption slots, or a clock
+    /// that could not tell the time.
     pub encrypt_bypasses: u64,
     /// Decryptions whose data key came from the cache.
     pub decrypt_hits: u64,
@@ -250,7 +251,8 @@ impl<'a, 'c, K: Keyring, C: Clock, const E: usize, const D: usize> CachingCmm<'a
             self.stats.encrypt_bypasses += 1;
             return self.fresh(context, config, rng).map(Materials::Fresh);
         };
-        if len > self.limits.max_bytes {
+        if len > self.limits.max_bytes || E == 0 {
+            // Too long to count against any cached key (or nowhere to cache): fresh materials.
             self.stats.encrypt_bypasses += 1;
             return self.fresh(context, config, rng).map(Materials::Fresh);
         }
@@ -279,10 +281,7 @@ impl<'a, 'c, K: Keyring, C: Clock, const E: usize, const D: usize> CachingCmm<'a
             None => {
                 self.stats.encrypt_misses += 1;
                 let materials = self.fresh(context, config, rng)?;
-                match self.cache.put_encrypt(id, now, len, materials) {
-                    Ok(slot) => slot,
-                    Err(materials) => return Ok(Materials::Fresh(materials)),
-                }
+                self.cache.put_encrypt(id, now, len, materials).ok_or(EncryptError::State)?
             }
         };
         let entry = self.cache.encrypt_entry(slot).ok_or(EncryptError::State)?;

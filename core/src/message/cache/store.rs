@@ -76,6 +76,11 @@ impl<const E: usize, const D: usize> Default for LocalCache<'_, E, D> {
 }
 
 impl<'c, const E: usize, const D: usize> LocalCache<'c, E, D> {
+    /// Slots for encryption materials.
+    pub const ENCRYPT_CAPACITY: usize = E;
+    /// Slots for decryption data keys.
+    pub const DECRYPT_CAPACITY: usize = D;
+
     /// An empty cache. A capacity of 0 is allowed (the spec's lower bound): nothing is cached.
     pub fn new() -> Self {
         Self { encrypt: [const { None }; E], decrypt: [const { None }; D], tick: 0, evictions: 0 }
@@ -160,17 +165,18 @@ impl<'c, const E: usize, const D: usize> LocalCache<'c, E, D> {
 
     /// Stores encryption materials under `id` (replacing an entry with that id, else taking a
     /// free slot, else evicting the least recently used) with the usage of their first message.
-    /// Returns the slot, or the materials back if the capacity is 0.
+    /// Returns the slot, or `None` (having dropped the materials) if the capacity is 0: the
+    /// caller checks [`ENCRYPT_CAPACITY`](Self::ENCRYPT_CAPACITY) first.
     pub(crate) fn put_encrypt(
         &mut self,
         id: CacheId,
         now: Timestamp,
         first_message_bytes: u64,
         materials: EncryptionMaterials<'c>,
-    ) -> Result<usize, EncryptionMaterials<'c>> {
+    ) -> Option<usize> {
         let last_used = self.next_tick();
-        let Some(slot) = pick_slot(&self.encrypt, |e| (e.id == id, e.last_used)) else { return Err(materials) };
-        let Some(target) = self.encrypt.get_mut(slot) else { return Err(materials) };
+        let slot = pick_slot(&self.encrypt, |e| (e.id == id, e.last_used))?;
+        let target = self.encrypt.get_mut(slot)?;
         if target.is_some() {
             self.evictions += 1;
         }
@@ -183,7 +189,7 @@ impl<'c, const E: usize, const D: usize> LocalCache<'c, E, D> {
             last_used,
             materials,
         });
-        Ok(slot)
+        Some(slot)
     }
 
     /// The data key cached for `id`, after pruning expired decryption entries. Marks it used.
