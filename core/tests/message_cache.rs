@@ -16,8 +16,7 @@ use coffer_core::EncryptionContext;
 use coffer_core::clock::ManualClock;
 use coffer_core::message::{
     AlgorithmSuite, CacheError, CacheLimits, CachingCmm, DecryptError, DecryptionMaterials, EdkRef, EncryptError,
-    EncryptionMaterials, Encryptor, Header, Keyring, KeyringError, Limits, LocalCache, MAX_HEADER_LEN, Materials,
-    RawAesKeyring,
+    EncryptionMaterials, Encryptor, Header, Keyring, KeyringError, Limits, LocalCache, MAX_HEADER_LEN, RawAesKeyring,
 };
 use common::*;
 use rand_core::TryCryptoRng;
@@ -64,10 +63,10 @@ fn counting() -> (Counting, Calls) {
     (Counting { inner: keyring_a(), calls: calls.clone() }, calls)
 }
 
-type Cmm<'a, 'k, const E: usize, const D: usize> = CachingCmm<'a, 'static, Counting, &'k ManualClock, E, D>;
+type Cmm<'a, 'k, const E: usize, const D: usize> = CachingCmm<'a, Counting, &'k ManualClock, E, D>;
 
 fn make<'a, 'k, const E: usize, const D: usize>(
-    cache: &'a mut LocalCache<'static, E, D>,
+    cache: &'a mut LocalCache<E, D>,
     clock: &'k ManualClock,
     limits: CacheLimits,
 ) -> (Cmm<'a, 'k, E, D>, Calls) {
@@ -90,7 +89,7 @@ fn seal<const E: usize, const D: usize>(
 ) -> Vec<u8> {
     let config = config(suite, 256);
     let mut ws = vec![0u8; Encryptor::workspace_len(256).max(MAX_HEADER_LEN)];
-    let mut enc = cmm.encryptor(context.clone(), &config, declared, rng, &mut ws).unwrap();
+    let mut enc = cmm.encryptor(context, &config, declared, rng, &mut ws).unwrap();
     let mut msg = vec![0u8; pt.len() + 4096];
     let (consumed, mut len) = enc.update(pt, &mut msg).unwrap();
     assert_eq!(consumed, pt.len());
@@ -132,7 +131,7 @@ fn open_plain(msg: &[u8], context: &EncryptionContext<'_>) -> Vec<u8> {
 fn max_messages_n_share_one_data_key_and_message_n_plus_one_gets_a_fresh_one() {
     for suite in [UNSIGNED, SIGNED] {
         let clock = ManualClock::new(1_000);
-        let mut cache: LocalCache<'static, 4, 4> = LocalCache::new();
+        let mut cache: LocalCache<4, 4> = LocalCache::new();
         let limits = CacheLimits { max_messages: 5, ..CacheLimits::new(3_600) };
         let (mut cmm, calls) = make(&mut cache, &clock, limits);
         let context = ctx(&[("tenant", "a")]);
@@ -173,7 +172,7 @@ fn max_messages_n_share_one_data_key_and_message_n_plus_one_gets_a_fresh_one() {
 #[test]
 fn max_bytes_allows_a_total_of_exactly_the_limit_and_refreshes_past_it() {
     let clock = ManualClock::new(0);
-    let mut cache: LocalCache<'static, 2, 2> = LocalCache::new();
+    let mut cache: LocalCache<2, 2> = LocalCache::new();
     let limits = CacheLimits { max_bytes: 100, ..CacheLimits::new(3_600) };
     let (mut cmm, calls) = make(&mut cache, &clock, limits);
     let context = ctx(&[("k", "v")]);
@@ -205,7 +204,7 @@ fn max_bytes_allows_a_total_of_exactly_the_limit_and_refreshes_past_it() {
 #[test]
 fn a_message_longer_than_max_bytes_bypasses_the_cache_and_one_of_exactly_max_bytes_is_cached() {
     let clock = ManualClock::new(0);
-    let mut cache: LocalCache<'static, 2, 2> = LocalCache::new();
+    let mut cache: LocalCache<2, 2> = LocalCache::new();
     let limits = CacheLimits { max_bytes: 100, ..CacheLimits::new(3_600) };
     let (mut cmm, calls) = make(&mut cache, &clock, limits);
     let context = ctx(&[("k", "v")]);
@@ -226,7 +225,7 @@ fn a_message_longer_than_max_bytes_bypasses_the_cache_and_one_of_exactly_max_byt
 #[test]
 fn unknown_plaintext_length_bypasses_the_cache() {
     let clock = ManualClock::new(0);
-    let mut cache: LocalCache<'static, 2, 2> = LocalCache::new();
+    let mut cache: LocalCache<2, 2> = LocalCache::new();
     let (mut cmm, calls) = make(&mut cache, &clock, CacheLimits::new(3_600));
     let context = ctx(&[("k", "v")]);
     let mut rng = TestRng(4);
@@ -243,13 +242,13 @@ fn unknown_plaintext_length_bypasses_the_cache() {
 #[test]
 fn the_declared_length_is_enforced_by_the_encryptor() {
     let clock = ManualClock::new(0);
-    let mut cache: LocalCache<'static, 2, 2> = LocalCache::new();
+    let mut cache: LocalCache<2, 2> = LocalCache::new();
     let (mut cmm, _) = make(&mut cache, &clock, CacheLimits::new(3_600));
     let context = ctx(&[("k", "v")]);
     let mut rng = TestRng(5);
     let config = config(UNSIGNED, 4);
     let mut ws = vec![0u8; MAX_HEADER_LEN];
-    let mut enc = cmm.encryptor(context.clone(), &config, Some(10), &mut rng, &mut ws).unwrap();
+    let mut enc = cmm.encryptor(&context, &config, Some(10), &mut rng, &mut ws).unwrap();
     let mut out = vec![0u8; 4096];
     // Exactly the declared length passes, in pieces and across frames...
     enc.update(&[1; 6], &mut out).unwrap();
@@ -262,7 +261,7 @@ fn the_declared_length_is_enforced_by_the_encryptor() {
 #[test]
 fn an_entry_is_used_below_max_age_and_never_at_or_after_it() {
     let clock = ManualClock::new(10_000);
-    let mut cache: LocalCache<'static, 2, 2> = LocalCache::new();
+    let mut cache: LocalCache<2, 2> = LocalCache::new();
     let (mut cmm, calls) = make(&mut cache, &clock, CacheLimits::new(60));
     let context = ctx(&[("k", "v")]);
     let mut rng = TestRng(6);
@@ -295,7 +294,7 @@ fn an_entry_is_used_below_max_age_and_never_at_or_after_it() {
 #[test]
 fn entries_never_serve_another_context_suite_or_partition() {
     let clock = ManualClock::new(0);
-    let mut cache: LocalCache<'static, 8, 8> = LocalCache::new();
+    let mut cache: LocalCache<8, 8> = LocalCache::new();
     let limits = CacheLimits::new(3_600);
     let mut rng = TestRng(7);
     let ab = ctx(&[("a", "1"), ("b", "2")]);
@@ -354,7 +353,7 @@ fn entries_never_serve_another_context_suite_or_partition() {
 #[test]
 fn capacity_evicts_the_least_recently_used_entry() {
     let clock = ManualClock::new(0);
-    let mut cache: LocalCache<'static, 2, 2> = LocalCache::new();
+    let mut cache: LocalCache<2, 2> = LocalCache::new();
     let (mut cmm, calls) = make(&mut cache, &clock, CacheLimits::new(3_600));
     let mut rng = TestRng(8);
     let (a, b, c) = (ctx(&[("n", "a")]), ctx(&[("n", "b")]), ctx(&[("n", "c")]));
@@ -384,7 +383,7 @@ fn capacity_evicts_the_least_recently_used_entry() {
 #[test]
 fn a_cache_of_capacity_zero_caches_nothing_and_still_works() {
     let clock = ManualClock::new(0);
-    let mut cache: LocalCache<'static, 0, 0> = LocalCache::new();
+    let mut cache: LocalCache<0, 0> = LocalCache::new();
     let (mut cmm, calls) = make(&mut cache, &clock, CacheLimits::new(3_600));
     let context = ctx(&[("k", "v")]);
     let mut rng = TestRng(9);
@@ -401,7 +400,7 @@ fn a_cache_of_capacity_zero_caches_nothing_and_still_works() {
 fn decrypt_cache_hits_for_the_same_edks_and_context_and_misses_otherwise() {
     for suite in [UNSIGNED, SIGNED] {
         let clock = ManualClock::new(0);
-        let mut enc_cache: LocalCache<'static, 2, 0> = LocalCache::new();
+        let mut enc_cache: LocalCache<2, 0> = LocalCache::new();
         let (mut enc, _) = make(&mut enc_cache, &clock, CacheLimits { max_messages: 3, ..CacheLimits::new(3_600) });
         let context = ctx(&[("k", "v")]);
         let mut rng = TestRng(10);
@@ -410,7 +409,7 @@ fn decrypt_cache_hits_for_the_same_edks_and_context_and_misses_otherwise() {
         let msgs: Vec<Vec<u8>> = (0..6u8).map(|i| seal_known(&mut enc, suite, &context, &[i; 300], &mut rng)).collect();
         drop(enc);
 
-        let mut dec_cache: LocalCache<'static, 0, 4> = LocalCache::new();
+        let mut dec_cache: LocalCache<0, 4> = LocalCache::new();
         let (mut dec, calls) = make(&mut dec_cache, &clock, CacheLimits::new(60));
         let open = |dec: &mut Cmm<'_, '_, 0, 4>, m: &[u8], c: &EncryptionContext<'_>| {
             decrypt_with(dec, c, Limits::default(), 70_000, m, 100, 64)
@@ -446,7 +445,7 @@ fn decrypt_cache_hits_for_the_same_edks_and_context_and_misses_otherwise() {
 #[test]
 fn ten_thousand_messages_with_max_messages_1000_make_ten_keyring_calls_and_all_decrypt() {
     let clock = ManualClock::new(0);
-    let mut cache: LocalCache<'static, 1, 0> = LocalCache::new();
+    let mut cache: LocalCache<1, 0> = LocalCache::new();
     let limits = CacheLimits { max_messages: 1_000, ..CacheLimits::new(3_600) };
     let (mut cmm, calls) = make(&mut cache, &clock, limits);
     let context = ctx(&[("purpose", "bulk")]);
@@ -461,7 +460,7 @@ fn ten_thousand_messages_with_max_messages_1000_make_ten_keyring_calls_and_all_d
     keys.dedup();
     assert_eq!(keys.len(), 10);
     // All decrypt without a cache, and with a decrypt cache in 10 keyring calls.
-    let mut dec_cache: LocalCache<'static, 0, 2> = LocalCache::new();
+    let mut dec_cache: LocalCache<0, 2> = LocalCache::new();
     let (mut dec, dec_calls) = make(&mut dec_cache, &clock, limits);
     for (i, m) in msgs.iter().enumerate() {
         let expected = u32::try_from(i).unwrap().to_be_bytes();
@@ -475,7 +474,7 @@ fn ten_thousand_messages_with_max_messages_1000_make_ten_keyring_calls_and_all_d
 #[test]
 fn signed_messages_from_cached_materials_share_the_signing_key_and_verify() {
     let clock = ManualClock::new(0);
-    let mut cache: LocalCache<'static, 1, 1> = LocalCache::new();
+    let mut cache: LocalCache<1, 1> = LocalCache::new();
     let (mut cmm, calls) = make(&mut cache, &clock, CacheLimits::new(3_600));
     let context = ctx(&[("k", "v")]);
     let mut rng = TestRng(13);
@@ -499,24 +498,39 @@ fn signed_messages_from_cached_materials_share_the_signing_key_and_verify() {
 }
 
 #[test]
-fn materials_api_reports_cached_or_fresh() {
+fn contexts_need_not_outlive_the_cache_and_nothing_secret_is_printed() {
     let clock = ManualClock::new(0);
-    let mut cache: LocalCache<'static, 1, 1> = LocalCache::new();
-    let (mut cmm, _) = make(&mut cache, &clock, CacheLimits::new(3_600));
-    let context = ctx(&[("k", "v")]);
-    let config = config(UNSIGNED, 256);
+    let mut cache: LocalCache<1, 1> = LocalCache::new();
+    let (mut cmm, calls) = make(&mut cache, &clock, CacheLimits::new(3_600));
     let mut rng = TestRng(14);
-    assert!(matches!(cmm.encryption_materials(context.clone(), &config, Some(1), &mut rng), Ok(Materials::Cached(_))));
-    assert!(matches!(cmm.encryption_materials(context.clone(), &config, None, &mut rng), Ok(Materials::Fresh(_))));
+    let mut first = None;
+    for i in 0..3 {
+        // A context built per request from a short-lived string, as a server would.
+        let tenant = String::from("tenant-7");
+        let context = EncryptionContext::new(&[("tenant", tenant.as_str())]).unwrap();
+        let config = config(UNSIGNED, 256);
+        let mut ws = vec![0u8; MAX_HEADER_LEN];
+        let mut enc = cmm.encryptor(&context, &config, Some(1), &mut rng, &mut ws).unwrap();
+        let mut msg = vec![0u8; 1024];
+        let (_, n) = enc.update(&[i], &mut msg).unwrap();
+        let (w, _) = enc.finish(&mut msg[n..]).unwrap();
+        msg.truncate(n + w);
+        drop(enc);
+        assert_eq!(open_plain(&msg, &context), [i]);
+        let key = edk(&msg);
+        assert_eq!(first.get_or_insert_with(|| key.clone()), &key);
+    }
+    assert_eq!(calls.encrypt.get(), 1);
     let debug = format!("{cmm:?}");
-    assert!(debug.contains("test") && !debug.contains("DataKey(["), "{debug}");
+    assert!(debug.contains("\"test\"") && debug.contains("keyring_calls: 1"), "{debug}");
+    assert!(!debug.contains("DataKey(["), "{debug}");
 }
 
 #[test]
 fn construction_refuses_bad_limits_and_partition_ids() {
     let clock = ManualClock::new(0);
-    let mut cache: LocalCache<'static, 1, 1> = LocalCache::new();
-    let try_make = |cache: &mut LocalCache<'static, 1, 1>, limits: CacheLimits, partition: &str| {
+    let mut cache: LocalCache<1, 1> = LocalCache::new();
+    let try_make = |cache: &mut LocalCache<1, 1>, limits: CacheLimits, partition: &str| {
         CachingCmm::with_partition_id(cache, counting().0, &clock, limits, partition).map(|_| ())
     };
     assert_eq!(try_make(&mut cache, CacheLimits::new(0), "p"), Err(CacheError::ZeroMaxAge));

@@ -57,13 +57,13 @@ fn a_cached_kms_keyring_calls_kms_once_per_data_key() {
     // 100 messages, 25 per data key: 4 GenerateDataKey calls instead of 100.
     let mut messages = Vec::new();
     {
-        let mut cache: LocalCache<'_, 1, 0> = LocalCache::new();
+        let mut cache: LocalCache<1, 0> = LocalCache::new();
         let keyring = KmsKeyring::new(&mut kms, &key);
         let mut cmm = CachingCmm::new(&mut cache, keyring, &clock, limits, &mut rng).unwrap();
         for i in 0..100u32 {
             let pt = i.to_be_bytes();
             let mut ws = vec![0u8; 8192];
-            let mut enc = cmm.encryptor(ctx.clone(), &config, Some(4), &mut rng, &mut ws).unwrap();
+            let mut enc = cmm.encryptor(&ctx, &config, Some(4), &mut rng, &mut ws).unwrap();
             let mut out = vec![0u8; 4096];
             let (_, mut n) = enc.update(&pt, &mut out).unwrap();
             let (w, done) = enc.finish(&mut out[n..]).unwrap();
@@ -77,7 +77,7 @@ fn a_cached_kms_keyring_calls_kms_once_per_data_key() {
     assert_eq!(ops.count(Operation::GenerateDataKey), 4);
 
     // Decrypting them through a caching CMM: 4 KMS Decrypt calls, one per data key.
-    let mut cache: LocalCache<'_, 0, 4> = LocalCache::new();
+    let mut cache: LocalCache<0, 4> = LocalCache::new();
     let keyring = KmsKeyring::new(&mut kms, &key);
     let mut cmm = CachingCmm::new(&mut cache, keyring, &clock, limits, &mut rng).unwrap();
     for (i, msg) in messages.iter().enumerate() {

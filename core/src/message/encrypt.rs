@@ -139,7 +139,9 @@ impl<'w> Encryptor<'w> {
         rng: &mut R,
         workspace: &'w mut [u8],
     ) -> Result<Self, EncryptError> {
-        let mut encryptor = Self::start(&materials, frame_length, rng, workspace)?;
+        let context = materials.context().map_err(|e| EncryptError::Materials(MaterialsError::Context(e)))?;
+        let mut encryptor = Self::start(&materials, &context, frame_length, rng, workspace)?;
+        drop(context);
         encryptor.signing = match materials.take_signing_key() {
             Some(key) => Signer::Owned(key),
             None => Signer::None,
@@ -160,7 +162,32 @@ impl<'w> Encryptor<'w> {
         rng: &mut R,
         workspace: &'w mut [u8],
     ) -> Result<Self, EncryptError> {
-        let mut encryptor = Self::start(materials, frame_length, rng, workspace)?;
+        let context = materials.context().map_err(|e| EncryptError::Materials(MaterialsError::Context(e)))?;
+        Self::start_shared(materials, &context, frame_length, rng, workspace)
+    }
+
+    /// As [`with_shared_materials`](Self::with_shared_materials), for materials a data-key cache
+    /// keeps without a context (see `EncryptionMaterials::without_context`): the header gets
+    /// `context` (and, for `05 78`, the materials' public key).
+    pub(crate) fn with_cached_materials<R: TryCryptoRng + ?Sized>(
+        materials: &'w EncryptionMaterials<'_>,
+        context: &EncryptionContext<'_>,
+        frame_length: u32,
+        rng: &mut R,
+        workspace: &'w mut [u8],
+    ) -> Result<Self, EncryptError> {
+        let context = materials.context_with(context)?;
+        Self::start_shared(materials, &context, frame_length, rng, workspace)
+    }
+
+    fn start_shared<R: TryCryptoRng + ?Sized>(
+        materials: &'w EncryptionMaterials<'_>,
+        context: &EncryptionContext<'_>,
+        frame_length: u32,
+        rng: &mut R,
+        workspace: &'w mut [u8],
+    ) -> Result<Self, EncryptError> {
+        let mut encryptor = Self::start(materials, context, frame_length, rng, workspace)?;
         encryptor.signing = match materials.signing_key() {
             Some(key) => Signer::Borrowed(key),
             None => Signer::None,
@@ -168,9 +195,11 @@ impl<'w> Encryptor<'w> {
         Ok(encryptor)
     }
 
-    /// Draws the message id, derives the keys and writes the header (no signer yet).
+    /// Draws the message id, derives the keys and writes the header with `context` (the full
+    /// context, public key included) (no signer yet).
     fn start<R: TryCryptoRng + ?Sized>(
         materials: &EncryptionMaterials<'_>,
+        context: &EncryptionContext<'_>,
         frame_length: u32,
         rng: &mut R,
         workspace: &'w mut [u8],
@@ -184,11 +213,10 @@ impl<'w> Encryptor<'w> {
         let mut message_id = [0u8; MESSAGE_ID_LEN];
         rng.try_fill_bytes(&mut message_id).map_err(|_| EncryptError::Rng)?;
         let (key, commitment) = derive(suite, data_key, &message_id).ok_or(EncryptError::Rng)?;
-        let context = materials.context().map_err(|e| EncryptError::Materials(MaterialsError::Context(e)))?;
         let fields = HeaderFields {
             suite,
             message_id: &message_id,
-            context: &context,
+            context,
             edks: materials.encrypted_data_keys(),
             frame_length,
             commitment: &commitment,

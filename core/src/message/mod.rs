@@ -81,7 +81,7 @@ mod raw_aes;
 mod signing;
 mod suite;
 
-pub use cache::{CacheError, CacheLimits, CacheStats, CachingCmm, LocalCache, MAX_PARTITION_ID_LEN, Materials};
+pub use cache::{CacheError, CacheLimits, CacheStats, CachingCmm, LocalCache, MAX_PARTITION_ID_LEN};
 pub use decrypt::{Decryptor, decrypt_buffered};
 pub use encrypt::{DEFAULT_FRAME_LENGTH, EncryptConfig, Encryptor};
 pub use error::{DecryptError, EncryptError};

@@ -97,24 +97,12 @@ impl fmt::Display for CacheError {
 
 impl core::error::Error for CacheError {}
 
-/// Encryption materials from a [`CachingCmm`]: shared with the cache, or made for this message
-/// only (cache bypassed, or a capacity of 0).
-// No heap to box the owned variant; it lives on the caller's stack as `Encryptor::new`'s does.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug)]
-pub enum Materials<'a, 'c> {
-    /// Held by the cache; give them to [`Encryptor::with_shared_materials`].
-    Cached(&'a EncryptionMaterials<'c>),
-    /// This message's own; give them to [`Encryptor::with_materials`].
-    Fresh(EncryptionMaterials<'c>),
-}
-
 /// The caching cryptographic materials manager: a keyring in front of which sits a
 /// [`LocalCache`], with [`CacheLimits`] and a partition id.
 ///
-/// On encrypt, [`encryptor`](Self::encryptor) (or [`encryption_materials`](Self::encryption_materials))
-/// looks up materials for the partition, suite and exact encryption context; a usable entry
-/// serves the message, otherwise the keyring makes new materials, which are cached. On decrypt,
+/// On encrypt, [`encryptor`](Self::encryptor) looks up materials for the partition, suite and
+/// exact encryption context; a usable entry serves the message, otherwise the keyring makes new
+/// materials, which are cached. On decrypt,
 /// the CMM is itself a [`Keyring`] to give to a [`Decryptor`](super::super::Decryptor): it
 /// serves the data key of a message whose suite, encrypted data keys and context it has seen,
 /// and otherwise asks its keyring and caches the answer. Its `on_encrypt` forwards to the
@@ -122,8 +110,65 @@ pub enum Materials<'a, 'c> {
 ///
 /// Several CMMs may use one cache in turn; they share entries only if they have the same
 /// partition id. The time comes from `clock`; if it fails, the cache is bypassed.
-pub struct CachingCmm<'a, 'c, K, C, const E: usize, const D: usize> {
-    cache: &'a mut LocalCache<'c, E, D>,
+///
+/// # Example
+///
+/// ```
+/// use coffer_core::EncryptionContext;
+/// use coffer_core::clock::ManualClock;
+/// use coffer_core::message::{
+///     CacheLimits, CachingCmm, Decryptor, EncryptConfig, Encryptor, Limits, LocalCache, RawAesKeyring,
+/// };
+/// # use rand_core::{TryCryptoRng, TryRng};
+/// # /// Stands in for a real CSPRNG (`getrandom::SysRng`, or the HSM's generator).
+/// # struct DemoRng(u8);
+/// # impl TryRng for DemoRng {
+/// #     type Error = core::convert::Infallible;
+/// #     fn try_next_u32(&mut self) -> Result<u32, Self::Error> { Ok(0) }
+/// #     fn try_next_u64(&mut self) -> Result<u64, Self::Error> { Ok(0) }
+/// #     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+/// #         for b in dst { self.0 = self.0.wrapping_add(1); *b = self.0; }
+/// #         Ok(())
+/// #     }
+/// # }
+/// # impl TryCryptoRng for DemoRng {}
+/// # let mut rng = DemoRng(0);
+/// let keyring = RawAesKeyring::new("my-namespace", "my-key", &[0x42; 32])?;
+/// let clock = ManualClock::new(1_700_000_000); // or SystemClock with `std`
+/// // A data key serves at most 100 messages, 1 MiB in all, for 5 minutes.
+/// let limits = CacheLimits { max_messages: 100, max_bytes: 1 << 20, ..CacheLimits::new(300) };
+/// let mut cache: LocalCache<2, 2> = LocalCache::new();
+/// let mut cmm = CachingCmm::new(&mut cache, keyring, &clock, limits, &mut rng)?;
+/// let context = EncryptionContext::new(&[("tenant", "a")])?;
+/// let config = EncryptConfig::default();
+///
+/// let mut messages = [[0u8; 1024]; 3];
+/// let mut lens = [0usize; 3];
+/// for (message, len) in messages.iter_mut().zip(&mut lens) {
+///     let plaintext = b"one of many small messages";
+///     let mut workspace = [0u8; Encryptor::workspace_len(4096)];
+///     let mut encryptor =
+///         cmm.encryptor(&context, &config, Some(plaintext.len() as u64), &mut rng, &mut workspace)?;
+///     let (_, n) = encryptor.update(plaintext, message)?;
+///     let (m, done) = encryptor.finish(&mut message[n..])?;
+///     assert!(done);
+///     *len = n + m;
+/// }
+/// assert_eq!(cmm.stats().keyring_calls, 1); // three messages, one data key
+///
+/// // The CMM is a keyring for the decryptor: one unwrap serves all three.
+/// for (message, len) in messages.iter().zip(lens) {
+///     let mut workspace = [0u8; Encryptor::workspace_len(4096)];
+///     let mut decryptor = Decryptor::new(&mut cmm, context.clone(), Limits::default(), &mut workspace);
+///     let mut plaintext = [0u8; 64];
+///     decryptor.update(&message[..len], &mut plaintext)?;
+///     decryptor.finish()?;
+/// }
+/// assert_eq!(cmm.stats().keyring_calls, 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct CachingCmm<'a, K, C, const E: usize, const D: usize> {
+    cache: &'a mut LocalCache<E, D>,
     keyring: K,
     clock: C,
     limits: CacheLimits,
@@ -131,7 +176,7 @@ pub struct CachingCmm<'a, 'c, K, C, const E: usize, const D: usize> {
     stats: CacheStats,
 }
 
-impl<K, C, const E: usize, const D: usize> fmt::Debug for CachingCmm<'_, '_, K, C, E, D> {
+impl<K, C, const E: usize, const D: usize> fmt::Debug for CachingCmm<'_, K, C, E, D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CachingCmm")
             .field("partition", &self.partition.as_str())
@@ -142,14 +187,14 @@ impl<K, C, const E: usize, const D: usize> fmt::Debug for CachingCmm<'_, '_, K, 
     }
 }
 
-impl<'a, 'c, K: Keyring, C: Clock, const E: usize, const D: usize> CachingCmm<'a, 'c, K, C, E, D> {
+impl<'a, K: Keyring, C: Clock, const E: usize, const D: usize> CachingCmm<'a, K, C, E, D> {
     /// A caching CMM with a fresh random partition id (so that it shares no entry with any
     /// other CMM, as the spec requires when no partition id is given).
     ///
     /// # Errors
     /// [`CacheError::ZeroMaxAge`], [`CacheError::ZeroMaxMessages`], [`CacheError::Rng`].
     pub fn new<R: TryCryptoRng + ?Sized>(
-        cache: &'a mut LocalCache<'c, E, D>,
+        cache: &'a mut LocalCache<E, D>,
         keyring: K,
         clock: C,
         limits: CacheLimits,
@@ -174,7 +219,7 @@ impl<'a, 'c, K: Keyring, C: Clock, const E: usize, const D: usize> CachingCmm<'a
     /// [`CacheError::ZeroMaxAge`], [`CacheError::ZeroMaxMessages`],
     /// [`CacheError::InvalidPartitionId`].
     pub fn with_partition_id(
-        cache: &'a mut LocalCache<'c, E, D>,
+        cache: &'a mut LocalCache<E, D>,
         keyring: K,
         clock: C,
         limits: CacheLimits,
@@ -188,7 +233,7 @@ impl<'a, 'c, K: Keyring, C: Clock, const E: usize, const D: usize> CachingCmm<'a
     }
 
     fn build(
-        cache: &'a mut LocalCache<'c, E, D>,
+        cache: &'a mut LocalCache<E, D>,
         keyring: K,
         clock: C,
         limits: CacheLimits,
@@ -219,46 +264,73 @@ impl<'a, 'c, K: Keyring, C: Clock, const E: usize, const D: usize> CachingCmm<'a
     }
 
     /// The cache (to read its size and evictions).
-    pub fn cache(&self) -> &LocalCache<'c, E, D> {
+    pub fn cache(&self) -> &LocalCache<E, D> {
         self.cache
     }
 
-    /// Encryption materials for one message of `plaintext_len` bytes (or at most that many: a
-    /// bound) with `context` and `config.suite`.
+    /// Starts a message of `plaintext_len` bytes (or, as a bound, at most that many) with
+    /// `context` and `config.suite`, with a cached data key when the limits allow.
     ///
-    /// With `Some(len)`: a cached entry of this partition, suite and context is used if it is
-    /// younger than `max_age` and one more message of `len` bytes keeps it within
-    /// `max_messages` and `max_bytes` (its counters then grow by one message and `len` bytes);
-    /// an entry that fails any limit is removed (zeroized) and new materials are made by the
-    /// keyring and cached, counting this message. A `len` over `max_bytes` gets new materials
-    /// that are not cached. With `None` the cache is bypassed: its byte count cannot be kept.
+    /// With `Some(len)`: a cached entry of this partition, suite and exact context serves the
+    /// message if it is younger than `max_age` and one more message of `len` bytes keeps it
+    /// within `max_messages` and `max_bytes` (its counters then grow by one message and `len`
+    /// bytes). An entry that fails any limit is removed (zeroized); the keyring then makes new
+    /// materials, which are cached with this message counted. A `len` over `max_bytes` gets new
+    /// materials that are not cached. With `None` the cache is bypassed (new materials, not
+    /// cached), as the SDKs do: the bytes could not be counted.
     ///
-    /// The caller must then encrypt at most `len` bytes with them: [`encryptor`](Self::encryptor)
-    /// enforces it.
+    /// Cached materials are shared, not copied: the encryptor borrows them (so the CMM stays
+    /// borrowed while it lives), and the message gets its own message id and so its own
+    /// content key and key commitment. With `Some(len)` the encryptor refuses plaintext beyond
+    /// `len` bytes ([`Encryptor::set_plaintext_bound`]), so the byte count stays true.
     ///
     /// # Errors
-    /// As [`EncryptionMaterials::new`] and the keyring's `on_encrypt`, as
-    /// [`EncryptError::Materials`] and [`EncryptError::Keyring`]; [`EncryptError::NoDataKey`] if
-    /// the keyring left no data key or no EDK.
-    pub fn encryption_materials<R: TryCryptoRng + ?Sized>(
-        &mut self,
-        context: EncryptionContext<'c>,
+    /// As [`EncryptionMaterials::new`] and the keyring's `on_encrypt`
+    /// ([`EncryptError::Materials`], [`EncryptError::Keyring`]); [`EncryptError::NoDataKey`] if
+    /// the keyring left no data key or no EDK; as [`Encryptor::with_materials`]
+    /// ([`EncryptError::InvalidFrameLength`], [`EncryptError::WorkspaceTooSmall`],
+    /// [`EncryptError::Rng`]).
+    pub fn encryptor<'w, R: TryCryptoRng + ?Sized>(
+        &'w mut self,
+        context: &EncryptionContext<'_>,
         config: &EncryptConfig,
         plaintext_len: Option<u64>,
         rng: &mut R,
-    ) -> Result<Materials<'_, 'c>, EncryptError> {
+        workspace: &'w mut [u8],
+    ) -> Result<Encryptor<'w>, EncryptError> {
+        let frame_length = config.frame_length;
+        let mut encryptor = match self.lookup(context, config, plaintext_len, rng)? {
+            Lookup::Cached(slot) => {
+                let entry = self.cache.encrypt_entry(slot).ok_or(EncryptError::State)?;
+                Encryptor::with_cached_materials(&entry.materials, context, frame_length, rng, workspace)?
+            }
+            Lookup::Bypass(materials) => Encryptor::with_materials(materials, frame_length, rng, workspace)?,
+        };
+        if let Some(len) = plaintext_len {
+            encryptor.set_plaintext_bound(len)?;
+        }
+        Ok(encryptor)
+    }
+
+    /// Finds (or makes and caches) the materials for a request; counts hits, misses, bypasses.
+    fn lookup<'x, R: TryCryptoRng + ?Sized>(
+        &mut self,
+        context: &EncryptionContext<'x>,
+        config: &EncryptConfig,
+        plaintext_len: Option<u64>,
+        rng: &mut R,
+    ) -> Result<Lookup<'x>, EncryptError> {
         let (Some(len), Ok(now)) = (plaintext_len, self.clock.now()) else {
             self.stats.encrypt_bypasses += 1;
-            return self.fresh(context, config, rng).map(Materials::Fresh);
+            return self.fresh(context, config, rng).map(Lookup::Bypass);
         };
         if len > self.limits.max_bytes || E == 0 {
             // Too long to count against any cached key (or nowhere to cache): fresh materials.
             self.stats.encrypt_bypasses += 1;
-            return self.fresh(context, config, rng).map(Materials::Fresh);
+            return self.fresh(context, config, rng).map(Lookup::Bypass);
         }
         let suite = config.suite;
-        let id = encryption_id(self.partition.as_bytes(), suite, &context);
-        let mut hit = None;
+        let id = encryption_id(self.partition.as_bytes(), suite, context);
         if let Some(slot) = self.cache.get_encrypt(&id, suite, now, self.limits.max_age) {
             let limits = self.limits;
             let entry = self.cache.encrypt_entry_mut(slot).ok_or(EncryptError::State)?;
@@ -267,65 +339,26 @@ impl<'a, 'c, K: Keyring, C: Clock, const E: usize, const D: usize> CachingCmm<'a
             if let (Some(messages), Some(bytes)) = (messages, bytes) {
                 entry.messages = messages;
                 entry.bytes = bytes;
-                hit = Some(slot);
-            } else {
-                // This message would exceed a limit: retire the entry, make a fresh key.
-                self.cache.remove_encrypt(slot);
-            }
-        }
-        let slot = match hit {
-            Some(slot) => {
                 self.stats.encrypt_hits += 1;
-                slot
+                return Ok(Lookup::Cached(slot));
             }
-            None => {
-                self.stats.encrypt_misses += 1;
-                let materials = self.fresh(context, config, rng)?;
-                self.cache.put_encrypt(id, now, len, materials).ok_or(EncryptError::State)?
-            }
-        };
-        let entry = self.cache.encrypt_entry(slot).ok_or(EncryptError::State)?;
-        Ok(Materials::Cached(&entry.materials))
-    }
-
-    /// Starts a message of `plaintext_len` bytes (see
-    /// [`encryption_materials`](Self::encryption_materials)): with cached materials through
-    /// [`Encryptor::with_shared_materials`], so the message shares the data key but has its own
-    /// message id and content key; with `Some(len)` the encryptor refuses plaintext beyond `len`
-    /// bytes ([`Encryptor::set_plaintext_bound`]). The CMM stays borrowed while the encryptor
-    /// lives.
-    ///
-    /// # Errors
-    /// As [`encryption_materials`](Self::encryption_materials) and
-    /// [`Encryptor::with_materials`] ([`EncryptError::InvalidFrameLength`],
-    /// [`EncryptError::WorkspaceTooSmall`], [`EncryptError::Rng`]).
-    pub fn encryptor<'w, R: TryCryptoRng + ?Sized>(
-        &'w mut self,
-        context: EncryptionContext<'c>,
-        config: &EncryptConfig,
-        plaintext_len: Option<u64>,
-        rng: &mut R,
-        workspace: &'w mut [u8],
-    ) -> Result<Encryptor<'w>, EncryptError> {
-        let frame_length = config.frame_length;
-        let mut encryptor = match self.encryption_materials(context, config, plaintext_len, rng)? {
-            Materials::Cached(materials) => Encryptor::with_shared_materials(materials, frame_length, rng, workspace)?,
-            Materials::Fresh(materials) => Encryptor::with_materials(materials, frame_length, rng, workspace)?,
-        };
-        if let Some(len) = plaintext_len {
-            encryptor.set_plaintext_bound(len)?;
+            // This message would exceed a limit: retire the entry, make a fresh key.
+            self.cache.remove_encrypt(slot);
         }
-        Ok(encryptor)
+        self.stats.encrypt_misses += 1;
+        let materials = self.fresh(context, config, rng)?.without_context();
+        let slot = self.cache.put_encrypt(id, now, len, materials).ok_or(EncryptError::State)?;
+        Ok(Lookup::Cached(slot))
     }
 
     /// New materials from the keyring (one keyring call).
-    fn fresh<R: TryCryptoRng + ?Sized>(
+    fn fresh<'x, R: TryCryptoRng + ?Sized>(
         &mut self,
-        context: EncryptionContext<'c>,
+        context: &EncryptionContext<'x>,
         config: &EncryptConfig,
         rng: &mut R,
-    ) -> Result<EncryptionMaterials<'c>, EncryptError> {
-        let mut materials = EncryptionMaterials::new(config.suite, context, config.limits, rng)?;
+    ) -> Result<EncryptionMaterials<'x>, EncryptError> {
+        let mut materials = EncryptionMaterials::new(config.suite, context.clone(), config.limits, rng)?;
         self.stats.keyring_calls += 1;
         self.keyring.on_encrypt(&mut materials, rng)?;
         if materials.data_key().is_none() || materials.encrypted_data_keys().is_empty() {
@@ -335,7 +368,15 @@ impl<'a, 'c, K: Keyring, C: Clock, const E: usize, const D: usize> CachingCmm<'a
     }
 }
 
-impl<K: Keyring, C: Clock, const E: usize, const D: usize> Keyring for CachingCmm<'_, '_, K, C, E, D> {
+/// Where a request's materials are: in a cache slot, or made for it alone.
+// No heap to box the owned variant; it lives on the stack as `Encryptor::new`'s materials do.
+#[allow(clippy::large_enum_variant)]
+enum Lookup<'x> {
+    Cached(usize),
+    Bypass(EncryptionMaterials<'x>),
+}
+
+impl<K: Keyring, C: Clock, const E: usize, const D: usize> Keyring for CachingCmm<'_, K, C, E, D> {
     /// Forwards to the keyring (one keyring call), without caching: the materials are the
     /// caller's to keep. Use [`CachingCmm::encryptor`] to share cached materials.
     fn on_encrypt<R: TryCryptoRng + ?Sized>(

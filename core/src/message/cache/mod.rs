@@ -34,5 +34,5 @@ mod cmm;
 mod id;
 mod store;
 
-pub use cmm::{CacheError, CacheLimits, CacheStats, CachingCmm, MAX_PARTITION_ID_LEN, Materials};
+pub use cmm::{CacheError, CacheLimits, CacheStats, CachingCmm, MAX_PARTITION_ID_LEN};
 pub use store::LocalCache;

@@ -9,15 +9,16 @@ use super::id::CacheId;
 use crate::clock::Timestamp;
 
 /// Cached encryption materials and their usage.
-pub(crate) struct EncryptEntry<'c> {
+pub(crate) struct EncryptEntry {
     pub(crate) id: CacheId,
     pub(crate) suite: AlgorithmSuite,
     pub(crate) created: Timestamp,
     pub(crate) messages: u64,
     pub(crate) bytes: u64,
     last_used: u64,
-    /// Holds the data key and, for `05 78`, the signing key: both wiped when dropped.
-    pub(crate) materials: EncryptionMaterials<'c>,
+    /// The data key, the EDKs and, for `05 78`, the signing key, without the caller's context
+    /// (which the identifier binds). The keys are wiped when dropped.
+    pub(crate) materials: EncryptionMaterials<'static>,
 }
 
 /// A cached data key for decryption.
@@ -48,18 +49,18 @@ pub(crate) fn is_fresh(created: Timestamp, now: Timestamp, max_age: u64) -> bool
 /// least recently used entry is evicted. Evicting, replacing, expiring or dropping an entry, and
 /// dropping the cache, zeroizes its data key (and signing key).
 ///
-/// Encryption materials borrow the encryption context they were made for, so the contexts given
-/// to the cache must live as long as it (`'c`). Each encryption slot holds a full
+/// Entries do not borrow the encryption context they were made for (the identifier binds it),
+/// so requests may use short-lived contexts. Each encryption slot holds a full
 /// [`EncryptionMaterials`] (room for [`MAX_EDKS`](super::super::MAX_EDKS) EDKs at their maximum
 /// sizes: about 21 KiB); a decryption slot is under 150 bytes. Size `E` accordingly.
-pub struct LocalCache<'c, const E: usize, const D: usize> {
-    encrypt: [Option<EncryptEntry<'c>>; E],
+pub struct LocalCache<const E: usize, const D: usize> {
+    encrypt: [Option<EncryptEntry>; E],
     decrypt: [Option<DecryptEntry>; D],
     tick: u64,
     evictions: u64,
 }
 
-impl<const E: usize, const D: usize> fmt::Debug for LocalCache<'_, E, D> {
+impl<const E: usize, const D: usize> fmt::Debug for LocalCache<E, D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LocalCache")
             .field("encrypt_entries", &self.encrypt_len())
@@ -69,20 +70,20 @@ impl<const E: usize, const D: usize> fmt::Debug for LocalCache<'_, E, D> {
     }
 }
 
-impl<const E: usize, const D: usize> Default for LocalCache<'_, E, D> {
+impl<const E: usize, const D: usize> Default for LocalCache<E, D> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<'c, const E: usize, const D: usize> LocalCache<'c, E, D> {
+impl<const E: usize, const D: usize> LocalCache<E, D> {
     /// Slots for encryption materials.
     pub const ENCRYPT_CAPACITY: usize = E;
     /// Slots for decryption data keys.
     pub const DECRYPT_CAPACITY: usize = D;
 
     /// An empty cache. A capacity of 0 is allowed (the spec's lower bound): nothing is cached.
-    pub fn new() -> Self {
+    pub const fn new() -> Self {
         Self { encrypt: [const { None }; E], decrypt: [const { None }; D], tick: 0, evictions: 0 }
     }
 
@@ -146,11 +147,11 @@ impl<'c, const E: usize, const D: usize> LocalCache<'c, E, D> {
         found
     }
 
-    pub(crate) fn encrypt_entry(&self, slot: usize) -> Option<&EncryptEntry<'c>> {
+    pub(crate) fn encrypt_entry(&self, slot: usize) -> Option<&EncryptEntry> {
         self.encrypt.get(slot)?.as_ref()
     }
 
-    pub(crate) fn encrypt_entry_mut(&mut self, slot: usize) -> Option<&mut EncryptEntry<'c>> {
+    pub(crate) fn encrypt_entry_mut(&mut self, slot: usize) -> Option<&mut EncryptEntry> {
         self.encrypt.get_mut(slot)?.as_mut()
     }
 
@@ -172,7 +173,7 @@ impl<'c, const E: usize, const D: usize> LocalCache<'c, E, D> {
         id: CacheId,
         now: Timestamp,
         first_message_bytes: u64,
-        materials: EncryptionMaterials<'c>,
+        materials: EncryptionMaterials<'static>,
     ) -> Option<usize> {
         let last_used = self.next_tick();
         let slot = pick_slot(&self.encrypt, |e| (e.id == id, e.last_used))?;
@@ -258,7 +259,7 @@ mod tests {
     #[test]
     fn decrypt_slots_evict_the_least_recently_used() {
         let suite = AlgorithmSuite::AesGcm256HkdfSha512Commit;
-        let mut cache: LocalCache<'_, 0, 2> = LocalCache::new();
+        let mut cache: LocalCache<0, 2> = LocalCache::new();
         cache.put_decrypt([1; 48], suite, 0, DataKey::from_slice(&[1; 32]).unwrap());
         cache.put_decrypt([2; 48], suite, 0, DataKey::from_slice(&[2; 32]).unwrap());
         // Use 1, so 2 is the least recently used.
