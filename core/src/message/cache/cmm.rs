@@ -321,12 +321,12 @@ impl<'a, K: Keyring, C: Clock, const E: usize, const D: usize> CachingCmm<'a, K,
         rng: &mut R,
     ) -> Result<Lookup<'x>, EncryptError> {
         let (Some(len), Ok(now)) = (plaintext_len, self.clock.now()) else {
-            self.stats.encrypt_bypasses += 1;
+            self.stats.encrypt_bypasses = self.stats.encrypt_bypasses.saturating_add(1);
             return self.fresh(context, config, rng).map(Lookup::Bypass);
         };
         if len > self.limits.max_bytes || E == 0 {
             // Too long to count against any cached key (or nowhere to cache): fresh materials.
-            self.stats.encrypt_bypasses += 1;
+            self.stats.encrypt_bypasses = self.stats.encrypt_bypasses.saturating_add(1);
             return self.fresh(context, config, rng).map(Lookup::Bypass);
         }
         let suite = config.suite;
@@ -339,13 +339,13 @@ impl<'a, K: Keyring, C: Clock, const E: usize, const D: usize> CachingCmm<'a, K,
             if let (Some(messages), Some(bytes)) = (messages, bytes) {
                 entry.messages = messages;
                 entry.bytes = bytes;
-                self.stats.encrypt_hits += 1;
+                self.stats.encrypt_hits = self.stats.encrypt_hits.saturating_add(1);
                 return Ok(Lookup::Cached(slot));
             }
             // This message would exceed a limit: retire the entry, make a fresh key.
             self.cache.remove_encrypt(slot);
         }
-        self.stats.encrypt_misses += 1;
+        self.stats.encrypt_misses = self.stats.encrypt_misses.saturating_add(1);
         let materials = self.fresh(context, config, rng)?.without_context();
         let slot = self.cache.put_encrypt(id, now, len, materials).ok_or(EncryptError::State)?;
         Ok(Lookup::Cached(slot))
@@ -359,7 +359,7 @@ impl<'a, K: Keyring, C: Clock, const E: usize, const D: usize> CachingCmm<'a, K,
         rng: &mut R,
     ) -> Result<EncryptionMaterials<'x>, EncryptError> {
         let mut materials = EncryptionMaterials::new(config.suite, context.clone(), config.limits, rng)?;
-        self.stats.keyring_calls += 1;
+        self.stats.keyring_calls = self.stats.keyring_calls.saturating_add(1);
         self.keyring.on_encrypt(&mut materials, rng)?;
         if materials.data_key().is_none() || materials.encrypted_data_keys().is_empty() {
             return Err(EncryptError::NoDataKey);
@@ -384,7 +384,7 @@ impl<K: Keyring, C: Clock, const E: usize, const D: usize> Keyring for CachingCm
         materials: &mut EncryptionMaterials<'_>,
         rng: &mut R,
     ) -> Result<(), KeyringError> {
-        self.stats.keyring_calls += 1;
+        self.stats.keyring_calls = self.stats.keyring_calls.saturating_add(1);
         self.keyring.on_encrypt(materials, rng)
     }
 
@@ -403,11 +403,11 @@ impl<K: Keyring, C: Clock, const E: usize, const D: usize> Keyring for CachingCm
         {
             let copy = DataKey::from_slice(key.as_bytes()).ok_or(KeyringError::UnableToDecrypt)?;
             materials.set_data_key(copy)?;
-            self.stats.decrypt_hits += 1;
+            self.stats.decrypt_hits = self.stats.decrypt_hits.saturating_add(1);
             return Ok(());
         }
-        self.stats.decrypt_misses += 1;
-        self.stats.keyring_calls += 1;
+        self.stats.decrypt_misses = self.stats.decrypt_misses.saturating_add(1);
+        self.stats.keyring_calls = self.stats.keyring_calls.saturating_add(1);
         self.keyring.on_decrypt(materials, edks)?;
         if let (Some(now), Some(key)) = (now, materials.data_key())
             && let Some(copy) = DataKey::from_slice(key.as_bytes())

@@ -128,17 +128,17 @@ impl<const E: usize, const D: usize> LocalCache<E, D> {
         max_age: u64,
     ) -> Option<usize> {
         let mut found = None;
-        let mut pruned = 0;
+        let mut pruned: u64 = 0;
         for (i, slot) in self.encrypt.iter_mut().enumerate() {
             let Some(entry) = slot else { continue };
             if !is_fresh(entry.created, now, max_age) {
                 *slot = None;
-                pruned += 1;
+                pruned = pruned.saturating_add(1);
             } else if entry.id == *id && entry.suite == suite {
                 found = Some(i);
             }
         }
-        self.evictions += pruned;
+        self.evictions = self.evictions.saturating_add(pruned);
         let i = found?;
         let tick = self.next_tick();
         if let Some(Some(entry)) = self.encrypt.get_mut(i) {
@@ -160,7 +160,7 @@ impl<const E: usize, const D: usize> LocalCache<E, D> {
         if let Some(s) = self.encrypt.get_mut(slot)
             && s.take().is_some()
         {
-            self.evictions += 1;
+            self.evictions = self.evictions.saturating_add(1);
         }
     }
 
@@ -179,7 +179,7 @@ impl<const E: usize, const D: usize> LocalCache<E, D> {
         let slot = pick_slot(&self.encrypt, |e| (e.id == id, e.last_used))?;
         let target = self.encrypt.get_mut(slot)?;
         if target.is_some() {
-            self.evictions += 1;
+            self.evictions = self.evictions.saturating_add(1);
         }
         *target = Some(EncryptEntry {
             id,
@@ -202,17 +202,17 @@ impl<const E: usize, const D: usize> LocalCache<E, D> {
         max_age: u64,
     ) -> Option<&DataKey> {
         let mut found = None;
-        let mut pruned = 0;
+        let mut pruned: u64 = 0;
         for (i, slot) in self.decrypt.iter_mut().enumerate() {
             let Some(entry) = slot else { continue };
             if !is_fresh(entry.created, now, max_age) {
                 *slot = None;
-                pruned += 1;
+                pruned = pruned.saturating_add(1);
             } else if entry.id == *id && entry.suite == suite {
                 found = Some(i);
             }
         }
-        self.evictions += pruned;
+        self.evictions = self.evictions.saturating_add(pruned);
         let tick = self.next_tick();
         let entry = self.decrypt.get_mut(found?)?.as_mut()?;
         entry.last_used = tick;
@@ -225,7 +225,7 @@ impl<const E: usize, const D: usize> LocalCache<E, D> {
         let Some(slot) = pick_slot(&self.decrypt, |e| (e.id == id, e.last_used)) else { return };
         let Some(target) = self.decrypt.get_mut(slot) else { return };
         if target.is_some() {
-            self.evictions += 1;
+            self.evictions = self.evictions.saturating_add(1);
         }
         *target = Some(DecryptEntry { id, suite, created: now, last_used, data_key });
     }
