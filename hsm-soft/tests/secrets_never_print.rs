@@ -36,7 +36,7 @@ fn forms(secret: &[u8]) -> Vec<String> {
         out.push(format!("{:x}, {:x}, {:x}", w[0], w[1], w[2]));
         out.push(format!("{:X}, {:X}, {:X}", w[0], w[1], w[2]));
     }
-    if let Ok(text) = std::str::from_utf8(secret) {
+    if let Ok(text) = core::str::from_utf8(secret) {
         let chars: Vec<char> = text.chars().collect();
         for w in chars.windows(8) {
             out.push(w.iter().collect());
@@ -180,9 +180,7 @@ fn no_public_type_prints_a_secret() {
     let mut dmaterials = DecryptionMaterials::new(AlgorithmSuite::AesGcm256HkdfSha512Commit, ctx.clone(), b"");
     dmaterials.set_data_key(DataKey::from_slice(&RAW_KEY).unwrap()).unwrap();
     out.debug("DecryptionMaterials (with data key)", &dmaterials);
-    let kms_keyring = KmsKeyring::new(&mut kms, &id);
-    out.debug("KmsKeyring", &kms_keyring);
-    drop(kms_keyring);
+    out.debug("KmsKeyring", &KmsKeyring::new(&mut kms, &id));
     out.debug("RingAudit", kms.audit());
 
     out.check();
