@@ -1,0 +1,242 @@
+//! Opening the HSM that holds a store's root keys, and `coffer init`.
+//!
+//! Secrets (the passphrase, the PIN) come from the environment, a file (PIN) or a prompt on the
+//! terminal, never from an argument (other users see arguments in the process list). They are
+//! held in zeroizing buffers and never printed.
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use coffer_core::hsm::{ErrorKind, Hsm, HsmError};
+use coffer_hsm_pkcs11::{
+    DEFAULT_MODULE, ENV_MODULE, ENV_PIN, ENV_PIN_FILE, ENV_TOKEN, Pin, Pkcs11Config, Pkcs11Error, Pkcs11Hsm,
+};
+use coffer_hsm_soft::{SoftError, SoftHsm};
+use getrandom::SysRng;
+use zeroize::Zeroizing;
+
+use crate::cli::InitArgs;
+use crate::config::{
+    ArnConfig, Backend, DEFAULT_KDF_ITERATIONS, DEFAULT_KDF_MEMORY_KIB, DEFAULT_KDF_PARALLELISM, FORMAT, KdfConfig,
+    StoreConfig,
+};
+use crate::error::{Class, CliError};
+use crate::output::Obj;
+use crate::store::{CONFIG_FILE, DirStore};
+
+/// Environment variable holding the soft backend's passphrase.
+pub(crate) const ENV_PASSPHRASE: &str = "COFFER_PASSPHRASE";
+
+/// The software HSM as the command uses it (the OS generator; failures are reported, not
+/// unwrapped).
+pub(crate) type CliSoftHsm = SoftHsm<SysRng>;
+
+/// The passphrase: [`ENV_PASSPHRASE`], else a prompt on the terminal (twice when `confirm`).
+fn passphrase(confirm: bool) -> Result<Zeroizing<String>, CliError> {
+    if let Some(value) = std::env::var_os(ENV_PASSPHRASE) {
+        let value = Zeroizing::new(
+            value
+                .into_string()
+                .map_err(|_| CliError::new(Class::AccessDenied, format!("{ENV_PASSPHRASE} is not UTF-8")))?,
+        );
+        if value.is_empty() {
+            return Err(CliError::new(Class::AccessDenied, format!("{ENV_PASSPHRASE} is empty")));
+        }
+        return Ok(value);
+    }
+    let no_tty = |e: std::io::Error| {
+        CliError::new(Class::AccessDenied, format!("no passphrase: set {ENV_PASSPHRASE} or run on a terminal ({e})"))
+    };
+    require_terminal().map_err(|()| {
+        CliError::new(Class::AccessDenied, format!("no passphrase: set {ENV_PASSPHRASE} or run on a terminal"))
+    })?;
+    let first = Zeroizing::new(rpassword::prompt_password("Coffer passphrase: ").map_err(no_tty)?);
+    if first.is_empty() {
+        return Err(CliError::new(Class::AccessDenied, "the passphrase is empty"));
+    }
+    if confirm {
+        let second = Zeroizing::new(rpassword::prompt_password("Repeat the passphrase: ").map_err(no_tty)?);
+        if *first != *second {
+            return Err(CliError::new(Class::AccessDenied, "the two passphrases differ"));
+        }
+    }
+    Ok(first)
+}
+
+/// The PIN: `COFFER_PKCS11_PIN`, else the file named by `COFFER_PKCS11_PIN_FILE`, else a prompt.
+fn pin(token: &str) -> Result<Pin, CliError> {
+    let from_env = if std::env::var_os(ENV_PIN).is_some() {
+        Some(Pin::from_env(ENV_PIN))
+    } else {
+        std::env::var_os(ENV_PIN_FILE).map(|path| Pin::from_file(Path::new(&path)))
+    };
+    match from_env {
+        Some(pin) => pin.map_err(|e| CliError::new(Class::AccessDenied, e.to_string())),
+        None => {
+            require_terminal().map_err(|()| {
+                CliError::new(
+                    Class::AccessDenied,
+                    format!("no PIN: set {ENV_PIN} or {ENV_PIN_FILE}, or run on a terminal"),
+                )
+            })?;
+            let typed =
+                Zeroizing::new(rpassword::prompt_password(format!("User PIN of token {token:?}: ")).map_err(|e| {
+                    CliError::new(
+                        Class::AccessDenied,
+                        format!("no PIN: set {ENV_PIN} or {ENV_PIN_FILE}, or run on a terminal ({e})"),
+                    )
+                })?);
+            if typed.is_empty() {
+                return Err(CliError::new(Class::AccessDenied, "the PIN is empty"));
+            }
+            Ok(Pin::new(&typed))
+        }
+    }
+}
+
+/// Prompts only when standard input is a terminal: a script or a service with its input
+/// redirected gets an error instead of a prompt it cannot answer (rpassword would read
+/// `/dev/tty` whatever standard input is).
+fn require_terminal() -> Result<(), ()> {
+    use std::io::IsTerminal as _;
+    if std::io::stdin().is_terminal() { Ok(()) } else { Err(()) }
+}
+
+fn soft_error(e: SoftError) -> CliError {
+    match e.kind() {
+        ErrorKind::AuthenticationFailed => {
+            CliError::new(Class::AccessDenied, "wrong passphrase (or the sealed root keys in config.json were altered)")
+        }
+        _ => CliError::new(Class::Internal, format!("soft HSM: {e}")),
+    }
+}
+
+/// Maps a PKCS#11 failure to its class.
+pub(crate) fn pkcs11_error(e: &Pkcs11Error) -> CliError {
+    let class = match e.kind() {
+        ErrorKind::PinIncorrect | ErrorKind::PinLocked | ErrorKind::NotLoggedIn => Class::AccessDenied,
+        ErrorKind::Unavailable | ErrorKind::SessionClosed | ErrorKind::RootKeysNotFound => Class::KeyUnavailable,
+        ErrorKind::InvalidInput => Class::Validation,
+        ErrorKind::Unsupported => Class::Unsupported,
+        _ => Class::Internal,
+    };
+    CliError::new(class, format!("PKCS#11: {e}"))
+}
+
+/// Opens the soft HSM of a store: asks for the passphrase and unseals the root keys.
+///
+/// # Errors
+/// AccessDenied for a wrong passphrase; a malformed configuration.
+pub(crate) fn open_soft(kdf: &KdfConfig, sealed_root_keys: &str) -> Result<CliSoftHsm, CliError> {
+    let sealed = B64
+        .decode(sealed_root_keys)
+        .map_err(|_| CliError::new(Class::Store, "config.json: sealed_root_keys is not base64"))?;
+    let passphrase = passphrase(false)?;
+    let kek = kdf.derive(passphrase.as_bytes())?;
+    SoftHsm::import_root_keys(SysRng, &sealed, &kek).map_err(soft_error)
+}
+
+/// The PKCS#11 configuration of a token (asking for the PIN).
+///
+/// # Errors
+/// AccessDenied when no PIN can be had.
+pub(crate) fn pkcs11_config(module: PathBuf, token: &str, label_prefix: &str) -> Result<Pkcs11Config, CliError> {
+    let mut config = Pkcs11Config::new(token, pin(token)?);
+    config.module = module;
+    label_prefix.clone_into(&mut config.label_prefix);
+    Ok(config)
+}
+
+/// Opens the PKCS#11 token of a store (asking for the PIN).
+///
+/// # Errors
+/// As [`pkcs11_error`].
+pub(crate) fn open_pkcs11(module: &str, token: &str, label_prefix: &str) -> Result<Pkcs11Hsm, CliError> {
+    let config = pkcs11_config(PathBuf::from(module), token, label_prefix)?;
+    Pkcs11Hsm::open(config).map_err(|e| pkcs11_error(&e))
+}
+
+/// The module and token for `init --pkcs11` and `token-check`: arguments, else the environment.
+pub(crate) fn module_and_token(module: Option<&Path>, token: Option<&str>) -> Result<(PathBuf, String), CliError> {
+    let module = module.map(Path::to_path_buf).or_else(|| std::env::var_os(ENV_MODULE).map(PathBuf::from));
+    let token = token.map(str::to_owned).or_else(|| std::env::var(ENV_TOKEN).ok());
+    let token =
+        token.ok_or_else(|| CliError::validation(format!("no token label: give --token or set {ENV_TOKEN}")))?;
+    Ok((module.unwrap_or_else(|| PathBuf::from(DEFAULT_MODULE)), token))
+}
+
+/// `coffer init`.
+///
+/// # Errors
+/// StoreException if the store exists; backend failures.
+pub(crate) fn init(root: &Path, args: &InitArgs) -> Result<Obj, CliError> {
+    let arn =
+        ArnConfig { partition: args.partition.clone(), region: args.region.clone(), account: args.account.clone() };
+    let mut config = StoreConfig {
+        format: FORMAT.into(),
+        arn,
+        backend: Backend::Pkcs11 { module: String::new(), token: String::new(), label_prefix: String::new() },
+    };
+    config.arn_prefix().map_err(|e| CliError::validation(e.message))?;
+    if root.join(CONFIG_FILE).exists() {
+        return Err(already(root));
+    }
+    // Everything that can be refused is checked before the store directory is made.
+    let kdf = if args.pkcs11 {
+        None
+    } else {
+        Some(KdfConfig::new(
+            args.kdf_memory_kib.unwrap_or(DEFAULT_KDF_MEMORY_KIB),
+            args.kdf_iterations.unwrap_or(DEFAULT_KDF_ITERATIONS),
+            args.kdf_parallelism.unwrap_or(DEFAULT_KDF_PARALLELISM),
+        )?)
+    };
+    let mut summary = Obj::new().str("Store", root.display().to_string());
+    if let Some(kdf) = kdf {
+        let passphrase = passphrase(true)?;
+        let kek = kdf.derive(passphrase.as_bytes())?;
+        let mut hsm: CliSoftHsm = SoftHsm::new(SysRng);
+        hsm.create_root_keys().map_err(soft_error)?;
+        let sealed = hsm.export_root_keys(&kek).map_err(soft_error)?;
+        summary = summary
+            .str("Backend", "soft")
+            .str("Kdf", format!("argon2id m={} KiB t={} p={}", kdf.memory_kib, kdf.iterations, kdf.parallelism));
+        config.backend = Backend::Soft { kdf, sealed_root_keys: B64.encode(sealed.as_bytes()) };
+    } else {
+        let (module, token) = module_and_token(args.module.as_deref(), args.token.as_deref())?;
+        let pkcs11 = pkcs11_config(module.clone(), &token, &args.label_prefix)?;
+        let mut hsm = Pkcs11Hsm::open(pkcs11).map_err(|e| pkcs11_error(&e))?;
+        if args.use_existing_root_keys {
+            hsm.find_root_keys().map_err(|e| pkcs11_error(&e))?;
+        } else {
+            hsm.create_root_keys().map_err(|e| match e.kind() {
+                ErrorKind::RootKeysExist => CliError::new(
+                    Class::Store,
+                    format!(
+                        "token {token:?} already holds root keys labelled {:?}: give --use-existing-root-keys to \
+                         use them, or another --label-prefix",
+                        args.label_prefix
+                    ),
+                ),
+                _ => pkcs11_error(&e),
+            })?;
+        }
+        summary = summary.str("Backend", "pkcs11").str("Token", token.clone());
+        config.backend =
+            Backend::Pkcs11 { module: module.display().to_string(), token, label_prefix: args.label_prefix.clone() };
+    }
+    let store = DirStore::create(root).map_err(|e| CliError::new(Class::Store, e.to_string()))?;
+    // Checked again under the lock: two concurrent inits make one store.
+    if root.join(CONFIG_FILE).exists() {
+        return Err(already(root));
+    }
+    store
+        .write_file(CONFIG_FILE, config.to_json()?.as_bytes())
+        .map_err(|e| CliError::new(Class::Store, e.to_string()))?;
+    Ok(summary)
+}
+
+fn already(root: &Path) -> CliError {
+    CliError::new(Class::Store, format!("a key store already exists at {}", root.display()))
+}

@@ -1,0 +1,189 @@
+//! The store's `config.json`: which backend holds the root keys, and how to reach them.
+//!
+//! Written once by `coffer init` (atomically, under the store lock) and only read afterwards.
+//! It holds nothing secret: the soft backend's root keys are sealed (AES-256-GCM) under a key
+//! derived from the passphrase with Argon2id, whose parameters and salt are kept here so that
+//! a store made with lowered test parameters says so.
+
+use std::fs;
+use std::io;
+use std::path::Path;
+
+use argon2::{Algorithm, Argon2, Params, Version};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use coffer_core::key::ArnPrefix;
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::error::{Class, CliError};
+use crate::store::CONFIG_FILE;
+
+/// The format tag of `config.json`.
+pub(crate) const FORMAT: &str = "coffer-store-1";
+/// Default Argon2id memory cost: 64 MiB.
+pub(crate) const DEFAULT_KDF_MEMORY_KIB: u32 = 64 * 1024;
+/// Default Argon2id passes.
+pub(crate) const DEFAULT_KDF_ITERATIONS: u32 = 3;
+/// Default Argon2id lanes.
+pub(crate) const DEFAULT_KDF_PARALLELISM: u32 = 1;
+/// Below this memory cost (OWASP's minimum for Argon2id) `init` warns.
+const WEAK_KDF_MEMORY_KIB: u32 = 19 * 1024;
+
+/// `config.json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StoreConfig {
+    /// Always [`FORMAT`].
+    pub(crate) format: String,
+    /// Partition, region and account of the ARNs.
+    pub(crate) arn: ArnConfig,
+    /// Where the root keys are.
+    pub(crate) backend: Backend,
+}
+
+/// The ARN prefix, as text.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ArnConfig {
+    pub(crate) partition: String,
+    pub(crate) region: String,
+    pub(crate) account: String,
+}
+
+/// Where the root keys are.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+pub(crate) enum Backend {
+    /// The software HSM, root keys sealed under a passphrase.
+    Soft {
+        /// How the key-encryption key is derived from the passphrase.
+        kdf: KdfConfig,
+        /// The root keys sealed under that key (base64 of 96 bytes, `SealedRootKeys`).
+        sealed_root_keys: String,
+    },
+    /// A PKCS#11 token holding the root keys.
+    Pkcs11 {
+        /// The module (shared library) path.
+        module: String,
+        /// The token's label.
+        token: String,
+        /// The prefix of Coffer's object labels on the token.
+        label_prefix: String,
+    },
+}
+
+/// Argon2id parameters and salt.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct KdfConfig {
+    /// Always `argon2id`.
+    pub(crate) algorithm: String,
+    /// Argon2 version (19 = 0x13).
+    pub(crate) version: u32,
+    pub(crate) memory_kib: u32,
+    pub(crate) iterations: u32,
+    pub(crate) parallelism: u32,
+    /// Base64 of 16 random bytes.
+    pub(crate) salt: String,
+}
+
+impl KdfConfig {
+    /// New parameters with a fresh random salt.
+    ///
+    /// # Errors
+    /// ValidationException for parameters Argon2 refuses; the OS generator failing.
+    pub(crate) fn new(memory_kib: u32, iterations: u32, parallelism: u32) -> Result<Self, CliError> {
+        let mut salt = [0u8; 16];
+        getrandom::fill(&mut salt).map_err(|e| CliError::new(Class::Internal, format!("random generator: {e}")))?;
+        let config = Self {
+            algorithm: "argon2id".into(),
+            version: 0x13,
+            memory_kib,
+            iterations,
+            parallelism,
+            salt: B64.encode(salt),
+        };
+        config.params()?;
+        if memory_kib < WEAK_KDF_MEMORY_KIB {
+            eprintln!(
+                "warning: Argon2id memory cost {memory_kib} KiB is below {WEAK_KDF_MEMORY_KIB} KiB: \
+                 use such parameters for tests only"
+            );
+        }
+        Ok(config)
+    }
+
+    fn params(&self) -> Result<Params, CliError> {
+        if self.algorithm != "argon2id" || self.version != 0x13 {
+            return Err(CliError::new(Class::Store, "config.json: unsupported KDF (only argon2id version 19)"));
+        }
+        Params::new(self.memory_kib, self.iterations, self.parallelism, Some(32))
+            .map_err(|e| CliError::new(Class::Validation, format!("Argon2id parameters refused: {e}")))
+    }
+
+    /// The 32-byte key-encryption key for `passphrase`.
+    ///
+    /// # Errors
+    /// A malformed configuration; Argon2 failing (memory).
+    pub(crate) fn derive(&self, passphrase: &[u8]) -> Result<Zeroizing<[u8; 32]>, CliError> {
+        let params = self.params()?;
+        let salt = Zeroizing::new(
+            B64.decode(&self.salt)
+                .map_err(|_| CliError::new(Class::Store, "config.json: the KDF salt is not base64"))?,
+        );
+        let mut kek = Zeroizing::new([0u8; 32]);
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password_into(passphrase, &salt, kek.as_mut_slice())
+            .map_err(|e| CliError::new(Class::Internal, format!("Argon2id: {e}")))?;
+        Ok(kek)
+    }
+}
+
+impl StoreConfig {
+    /// The ARN prefix.
+    ///
+    /// # Errors
+    /// StoreException for a malformed prefix.
+    pub(crate) fn arn_prefix(&self) -> Result<ArnPrefix, CliError> {
+        ArnPrefix::new(&self.arn.partition, &self.arn.region, &self.arn.account)
+            .map_err(|e| CliError::new(Class::Store, format!("config.json: bad ARN prefix ({e:?})")))
+    }
+
+    /// Reads `config.json` of the store at `root`.
+    ///
+    /// # Errors
+    /// StoreException if there is no store there or the file is malformed.
+    pub(crate) fn load(root: &Path) -> Result<Self, CliError> {
+        let path = root.join(CONFIG_FILE);
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(CliError::new(
+                    Class::Store,
+                    format!("no key store at {} (run `coffer init`, or set --store / COFFER_HOME)", root.display()),
+                ));
+            }
+            Err(e) => return Err(CliError::new(Class::Store, format!("cannot read {}: {e}", path.display()))),
+        };
+        let config: Self = serde_json::from_str(&text)
+            .map_err(|e| CliError::new(Class::Store, format!("{} is malformed: {e}", path.display())))?;
+        if config.format != FORMAT {
+            return Err(CliError::new(Class::Store, format!("{}: unknown format {:?}", path.display(), config.format)));
+        }
+        Ok(config)
+    }
+
+    /// The JSON text to write.
+    ///
+    /// # Errors
+    /// Serialization failure (not expected).
+    pub(crate) fn to_json(&self) -> Result<String, CliError> {
+        serde_json::to_string_pretty(self)
+            .map(|mut s| {
+                s.push('\n');
+                s
+            })
+            .map_err(|e| CliError::new(Class::Internal, format!("config.json: {e}")))
+    }
+}

@@ -1,0 +1,128 @@
+//! Parameter values as the AWS CLI takes them: blobs as `fileb://path` or base64, encryption
+//! contexts as `k=v,k2=v2` shorthand or JSON (inline or `file://path`).
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use zeroize::Zeroizing;
+
+use crate::error::CliError;
+
+/// A blob parameter: `fileb://path` (raw bytes), `file://path` (base64 text), or base64.
+///
+/// # Errors
+/// ValidationException for an unreadable file or invalid base64.
+pub(crate) fn blob(name: &str, value: &str) -> Result<Zeroizing<Vec<u8>>, CliError> {
+    if let Some(path) = value.strip_prefix("fileb://") {
+        return read_capped(name, path);
+    }
+    let text = match value.strip_prefix("file://") {
+        Some(path) => {
+            let bytes = read_capped(name, path)?;
+            Zeroizing::new(
+                std::str::from_utf8(&bytes)
+                    .map_err(|_| CliError::validation(format!("{name}: {path} is not base64 text")))?
+                    .to_owned(),
+            )
+        }
+        None => Zeroizing::new(value.to_owned()),
+    };
+    let compact: Zeroizing<String> = Zeroizing::new(text.chars().filter(|c| !c.is_ascii_whitespace()).collect());
+    B64.decode(compact.as_bytes())
+        .map(Zeroizing::new)
+        .map_err(|_| CliError::validation(format!("{name} is not valid base64 (give fileb://path for a file)")))
+}
+
+/// The largest file a blob parameter reads: far above any blob or plaintext the operations
+/// take (6 KiB), so a wrong path to a large file fails fast instead of filling memory.
+const MAX_BLOB_FILE: u64 = 64 * 1024;
+
+fn read_capped(name: &str, path: &str) -> Result<Zeroizing<Vec<u8>>, CliError> {
+    use std::io::Read as _;
+    let file =
+        std::fs::File::open(path).map_err(|e| CliError::validation(format!("{name}: cannot read {path}: {e}")))?;
+    // Allocated once, so no copy of the bytes is left behind by a growing vector.
+    let mut bytes = Zeroizing::new(Vec::with_capacity(usize::try_from(MAX_BLOB_FILE + 1).unwrap_or(0)));
+    file.take(MAX_BLOB_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| CliError::validation(format!("{name}: cannot read {path}: {e}")))?;
+    if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > MAX_BLOB_FILE {
+        return Err(CliError::validation(format!(
+            "{name}: {path} is larger than {MAX_BLOB_FILE} bytes (Encrypt takes up to 4096; use a data key for more)"
+        )));
+    }
+    Ok(bytes)
+}
+
+/// Base64 of secret bytes, in a zeroizing string allocated once.
+pub(crate) fn secret_b64(bytes: &[u8]) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(bytes.len().div_ceil(3).saturating_mul(4)));
+    B64.encode_string(bytes, &mut out);
+    out
+}
+
+/// Base64 of public bytes.
+pub(crate) fn b64(bytes: &[u8]) -> String {
+    B64.encode(bytes)
+}
+
+/// An encryption-context parameter as pairs (not yet checked against Coffer's limits).
+///
+/// # Errors
+/// ValidationException for malformed shorthand or JSON, or a non-string value.
+pub(crate) fn context(name: &str, value: Option<&str>) -> Result<Vec<(String, String)>, CliError> {
+    let Some(value) = value else { return Ok(Vec::new()) };
+    let text = match value.strip_prefix("file://") {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| CliError::validation(format!("{name}: cannot read {path}: {e}")))?,
+        None => value.to_owned(),
+    };
+    let text = text.trim();
+    if text.starts_with('{') {
+        let map: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(text).map_err(|e| CliError::validation(format!("{name}: malformed JSON: {e}")))?;
+        return map
+            .into_iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => Ok((k, s)),
+                _ => Err(CliError::validation(format!("{name}: the value of {k:?} is not a string"))),
+            })
+            .collect();
+    }
+    let mut pairs = Vec::new();
+    for part in text.split(',').filter(|p| !p.is_empty()) {
+        let (k, v) = part
+            .split_once('=')
+            .ok_or_else(|| CliError::validation(format!("{name}: expected key=value, got {part:?}")))?;
+        if k.is_empty() {
+            return Err(CliError::validation(format!("{name}: empty key in {part:?}")));
+        }
+        pairs.push((k.to_owned(), v.to_owned()));
+    }
+    Ok(pairs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shorthand_json_and_errors() {
+        let p = context("EncryptionContext", Some("a=1,b=x=y")).unwrap();
+        assert_eq!(p, vec![("a".into(), "1".into()), ("b".into(), "x=y".into())]);
+        let p = context("EncryptionContext", Some(r#"{"k": "v, w"}"#)).unwrap();
+        assert_eq!(p, vec![("k".into(), "v, w".into())]);
+        assert!(context("EncryptionContext", Some(r#"{"k": 1}"#)).is_err());
+        assert!(context("EncryptionContext", Some("novalue")).is_err());
+        assert!(context("EncryptionContext", Some("=v")).is_err());
+        assert!(context("EncryptionContext", None).unwrap().is_empty());
+    }
+
+    #[test]
+    fn blobs() {
+        assert_eq!(blob("Plaintext", "aGk=").unwrap().as_slice(), b"hi");
+        assert_eq!(blob("Plaintext", "aG\nk=").unwrap().as_slice(), b"hi");
+        assert!(blob("Plaintext", "not base64!").is_err());
+        assert!(blob("Plaintext", "fileb:///nonexistent/x").is_err());
+        assert_eq!(secret_b64(b"hi").as_str(), "aGk=");
+    }
+}

@@ -1,0 +1,226 @@
+#![forbid(unsafe_code)]
+#![doc = include_str!("../README.md")]
+// A std binary: std paths are the plain ones here; the workspace lints that prefer core/alloc
+// paths exist for the no_std crates.
+#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
+
+mod audit;
+mod backend;
+mod cli;
+mod commands;
+mod config;
+mod error;
+mod files;
+mod input;
+mod output;
+mod store;
+mod time;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use coffer_core::hsm::Hsm;
+use coffer_core::key::{KeyRef, KeyRefError};
+use coffer_core::{Kms, KmsConfig};
+
+use crate::audit::EventLog;
+use crate::cli::{Cli, Command};
+use crate::commands::Failure;
+use crate::config::{Backend, StoreConfig};
+use crate::error::{Class, CliError, EXIT_USAGE};
+use crate::output::{Obj, Val, render};
+use crate::store::DirStore;
+use crate::time::CliClock;
+
+/// The store directory when neither `--store` nor `COFFER_HOME` is given.
+const DEFAULT_STORE: &str = ".coffer";
+/// The environment variable naming the store directory.
+const ENV_HOME: &str = "COFFER_HOME";
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.exit_code() {
+                0 => ExitCode::SUCCESS,
+                _ => ExitCode::from(EXIT_USAGE),
+            };
+        }
+    };
+    match run(&cli) {
+        Ok(doc) => {
+            let text = render(&doc, cli.output, cli.query.as_deref());
+            let mut stdout = std::io::stdout().lock();
+            match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("cannot write the answer: {e}");
+                    ExitCode::from(Class::Internal.exit_code())
+                }
+            }
+        }
+        Err(e) => {
+            eprintln!(
+                "An error occurred ({}) when calling the {} operation: {}",
+                e.class.name(),
+                cli.command.operation(),
+                e.message
+            );
+            ExitCode::from(e.class.exit_code())
+        }
+    }
+}
+
+fn run(cli: &Cli) -> Result<Obj, CliError> {
+    // --store, else COFFER_HOME (an empty one counts as unset), else ./.coffer.
+    let root = cli
+        .store
+        .clone()
+        .or_else(|| std::env::var_os(ENV_HOME).map(PathBuf::from))
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_STORE));
+    match &cli.command {
+        Command::Init(args) => backend::init(&root, args),
+        Command::Audit { key_id, start_time, end_time, operation } => {
+            let config = StoreConfig::load(&root)?;
+            let prefix = config.arn_prefix()?;
+            let key_id = match key_id {
+                None => None,
+                Some(text) => match KeyRef::parse(text, &prefix) {
+                    Ok(KeyRef::Id(id)) => Some(id),
+                    Ok(KeyRef::Alias(_)) => {
+                        return Err(CliError::validation(
+                            "audit takes a key id or key ARN (resolving an alias would need the root keys)",
+                        ));
+                    }
+                    Err(KeyRefError::Malformed | KeyRefError::Foreign) => {
+                        return Err(CliError::validation("KeyId is malformed"));
+                    }
+                },
+            };
+            let time = |name: &str, v: &Option<String>| match v {
+                None => Ok(None),
+                Some(t) => time::parse(t).map(Some).ok_or_else(|| {
+                    CliError::validation(format!("{name}: give an ISO 8601 UTC date or seconds since the epoch"))
+                }),
+            };
+            let filter = audit::Filter {
+                key_id,
+                start: time("StartTime", start_time)?,
+                end: time("EndTime", end_time)?,
+                operation: operation.clone(),
+            };
+            let (events, unreadable) = audit::read(&root, &filter)?;
+            if unreadable > 0 {
+                eprintln!("warning: {unreadable} audit log line(s) could not be read (cut short by a crash?)");
+            }
+            Ok(Obj::new().with("Events", Val::List(events)))
+        }
+        Command::TokenCheck { module, token } => token_check(&root, module.as_deref(), token.as_deref()),
+        command => {
+            let config = StoreConfig::load(&root)?;
+            let clock =
+                CliClock::from_env().ok_or_else(|| CliError::validation(format!("{} is not a date", time::ENV_NOW)))?;
+            let unlock_failed = |e: CliError| {
+                if e.class == Class::AccessDenied {
+                    let now = coffer_core::Clock::now(&clock).unwrap_or(0);
+                    audit::record_unlock_failure(&root, now, e.class.name());
+                }
+                e
+            };
+            match &config.backend {
+                Backend::Soft { kdf, sealed_root_keys } => {
+                    let hsm = backend::open_soft(kdf, sealed_root_keys).map_err(unlock_failed)?;
+                    with_kms(hsm, &root, &config, clock, command)
+                }
+                Backend::Pkcs11 { module, token, label_prefix } => {
+                    let hsm = backend::open_pkcs11(module, token, label_prefix).map_err(unlock_failed)?;
+                    with_kms(hsm, &root, &config, clock, command)
+                }
+            }
+        }
+    }
+}
+
+/// Locks the store (after the HSM is unlocked, so a slow passphrase holds no lock), runs the
+/// command, appends its audit events and unlocks.
+fn with_kms<H: Hsm>(
+    hsm: H,
+    root: &Path,
+    config: &StoreConfig,
+    clock: CliClock,
+    command: &Command,
+) -> Result<Obj, CliError> {
+    let mut store = DirStore::open(root).map_err(|e| CliError::new(Class::Store, e.to_string()))?;
+    let mut log = EventLog::default();
+    let kms_config = KmsConfig { arn: config.arn_prefix()? };
+    let result = match Kms::new(hsm, &mut store, clock, &mut log, kms_config) {
+        Err(e) => Err(commands::convert(&e, &store)),
+        Ok(mut kms) => {
+            let result = commands::run(&mut kms, command);
+            drop(kms);
+            match result {
+                Ok(doc) => Ok(doc),
+                Err(Failure::Cli(e)) => Err(e),
+                Err(Failure::Kms(e)) => Err(commands::convert(&e, &store)),
+            }
+        }
+    };
+    if let Err(e) = log.append_to(store.root()) {
+        eprintln!("warning: the audit events of this command were not recorded: {e}");
+    }
+    drop(store);
+    result
+}
+
+/// `coffer token-check`: the module and token from the arguments, else the store's
+/// configuration (if it is a PKCS#11 store), else the environment.
+fn token_check(root: &Path, module: Option<&Path>, token: Option<&str>) -> Result<Obj, CliError> {
+    let (module, token, prefix) = match (module, token, StoreConfig::load(root).ok().map(|c| c.backend)) {
+        (None, None, Some(Backend::Pkcs11 { module, token, label_prefix })) => {
+            (PathBuf::from(module), token, label_prefix)
+        }
+        (module, token, _) => {
+            let (m, t) = backend::module_and_token(module, token)?;
+            (m, t, coffer_hsm_pkcs11::DEFAULT_LABEL_PREFIX.to_owned())
+        }
+    };
+    let config = backend::pkcs11_config(module, &token, &prefix)?;
+    let report = coffer_hsm_pkcs11::check_token(&config).map_err(|e| backend::pkcs11_error(&e))?;
+    let status = |s: coffer_hsm_pkcs11::Status| match s {
+        coffer_hsm_pkcs11::Status::Pass => "Pass",
+        coffer_hsm_pkcs11::Status::Warn => "Warn",
+        coffer_hsm_pkcs11::Status::Fail => "Fail",
+    };
+    let lines: Vec<Obj> = report
+        .lines
+        .iter()
+        .map(|l| {
+            Obj::new().str("Check", l.what.clone()).str("Status", status(l.status)).str("Detail", l.detail.clone())
+        })
+        .collect();
+    let warnings = report.lines.iter().filter(|l| l.status == coffer_hsm_pkcs11::Status::Warn).count();
+    if !report.passed() {
+        let failed: Vec<String> = report.failures().map(|l| format!("{}: {}", l.what, l.detail)).collect();
+        // The report goes to stdout as for a pass; the error says what failed.
+        let doc = Obj::new()
+            .str("Library", report.library.clone())
+            .str("Token", report.token.clone())
+            .with("Checks", Val::List(lines));
+        let text = render(&doc, output::Format::Json, None);
+        let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        return Err(CliError::new(
+            Class::TokenCheckFailed,
+            format!("{} check(s) failed: {}", failed.len(), failed.join("; ")),
+        ));
+    }
+    Ok(Obj::new()
+        .str("Library", report.library.clone())
+        .str("Token", report.token.clone())
+        .with("Passed", Val::Bool(true))
+        .num("Warnings", u64::try_from(warnings).unwrap_or(u64::MAX))
+        .with("Checks", Val::List(lines)))
+}

@@ -1,0 +1,429 @@
+//! The directory key store: one file per sealed record, replaced atomically, under an advisory
+//! lock held for the whole command.
+//!
+//! Layout of a store directory:
+//!
+//! ```text
+//! config.json        backend, KDF parameters and salt, sealed root keys (written once, by init)
+//! lock               the advisory lock file (flock, exclusive, held by every command)
+//! keys/<key id>      sealed key records
+//! aliases/@<name>    sealed alias records ("alias/" dropped, "/" written as ".", see below)
+//! audit.log          audit events, one JSON object per line
+//! ```
+//!
+//! A record is written to a temporary file (`~tmp-...`) in its directory, flushed with fsync,
+//! renamed over the old file and the directory is fsynced: a crash at any point leaves the old
+//! record or the new one, never a mix. Temporary files left by a killed process are removed by
+//! the next command (it holds the lock, so no writer can still own them).
+//!
+//! File names: bytes `[A-Za-z0-9_-]` are kept, `/` becomes `.`, every other byte is `%XX`; a
+//! name starting with `alias/` is written `@` followed by the encoding of the rest (alias names
+//! are up to 256 bytes, file names up to 255). The encoding is one-to-one, so listing the
+//! directory gives back the exact names, which are then sorted bytewise.
+//!
+//! The store is not trusted for integrity: the façade authenticates every record with the root
+//! sealing key. The store only remembers which record it read last, so that a record refused by
+//! that check can be named in the error.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write as _};
+use std::ops::Bound;
+use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use coffer_core::store::{KeyStore, MAX_NAME_LEN, RecordKind, StoreError, StoreErrorKind};
+use fs4::FileExt;
+
+/// The store's configuration file.
+pub(crate) const CONFIG_FILE: &str = "config.json";
+/// The lock file.
+pub(crate) const LOCK_FILE: &str = "lock";
+/// The audit log.
+pub(crate) const AUDIT_FILE: &str = "audit.log";
+const KEYS_DIR: &str = "keys";
+const ALIASES_DIR: &str = "aliases";
+const TMP_PREFIX: &str = "~tmp-";
+
+static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A failure of the directory store, naming the file involved.
+#[derive(Debug)]
+pub(crate) struct DirStoreError {
+    kind: StoreErrorKind,
+    message: String,
+}
+
+impl DirStoreError {
+    fn io(what: &str, path: &Path, e: &io::Error) -> Self {
+        let kind = if e.raw_os_error() == Some(36) { StoreErrorKind::TooLarge } else { StoreErrorKind::Io };
+        Self { kind, message: format!("{what} {}: {e}", path.display()) }
+    }
+
+    fn other(kind: StoreErrorKind, message: String) -> Self {
+        Self { kind, message }
+    }
+}
+
+impl fmt::Display for DirStoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl StoreError for DirStoreError {
+    fn kind(&self) -> StoreErrorKind {
+        self.kind
+    }
+}
+
+impl std::error::Error for DirStoreError {}
+
+/// A key store in a directory, locked for as long as this value lives.
+#[derive(Debug)]
+pub(crate) struct DirStore {
+    root: PathBuf,
+    /// Holds the exclusive advisory lock; released when dropped (or when the process dies), or
+    /// early by [`release_lock`](Self::release_lock).
+    lock: File,
+    locked: bool,
+    last_read: Option<(RecordKind, String)>,
+    names: [Option<BTreeSet<String>>; 2],
+}
+
+impl DirStore {
+    /// Opens the store at `root` and takes its lock, waiting for other `coffer` processes.
+    ///
+    /// # Errors
+    /// I/O failures (a missing store directory is reported by the caller before this).
+    pub(crate) fn open(root: &Path) -> Result<Self, DirStoreError> {
+        let lock_path = root.join(LOCK_FILE);
+        let lock = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&lock_path)
+            .map_err(|e| DirStoreError::io("cannot open the lock file", &lock_path, &e))?;
+        // fs4's flock, named explicitly: std's inherent `File::lock` is newer than the MSRV.
+        FileExt::lock(&lock).map_err(|e| DirStoreError::io("cannot lock", &lock_path, &e))?;
+        let store = Self { root: root.to_path_buf(), lock, locked: true, last_read: None, names: [None, None] };
+        for dir in [store.root.clone(), store.dir(RecordKind::Key), store.dir(RecordKind::Alias)] {
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(&dir)
+                .map_err(|e| DirStoreError::io("cannot create", &dir, &e))?;
+            remove_stale_temporaries(&dir)?;
+        }
+        Ok(store)
+    }
+
+    /// Creates the store directory (mode 0700) if needed and opens it.
+    ///
+    /// # Errors
+    /// I/O failures.
+    pub(crate) fn create(root: &Path) -> Result<Self, DirStoreError> {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(root)
+            .map_err(|e| DirStoreError::io("cannot create the store directory", root, &e))?;
+        Self::open(root)
+    }
+
+    /// Releases the lock before the command ends (a long file encryption, once its data key is
+    /// made, needs the store no more). Every later record access fails.
+    pub(crate) fn release_lock(&mut self) {
+        if self.locked {
+            self.locked = false;
+            // Closing the file would release it too; an unlock failure leaves the lock to the exit.
+            let _ = FileExt::unlock(&self.lock);
+        }
+    }
+
+    fn check_locked(&self) -> Result<(), DirStoreError> {
+        if self.locked {
+            Ok(())
+        } else {
+            Err(DirStoreError::other(StoreErrorKind::Other, "the store was used after its lock was released".into()))
+        }
+    }
+
+    /// The store directory.
+    pub(crate) fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The record read last, as `kind/name` and its file: the one a failed authentication is about.
+    pub(crate) fn last_read(&self) -> Option<(String, PathBuf)> {
+        self.last_read.as_ref().map(|(kind, name)| {
+            let label = match kind {
+                RecordKind::Key => format!("key record {name}"),
+                RecordKind::Alias => format!("alias record {name}"),
+            };
+            (label, self.dir(*kind).join(encode_name(name)))
+        })
+    }
+
+    /// Writes `bytes` to `name` in the store directory atomically (the configuration).
+    ///
+    /// # Errors
+    /// I/O failures.
+    pub(crate) fn write_file(&self, name: &str, bytes: &[u8]) -> Result<(), DirStoreError> {
+        write_atomic(&self.root, name, bytes)
+    }
+
+    fn dir(&self, kind: RecordKind) -> PathBuf {
+        self.root.join(match kind {
+            RecordKind::Key => KEYS_DIR,
+            RecordKind::Alias => ALIASES_DIR,
+        })
+    }
+
+    fn path(&self, kind: RecordKind, name: &str) -> Result<PathBuf, DirStoreError> {
+        if name.is_empty() || name.len() > MAX_NAME_LEN {
+            return Err(DirStoreError::other(StoreErrorKind::TooLarge, format!("record name of {} bytes", name.len())));
+        }
+        Ok(self.dir(kind).join(encode_name(name)))
+    }
+
+    fn names(&mut self, kind: RecordKind) -> Result<&mut BTreeSet<String>, DirStoreError> {
+        let index = kind_index(kind);
+        let dir = self.dir(kind);
+        let slot =
+            self.names.get_mut(index).ok_or_else(|| DirStoreError::other(StoreErrorKind::Other, "kind".into()))?;
+        if slot.is_none() {
+            let mut set = BTreeSet::new();
+            let entries = fs::read_dir(&dir).map_err(|e| DirStoreError::io("cannot list", &dir, &e))?;
+            for entry in entries {
+                let entry = entry.map_err(|e| DirStoreError::io("cannot list", &dir, &e))?;
+                // Names that are not encodings (stray files) are not records.
+                if let Some(name) = entry.file_name().to_str().and_then(decode_name) {
+                    set.insert(name);
+                }
+            }
+            *slot = Some(set);
+        }
+        slot.as_mut().ok_or_else(|| DirStoreError::other(StoreErrorKind::Other, "name cache".into()))
+    }
+}
+
+const fn kind_index(kind: RecordKind) -> usize {
+    match kind {
+        RecordKind::Key => 0,
+        RecordKind::Alias => 1,
+    }
+}
+
+impl KeyStore for DirStore {
+    type Error = DirStoreError;
+
+    fn get(&mut self, kind: RecordKind, name: &str, out: &mut [u8]) -> Result<Option<usize>, DirStoreError> {
+        self.check_locked()?;
+        let path = self.path(kind, name)?;
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(DirStoreError::io("cannot read", &path, &e)),
+        };
+        self.last_read = Some((kind, name.to_owned()));
+        let slot = out.get_mut(..bytes.len()).ok_or_else(|| {
+            DirStoreError::other(
+                StoreErrorKind::TooLarge,
+                format!("{} holds {} bytes, more than any record", path.display(), bytes.len()),
+            )
+        })?;
+        slot.copy_from_slice(&bytes);
+        Ok(Some(bytes.len()))
+    }
+
+    fn put(&mut self, kind: RecordKind, name: &str, record: &[u8]) -> Result<(), DirStoreError> {
+        self.check_locked()?;
+        let path = self.path(kind, name)?;
+        let dir = self.dir(kind);
+        let file = encode_name(name);
+        write_atomic(&dir, &file, record)
+            .map_err(|e| DirStoreError { message: format!("{e} ({})", path.display()), ..e })?;
+        if let Some(Some(set)) = self.names.get_mut(kind_index(kind)) {
+            set.insert(name.to_owned());
+        }
+        Ok(())
+    }
+
+    fn remove(&mut self, kind: RecordKind, name: &str) -> Result<bool, DirStoreError> {
+        self.check_locked()?;
+        let path = self.path(kind, name)?;
+        let removed = match fs::remove_file(&path) {
+            Ok(()) => true,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => false,
+            Err(e) => return Err(DirStoreError::io("cannot remove", &path, &e)),
+        };
+        if removed {
+            sync_dir(&self.dir(kind))?;
+        }
+        if let Some(Some(set)) = self.names.get_mut(kind_index(kind)) {
+            set.remove(name);
+        }
+        Ok(removed)
+    }
+
+    fn next_name(
+        &mut self,
+        kind: RecordKind,
+        after: Option<&str>,
+        out: &mut [u8; MAX_NAME_LEN],
+    ) -> Result<Option<usize>, DirStoreError> {
+        self.check_locked()?;
+        let names = self.names(kind)?;
+        let next = match after {
+            Some(after) => names.range::<str, _>((Bound::Excluded(after), Bound::Unbounded)).next(),
+            None => names.iter().next(),
+        };
+        let Some(name) = next else { return Ok(None) };
+        let slot = out.get_mut(..name.len()).ok_or_else(|| {
+            DirStoreError::other(StoreErrorKind::TooLarge, format!("record name of {} bytes", name.len()))
+        })?;
+        slot.copy_from_slice(name.as_bytes());
+        Ok(Some(name.len()))
+    }
+}
+
+/// Writes `bytes` as `dir/name`: temporary file, fsync, rename, fsync of the directory.
+fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), DirStoreError> {
+    let n = TMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+    let tmp = dir.join(format!("{TMP_PREFIX}{}-{n}", std::process::id()));
+    let target = dir.join(name);
+    let result = (|| {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(|e| DirStoreError::io("cannot create", &tmp, &e))?;
+        file.write_all(bytes).map_err(|e| DirStoreError::io("cannot write", &tmp, &e))?;
+        file.sync_all().map_err(|e| DirStoreError::io("cannot flush", &tmp, &e))?;
+        drop(file);
+        fs::rename(&tmp, &target).map_err(|e| DirStoreError::io("cannot rename into place", &target, &e))?;
+        sync_dir(dir)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+fn sync_dir(dir: &Path) -> Result<(), DirStoreError> {
+    File::open(dir).and_then(|d| d.sync_all()).map_err(|e| DirStoreError::io("cannot flush directory", dir, &e))
+}
+
+fn remove_stale_temporaries(dir: &Path) -> Result<(), DirStoreError> {
+    let entries = fs::read_dir(dir).map_err(|e| DirStoreError::io("cannot list", dir, &e))?;
+    for entry in entries.flatten() {
+        if entry.file_name().to_str().is_some_and(|n| n.starts_with(TMP_PREFIX)) {
+            let path = entry.path();
+            fs::remove_file(&path).map_err(|e| DirStoreError::io("cannot remove stale temporary", &path, &e))?;
+        }
+    }
+    Ok(())
+}
+
+/// The file name of record `name` (see the module documentation).
+pub(crate) fn encode_name(name: &str) -> String {
+    let (mut out, rest) = match name.strip_prefix("alias/") {
+        Some(rest) => (String::from("@"), rest),
+        None => (String::new(), name),
+    };
+    for byte in rest.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' => out.push(char::from(byte)),
+            b'/' => out.push('.'),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// The record name of file `file`, or `None` for a file that is no encoding.
+pub(crate) fn decode_name(file: &str) -> Option<String> {
+    let (mut out, rest) = match file.strip_prefix('@') {
+        Some(rest) => (b"alias/".to_vec(), rest),
+        None => (Vec::new(), file),
+    };
+    let mut bytes = rest.bytes();
+    while let Some(byte) = bytes.next() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' => out.push(byte),
+            b'.' => out.push(b'/'),
+            b'%' => {
+                let hi = char::from(bytes.next()?).to_digit(16)?;
+                let lo = char::from(bytes.next()?).to_digit(16)?;
+                let value = u8::try_from(hi * 16 + lo).ok()?;
+                // Only bytes the encoder escapes, in its (upper-case) spelling: one-to-one.
+                if matches!(value, b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'/') {
+                    return None;
+                }
+                out.push(value);
+            }
+            _ => return None,
+        }
+    }
+    let name = String::from_utf8(out).ok()?;
+    (!name.is_empty() && encode_name(&name) == file).then_some(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_fit_a_file_name() {
+        for name in ["alias/a", "alias/x/y_z-1", "1234abcd-12ab-34cd-56ef-1234567890ab", "odd name%.é", "@x", "/lead"]
+        {
+            let file = encode_name(name);
+            assert_eq!(decode_name(&file).as_deref(), Some(name), "{name} -> {file}");
+            assert!(!file.starts_with(TMP_PREFIX));
+        }
+        let longest = format!("alias/{}", "a/".repeat(125));
+        assert!(encode_name(&longest).len() <= 255);
+        assert_eq!(decode_name("~tmp-1-2"), None);
+        assert_eq!(decode_name("%41"), None);
+        assert_eq!(decode_name("%2e"), None);
+        assert_eq!(decode_name(""), None);
+    }
+
+    #[test]
+    fn put_get_remove_list_and_stale_temporaries() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join(KEYS_DIR)).unwrap();
+        fs::write(dir.path().join(KEYS_DIR).join("~tmp-1-1"), b"half").unwrap();
+        let mut store = DirStore::open(dir.path()).unwrap();
+        assert!(!dir.path().join(KEYS_DIR).join("~tmp-1-1").exists());
+        let mut buf = [0u8; 16];
+        assert_eq!(store.get(RecordKind::Alias, "alias/b", &mut buf).unwrap(), None);
+        store.put(RecordKind::Alias, "alias/b", b"two").unwrap();
+        store.put(RecordKind::Alias, "alias/a/x", b"one").unwrap();
+        assert_eq!(store.get(RecordKind::Alias, "alias/b", &mut buf).unwrap(), Some(3));
+        assert_eq!(&buf[..3], b"two");
+        assert_eq!(store.last_read().unwrap().0, "alias record alias/b");
+        let mut name = [0u8; MAX_NAME_LEN];
+        let n = store.next_name(RecordKind::Alias, None, &mut name).unwrap().unwrap();
+        assert_eq!(&name[..n], b"alias/a/x");
+        let n = store.next_name(RecordKind::Alias, Some("alias/a/x"), &mut name).unwrap().unwrap();
+        assert_eq!(&name[..n], b"alias/b");
+        assert_eq!(store.next_name(RecordKind::Alias, Some("alias/b"), &mut name).unwrap(), None);
+        assert!(store.remove(RecordKind::Alias, "alias/b").unwrap());
+        assert!(!store.remove(RecordKind::Alias, "alias/b").unwrap());
+        assert_eq!(store.next_name(RecordKind::Alias, Some("alias/a/x"), &mut name).unwrap(), None);
+        let mut small = [0u8; 2];
+        assert_eq!(store.get(RecordKind::Alias, "alias/a/x", &mut small).unwrap_err().kind(), StoreErrorKind::TooLarge);
+        store.release_lock();
+        assert!(store.get(RecordKind::Alias, "alias/a/x", &mut buf).is_err());
+        assert!(store.put(RecordKind::Alias, "alias/c", b"x").is_err());
+        // Another opener gets the lock now.
+        drop(DirStore::open(dir.path()).unwrap());
+    }
+}

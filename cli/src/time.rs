@@ -1,0 +1,126 @@
+//! Dates as the AWS CLI prints them (ISO 8601, UTC), and the clock the commands use.
+
+use coffer_core::clock::{Clock, ClockError, SystemClock, Timestamp};
+
+/// Environment variable that sets the clock (seconds since the Unix epoch, or an ISO 8601 UTC
+/// date) instead of the system time: for tests and for rehearsing what `maintenance` will do.
+pub(crate) const ENV_NOW: &str = "COFFER_NOW";
+
+/// The commands' clock: the system clock, or [`ENV_NOW`] when set.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CliClock(Option<Timestamp>);
+
+impl CliClock {
+    /// The clock; `None` if [`ENV_NOW`] is set but unreadable.
+    pub(crate) fn from_env() -> Option<Self> {
+        match std::env::var(ENV_NOW) {
+            Ok(text) => parse(&text).map(|t| Self(Some(t))),
+            Err(std::env::VarError::NotPresent) => Some(Self(None)),
+            Err(std::env::VarError::NotUnicode(_)) => None,
+        }
+    }
+}
+
+impl Clock for CliClock {
+    fn now(&self) -> Result<Timestamp, ClockError> {
+        match self.0 {
+            Some(t) => Ok(t),
+            None => SystemClock.now(),
+        }
+    }
+}
+
+/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The civil date of a day count since 1970-01-01.
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// `2026-11-23T18:24:08+00:00`, as the AWS CLI v2 prints dates.
+pub(crate) fn iso(t: Timestamp) -> String {
+    let t = i64::try_from(t).unwrap_or(i64::MAX);
+    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+00:00", secs / 3600, secs % 3600 / 60, secs % 60)
+}
+
+/// Seconds since the epoch, or an ISO 8601 UTC date: `2026-11-23`, `2026-11-23T18:24:08Z`,
+/// `2026-11-23T18:24:08+00:00`.
+pub(crate) fn parse(text: &str) -> Option<Timestamp> {
+    let text = text.trim();
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse().ok();
+    }
+    let (date, time) = match text.split_once('T') {
+        Some((date, time)) => (date, Some(time)),
+        None => (text, None),
+    };
+    let mut parts = date.splitn(3, '-');
+    let y: i64 = parts.next()?.parse().ok()?;
+    let m: i64 = parts.next()?.parse().ok()?;
+    let d: i64 = parts.next()?.parse().ok()?;
+    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let secs = match time {
+        None => 0,
+        Some(time) => {
+            let time = time.strip_suffix('Z').or_else(|| time.strip_suffix("+00:00")).unwrap_or(time);
+            let mut parts = time.splitn(3, ':');
+            let h: i64 = parts.next()?.parse().ok()?;
+            let mi: i64 = parts.next()?.parse().ok()?;
+            let s: i64 = parts.next().map_or(Some(0), |s| s.parse().ok())?;
+            if !(0..24).contains(&h) || !(0..60).contains(&mi) || !(0..61).contains(&s) {
+                return None;
+            }
+            h * 3600 + mi * 60 + s
+        }
+    };
+    let days = days_from_civil(y, m, d);
+    let (y2, m2, d2) = civil_from_days(days);
+    if (y2, m2, d2) != (y, m, d) {
+        return None; // 31 February and the like
+    }
+    Timestamp::try_from(days * 86_400 + secs).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_dates_both_ways() {
+        assert_eq!(iso(0), "1970-01-01T00:00:00+00:00");
+        assert_eq!(iso(951_782_400), "2000-02-29T00:00:00+00:00");
+        assert_eq!(iso(1_795_458_248), "2026-11-23T18:24:08+00:00");
+        assert_eq!(parse("2026-11-23T18:24:08Z"), Some(1_795_458_248));
+        assert_eq!(parse("2026-11-23T18:24:08+00:00"), Some(1_795_458_248));
+        assert_eq!(parse("1795458248"), Some(1_795_458_248));
+        assert_eq!(parse("2000-02-29"), Some(951_782_400));
+        assert_eq!(parse("2001-02-29"), None);
+        assert_eq!(parse("2026-13-01"), None);
+        assert_eq!(parse("yesterday"), None);
+        for t in [0, 86_399, 86_400, 4_102_444_800, 253_402_300_799] {
+            assert_eq!(parse(&iso(t)), Some(t));
+        }
+    }
+}
