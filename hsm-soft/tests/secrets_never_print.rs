@@ -9,8 +9,8 @@
 use coffer_core::audit::RingAudit;
 use coffer_core::clock::ManualClock;
 use coffer_core::message::{
-    AlgorithmSuite, DataKey, DecryptionMaterials, Decryptor, EncryptConfig, EncryptionMaterials, Encryptor, KmsKeyring,
-    Limits, RawAesKeyring,
+    AlgorithmSuite, CacheError, CacheLimits, CachingCmm, DataKey, DecryptionMaterials, Decryptor, EncryptConfig,
+    EncryptionMaterials, Encryptor, Header, Keyring, KmsKeyring, Limits, LocalCache, RawAesKeyring,
 };
 use coffer_core::store::MemoryStore;
 use coffer_core::{DataKeySpec, EncryptionContext, Kms, KmsConfig, SecretBytes};
@@ -165,6 +165,41 @@ fn no_public_type_prints_a_secret() {
         let err = dec2.update(&bad, &mut plain2).and_then(|_| dec2.finish()).unwrap_err();
         out.both("DecryptError", &err);
     }
+    // The data-key cache while it holds a data key and a signing key (encrypt) and a data key
+    // (decrypt); then the cached data key, recovered from the message's EDK, is a secret too.
+    let mut cached_message = vec![0u8; 4096];
+    {
+        let cache_clock = ManualClock::new(0);
+        let mut cache: LocalCache<1, 1> = LocalCache::new();
+        let mut cmm =
+            CachingCmm::with_partition_id(&mut cache, &mut raw, &cache_clock, CacheLimits::new(60), "redaction")
+                .unwrap();
+        let mut ws = vec![0u8; 1024];
+        let len = Some(PLAINTEXT.len() as u64);
+        let mut enc = cmm.encryptor(&ctx, &config, len, &mut UnwrapErr(SysRng), &mut ws).unwrap();
+        let (_, n) = enc.update(PLAINTEXT, &mut cached_message).unwrap();
+        out.debug("Encryptor (cached materials, mid-message)", &enc);
+        let (m, done) = enc.finish(&mut cached_message[n..]).unwrap();
+        assert!(done);
+        drop(enc);
+        cached_message.truncate(n + m);
+        let mut ws = vec![0u8; 8192];
+        let mut dec = Decryptor::new(&mut cmm, ctx.clone(), Limits::default(), &mut ws);
+        let mut plain = vec![0u8; 4096];
+        dec.update(&cached_message, &mut plain).unwrap();
+        dec.finish().unwrap();
+        drop(dec);
+        assert_eq!(cmm.cache().encrypt_len() + cmm.cache().decrypt_len(), 2);
+        out.debug("CachingCmm (holding keys)", &cmm);
+        out.debug("LocalCache (holding keys)", cmm.cache());
+        out.debug("CacheStats", &cmm.stats());
+        out.both("CacheError", &CacheError::InvalidPartitionId);
+    }
+    let (header, _) = Header::parse(&cached_message, &Limits::default()).unwrap();
+    let mut recovered = DecryptionMaterials::new(header.suite, header.context.clone(), header.encoded_context);
+    raw.on_decrypt(&mut recovered, &header.edks).unwrap();
+    out.secret("cached data key", recovered.data_key().unwrap().as_bytes());
+
     let mut materials = EncryptionMaterials::new(
         AlgorithmSuite::AesGcm256HkdfSha512CommitEcdsaP384,
         ctx.clone(),
