@@ -56,3 +56,42 @@ fn export_messages_for_the_official_sdk() {
         std::fs::write(dir.join(format!("{name}.json")), json).unwrap();
     }
 }
+
+/// Messages that share a data key through the data-key cache: ordinary messages for the SDK
+/// (each with its own message id), written beside the others.
+#[test]
+fn export_cached_messages_for_the_official_sdk() {
+    use coffer_core::clock::ManualClock;
+    use coffer_core::message::{CacheLimits, CachingCmm, Encryptor, Header, Limits, LocalCache, MAX_HEADER_LEN};
+    let Some(dir) = std::env::var_os("COFFER_ESDK_EXPORT").map(PathBuf::from) else {
+        eprintln!("COFFER_ESDK_EXPORT unset: skipped");
+        return;
+    };
+    std::fs::create_dir_all(&dir).unwrap();
+    let ctx = EncryptionContext::new(&[("purpose", "interop"), ("名前", "値 ✓")]).unwrap();
+    let clock = ManualClock::new(0);
+    let mut rng = TestRng(778);
+    for suite in suites() {
+        let mut cache: LocalCache<1, 0> = LocalCache::new();
+        let mut cmm = CachingCmm::new(&mut cache, keyring_a(), &clock, CacheLimits::new(60), &mut rng).unwrap();
+        let mut edks = Vec::new();
+        for (i, len) in [0usize, 100, 5000].into_iter().enumerate() {
+            let pt = plaintext(len);
+            let config = config(suite, 4096);
+            let mut ws = vec![0u8; Encryptor::workspace_len(4096).max(MAX_HEADER_LEN)];
+            let mut enc = cmm.encryptor(&ctx, &config, Some(len as u64), &mut rng, &mut ws).unwrap();
+            let mut msg = vec![0u8; len + 4096];
+            let (_, n) = enc.update(&pt, &mut msg).unwrap();
+            let (w, done) = enc.finish(&mut msg[n..]).unwrap();
+            assert!(done);
+            msg.truncate(n + w);
+            drop(enc);
+            edks.push(Header::parse(&msg, &Limits::default()).unwrap().0.edks[0].ciphertext.to_vec());
+            let name = format!("{:04x}-cached-{i}-n{len}", suite.id());
+            std::fs::write(dir.join(format!("{name}.ct")), &msg).unwrap();
+            std::fs::write(dir.join(format!("{name}.pt")), &pt).unwrap();
+        }
+        assert!(edks.windows(2).all(|w| w[0] == w[1]), "the three messages share one data key");
+        assert_eq!(cmm.stats().keyring_calls, 1);
+    }
+}

@@ -84,6 +84,9 @@ pub struct Encryptor<'w> {
     out_start: usize,
     out_end: usize,
     phase: Phase,
+    /// Plaintext taken so far, and the most the caller declared (`u64::MAX`: no bound).
+    taken: u64,
+    bound: u64,
 }
 
 impl core::fmt::Debug for Encryptor<'_> {
@@ -136,7 +139,9 @@ impl<'w> Encryptor<'w> {
         rng: &mut R,
         workspace: &'w mut [u8],
     ) -> Result<Self, EncryptError> {
-        let mut encryptor = Self::start(&materials, frame_length, rng, workspace)?;
+        let context = materials.context().map_err(|e| EncryptError::Materials(MaterialsError::Context(e)))?;
+        let mut encryptor = Self::start(&materials, &context, frame_length, rng, workspace)?;
+        drop(context);
         encryptor.signing = match materials.take_signing_key() {
             Some(key) => Signer::Owned(key),
             None => Signer::None,
@@ -162,7 +167,32 @@ impl<'w> Encryptor<'w> {
         rng: &mut R,
         workspace: &'w mut [u8],
     ) -> Result<Self, EncryptError> {
-        let mut encryptor = Self::start(materials, frame_length, rng, workspace)?;
+        let context = materials.context().map_err(|e| EncryptError::Materials(MaterialsError::Context(e)))?;
+        Self::start_shared(materials, &context, frame_length, rng, workspace)
+    }
+
+    /// As [`with_shared_materials`](Self::with_shared_materials), for materials a data-key cache
+    /// keeps without a context (see `EncryptionMaterials::without_context`): the header gets
+    /// `context` (and, for `05 78`, the materials' public key).
+    pub(crate) fn with_cached_materials<R: TryCryptoRng + ?Sized>(
+        materials: &'w EncryptionMaterials<'_>,
+        context: &EncryptionContext<'_>,
+        frame_length: u32,
+        rng: &mut R,
+        workspace: &'w mut [u8],
+    ) -> Result<Self, EncryptError> {
+        let context = materials.context_with(context)?;
+        Self::start_shared(materials, &context, frame_length, rng, workspace)
+    }
+
+    fn start_shared<R: TryCryptoRng + ?Sized>(
+        materials: &'w EncryptionMaterials<'_>,
+        context: &EncryptionContext<'_>,
+        frame_length: u32,
+        rng: &mut R,
+        workspace: &'w mut [u8],
+    ) -> Result<Self, EncryptError> {
+        let mut encryptor = Self::start(materials, context, frame_length, rng, workspace)?;
         encryptor.signing = match materials.signing_key() {
             Some(key) => Signer::Borrowed(key),
             None => Signer::None,
@@ -170,9 +200,11 @@ impl<'w> Encryptor<'w> {
         Ok(encryptor)
     }
 
-    /// Draws the message id, derives the keys and writes the header (no signer yet).
+    /// Draws the message id, derives the keys and writes the header with `context` (the full
+    /// context, public key included) (no signer yet).
     fn start<R: TryCryptoRng + ?Sized>(
         materials: &EncryptionMaterials<'_>,
+        context: &EncryptionContext<'_>,
         frame_length: u32,
         rng: &mut R,
         workspace: &'w mut [u8],
@@ -186,11 +218,10 @@ impl<'w> Encryptor<'w> {
         let mut message_id = [0u8; MESSAGE_ID_LEN];
         rng.try_fill_bytes(&mut message_id).map_err(|_| EncryptError::Rng)?;
         let (key, commitment) = derive(suite, data_key, &message_id).ok_or(EncryptError::Rng)?;
-        let context = materials.context().map_err(|e| EncryptError::Materials(MaterialsError::Context(e)))?;
         let fields = HeaderFields {
             suite,
             message_id: &message_id,
-            context: &context,
+            context,
             edks: materials.encrypted_data_keys(),
             frame_length,
             commitment: &commitment,
@@ -212,7 +243,24 @@ impl<'w> Encryptor<'w> {
             out_start: 0,
             out_end: header_len,
             phase: Phase::Body,
+            taken: 0,
+            bound: u64::MAX,
         })
+    }
+
+    /// Declares the most plaintext this message may hold (the spec's "plaintext length bound",
+    /// `client-apis/encrypt.md`): [`update`](Self::update) fails as soon as more is given. A
+    /// data-key cache sets it to the length it charged against the data key's byte limit, so
+    /// that the limit cannot be exceeded by writing more than declared.
+    ///
+    /// # Errors
+    /// [`EncryptError::PlaintextTooLong`] if more than `bound` bytes were already taken.
+    pub fn set_plaintext_bound(&mut self, bound: u64) -> Result<(), EncryptError> {
+        if self.taken > bound {
+            return Err(EncryptError::PlaintextTooLong);
+        }
+        self.bound = bound;
+        Ok(())
     }
 
     /// Takes plaintext from `input` and writes message bytes into `output`, returning
@@ -221,7 +269,8 @@ impl<'w> Encryptor<'w> {
     ///
     /// # Errors
     /// [`EncryptError::State`] after [`finish`](Self::finish) began or after a failure;
-    /// [`EncryptError::TooManyFrames`].
+    /// [`EncryptError::TooManyFrames`]; [`EncryptError::PlaintextTooLong`] past the bound set
+    /// with [`set_plaintext_bound`](Self::set_plaintext_bound) (the encryptor is then unusable).
     pub fn update(&mut self, input: &[u8], output: &mut [u8]) -> Result<(usize, usize), EncryptError> {
         if self.phase != Phase::Body {
             return Err(EncryptError::State);
@@ -243,6 +292,14 @@ impl<'w> Encryptor<'w> {
                 continue;
             }
             let take = rest.len().min(self.frame_length - self.filled);
+            let taken = u64::try_from(take).ok().and_then(|t| self.taken.checked_add(t));
+            match taken {
+                Some(taken) if taken <= self.bound => self.taken = taken,
+                _ => {
+                    self.fail();
+                    return Err(EncryptError::PlaintextTooLong);
+                }
+            }
             let start = FINAL_PREFIX_LEN + self.filled;
             let dst = self.ws.get_mut(start..start + take).ok_or(EncryptError::State)?;
             dst.copy_from_slice(rest.get(..take).unwrap_or_default());

@@ -251,6 +251,29 @@ impl<'c> EncryptionMaterials<'c> {
         self.limits
     }
 
+    /// These materials without the caller's context, so that a data-key cache can keep them
+    /// beyond the request: the data key, EDKs (which bound the full context when they were
+    /// made) and signing key move over unchanged. The cache writes the request's context back
+    /// with [`context_with`](Self::context_with), and only for a request whose context is the
+    /// one these were made for (its cache identifier says so).
+    pub(crate) fn without_context(self) -> EncryptionMaterials<'static> {
+        let Self { suite, context: _, signing, data_key, edks, limits } = self;
+        EncryptionMaterials { suite, context: EncryptionContext::empty(), signing, data_key, edks, limits }
+    }
+
+    /// The context a header written with these materials holds for the caller's `base`
+    /// context: `base`, plus the public key for a signed suite.
+    pub(crate) fn context_with<'s>(
+        &'s self,
+        base: &EncryptionContext<'s>,
+    ) -> Result<EncryptionContext<'s>, MaterialsError> {
+        if base.iter().any(|(k, _)| k.starts_with(RESERVED_CONTEXT_PREFIX)) {
+            return Err(MaterialsError::ReservedContextKey);
+        }
+        full_context(base, self.signing.as_ref().map(signing::SigningKey::public_key_base64))
+            .map_err(MaterialsError::Context)
+    }
+
     pub(crate) fn signing_key(&self) -> Option<&signing::SigningKey> {
         self.signing.as_ref()
     }

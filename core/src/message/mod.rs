@@ -16,6 +16,8 @@
 //! - [`Encryptor`] and [`Decryptor`] (streaming, caller buffers), [`decrypt_buffered`] (nothing
 //!   released before the whole message verified), and with `std` the `io` adapters
 //!   `EncryptingWriter` and `DecryptingReader`.
+//! - [`CachingCmm`] over a [`LocalCache`]: the data-key cache (the SDK's caching CMM), so that
+//!   many messages share one keyring (KMS, HSM) call within [`CacheLimits`].
 //!
 //! # Secrets in memory
 //! Data keys, content keys and signing keys are zeroized when dropped, and the workspace when
@@ -76,6 +78,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod cache;
 mod decrypt;
 mod edk;
 mod encrypt;
@@ -93,6 +96,7 @@ mod raw_aes;
 mod signing;
 mod suite;
 
+pub use cache::{CacheError, CacheLimits, CacheStats, CachingCmm, LocalCache, MAX_PARTITION_ID_LEN};
 pub use decrypt::{Decryptor, decrypt_buffered};
 pub use encrypt::{DEFAULT_FRAME_LENGTH, EncryptConfig, Encryptor};
 pub use error::{DecryptError, EncryptError};
