@@ -158,7 +158,7 @@ impl core::error::Error for CacheError {}
 ///
 /// // The CMM is a keyring for the decryptor: one unwrap serves all three.
 /// for (message, len) in messages.iter().zip(lens) {
-///     let mut workspace = [0u8; Encryptor::workspace_len(4096)];
+///     let mut workspace = [0u8; Decryptor::workspace_len(4096)];
 ///     let mut decryptor = Decryptor::new(&mut cmm, context.clone(), Limits::default(), &mut workspace);
 ///     let mut plaintext = [0u8; 64];
 ///     decryptor.update(&message[..len], &mut plaintext)?;
