@@ -3,7 +3,7 @@
 //! The signing key belongs to the encryption materials: fresh per message with
 //! [`Encryptor::new`](super::Encryptor::new), but shared by every message made from the same
 //! materials with [`Encryptor::with_shared_materials`](super::Encryptor::with_shared_materials)
-//! (as the SDKs' caching CMM shares it). Its public key travels, base64 of the compressed SEC1
+//! or from one entry of the data-key cache (as the SDKs' caching CMM shares it). Its public key travels, base64 of the compressed SEC1
 //! point, in the encryption context under `aws-crypto-public-key`, as the spec says.
 //! Signatures are written low-`s`; high-`s` ones are accepted on read, as the SDKs accept them. Without the
 //! `ecdsa-p384` feature the types here are uninhabited and the transcript is a no-op, so the
