@@ -169,9 +169,9 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
         if self.stage == Stage::Failed {
             return Err(DecryptError::State);
         }
-        let mut consumed = 0;
+        let mut consumed: usize = 0;
         loop {
-            *written += self.drain(output.get_mut(*written..).unwrap_or_default());
+            *written = written.saturating_add(self.drain(output.get_mut(*written..).unwrap_or_default()));
             if self.out_start < self.out_end {
                 return Ok((consumed, *written));
             }
@@ -183,15 +183,16 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
                 // Trailing bytes after the end of the message.
                 return Err(self.fail(DecryptError::Invalid));
             }
-            let take = rest.len().min(self.need - self.filled);
-            let at = self.base + self.filled;
-            let dst = match self.ws.get_mut(at..at + take) {
+            let take = rest.len().min(self.need.saturating_sub(self.filled));
+            let at = self.base.saturating_add(self.filled);
+            let dst = match self.ws.get_mut(at..at.saturating_add(take)) {
                 Some(dst) => dst,
                 None => return Err(self.fail(DecryptError::Invalid)),
             };
             dst.copy_from_slice(rest.get(..take).unwrap_or_default());
-            self.filled += take;
-            consumed += take;
+            // Bounded by the workspace and input lengths: cannot overflow.
+            self.filled = self.filled.saturating_add(take);
+            consumed = consumed.saturating_add(take);
             if self.filled == self.need
                 && let Err(e) = self.advance()
             {
@@ -230,11 +231,13 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
     }
 
     fn drain(&mut self, output: &mut [u8]) -> usize {
-        let n = output.len().min(self.out_end - self.out_start);
-        if let (Some(dst), Some(src)) = (output.get_mut(..n), self.ws.get(self.out_start..self.out_start + n)) {
+        let n = output.len().min(self.out_end.saturating_sub(self.out_start));
+        if let (Some(dst), Some(src)) =
+            (output.get_mut(..n), self.ws.get(self.out_start..self.out_start.saturating_add(n)))
+        {
             dst.copy_from_slice(src);
         }
-        self.out_start += n;
+        self.out_start = self.out_start.saturating_add(n);
         n
     }
 
@@ -259,7 +262,7 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
                     self.need = FINAL_PREFIX_LEN;
                 } else {
                     self.stage = Stage::Regular;
-                    self.need = REGULAR_PREFIX_LEN + self.frame_length + TAG_LEN;
+                    self.need = REGULAR_PREFIX_LEN.saturating_add(self.frame_length).saturating_add(TAG_LEN);
                 }
                 Ok(())
             }
@@ -276,12 +279,12 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
                     return Err(DecryptError::Invalid);
                 }
                 self.stage = Stage::Final;
-                self.need = FINAL_PREFIX_LEN + len + TAG_LEN;
+                self.need = FINAL_PREFIX_LEN.saturating_add(len).saturating_add(TAG_LEN);
                 Ok(())
             }
             Stage::Final => {
                 let sequence = read_u32(self.ws, 4)?;
-                let len = self.need - FINAL_PREFIX_LEN - TAG_LEN;
+                let len = self.need.saturating_sub(FINAL_PREFIX_LEN + TAG_LEN);
                 self.open_frame(sequence, Kind::Final, 8, FINAL_PREFIX_LEN, len)?;
                 self.end_body()
             }
@@ -300,7 +303,7 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
                 Ok(())
             }
             Stage::Single => {
-                let len = self.need - SINGLE_PREFIX_LEN - TAG_LEN;
+                let len = self.need.saturating_sub(SINGLE_PREFIX_LEN + TAG_LEN);
                 self.open_frame(1, Kind::Single, 0, SINGLE_PREFIX_LEN, len)?;
                 self.end_body()
             }
@@ -310,13 +313,16 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
                     return Err(DecryptError::Invalid);
                 }
                 self.stage = Stage::Footer;
-                self.need = 2 + len;
+                self.need = len.saturating_add(2);
                 Ok(())
             }
             Stage::Footer => {
                 let verifier = self.verifier.take().ok_or(DecryptError::Invalid)?;
                 let transcript = core::mem::replace(&mut self.transcript, Transcript::new(false));
-                let signature = self.ws.get(self.base + 2..self.base + self.need).ok_or(DecryptError::Invalid)?;
+                let signature = self
+                    .ws
+                    .get(self.base.saturating_add(2)..self.base.saturating_add(self.need))
+                    .ok_or(DecryptError::Invalid)?;
                 verifier.verify(transcript, signature).map_err(|()| DecryptError::Invalid)?;
                 // Only now may the final frame's plaintext go out.
                 (self.out_start, self.out_end) = core::mem::take(&mut self.held);
@@ -376,13 +382,13 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
             return Err(DecryptError::Invalid);
         }
         self.transcript.update(self.ws.get(..self.need).unwrap_or_default());
-        let tag: [u8; TAG_LEN] = read_array(self.ws, body_at + len)?;
+        let tag: [u8; TAG_LEN] = read_array(self.ws, body_at.saturating_add(len))?;
         let aad = BodyAad::new(&self.message_id, kind, sequence, len as u64);
         let key = self.key.as_ref().ok_or(DecryptError::Invalid)?;
-        let body = self.ws.get_mut(body_at..body_at + len).ok_or(DecryptError::Invalid)?;
+        let body = self.ws.get_mut(body_at..body_at.saturating_add(len)).ok_or(DecryptError::Invalid)?;
         key.open(&iv, aad.as_bytes(), body, &tag).map_err(|()| DecryptError::Invalid)?;
         self.out_start = body_at;
-        self.out_end = body_at + len;
+        self.out_end = body_at.saturating_add(len);
         Ok(())
     }
 
@@ -462,7 +468,7 @@ const FOOTER_SPACE: usize = 2 + MAX_SIGNATURE_LEN;
 
 fn read_array<const N: usize>(ws: &[u8], at: usize) -> Result<[u8; N], DecryptError> {
     let mut out = [0u8; N];
-    out.copy_from_slice(ws.get(at..at + N).ok_or(DecryptError::Invalid)?);
+    out.copy_from_slice(ws.get(at..at.saturating_add(N)).ok_or(DecryptError::Invalid)?);
     Ok(out)
 }
 
@@ -489,15 +495,15 @@ pub fn decrypt_buffered<K: Keyring>(
     output: &mut [u8],
 ) -> Result<usize, DecryptError> {
     let mut decryptor = Decryptor::new(keyring, expected, limits, workspace);
-    let mut consumed = 0;
-    let mut written = 0;
+    let mut consumed: usize = 0;
+    let mut written: usize = 0;
     let result = loop {
         let input = message.get(consumed..).unwrap_or_default();
         let out = output.get_mut(written..).unwrap_or_default();
         match decryptor.update(input, out) {
             Ok((c, w)) => {
-                consumed += c;
-                written += w;
+                consumed = consumed.saturating_add(c);
+                written = written.saturating_add(w);
                 if consumed == message.len() {
                     break decryptor.finish();
                 }

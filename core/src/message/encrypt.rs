@@ -275,10 +275,10 @@ impl<'w> Encryptor<'w> {
         if self.phase != Phase::Body {
             return Err(EncryptError::State);
         }
-        let mut consumed = 0;
-        let mut written = 0;
+        let mut consumed: usize = 0;
+        let mut written: usize = 0;
         loop {
-            written += self.drain(output.get_mut(written..).unwrap_or_default());
+            written = written.saturating_add(self.drain(output.get_mut(written..).unwrap_or_default()));
             if self.out_start < self.out_end {
                 return Ok((consumed, written));
             }
@@ -291,7 +291,7 @@ impl<'w> Encryptor<'w> {
                 self.seal_regular().inspect_err(|_| self.fail())?;
                 continue;
             }
-            let take = rest.len().min(self.frame_length - self.filled);
+            let take = rest.len().min(self.frame_length.saturating_sub(self.filled));
             let taken = u64::try_from(take).ok().and_then(|t| self.taken.checked_add(t));
             match taken {
                 Some(taken) if taken <= self.bound => self.taken = taken,
@@ -300,11 +300,12 @@ impl<'w> Encryptor<'w> {
                     return Err(EncryptError::PlaintextTooLong);
                 }
             }
-            let start = FINAL_PREFIX_LEN + self.filled;
-            let dst = self.ws.get_mut(start..start + take).ok_or(EncryptError::State)?;
+            let start = FINAL_PREFIX_LEN.saturating_add(self.filled);
+            let dst = self.ws.get_mut(start..start.saturating_add(take)).ok_or(EncryptError::State)?;
             dst.copy_from_slice(rest.get(..take).unwrap_or_default());
-            self.filled += take;
-            consumed += take;
+            // Bounded by the frame length and the input length: cannot overflow.
+            self.filled = self.filled.saturating_add(take);
+            consumed = consumed.saturating_add(take);
         }
     }
 
@@ -315,9 +316,9 @@ impl<'w> Encryptor<'w> {
     /// # Errors
     /// [`EncryptError::State`] after a failure; a signing failure.
     pub fn finish(&mut self, output: &mut [u8]) -> Result<(usize, bool), EncryptError> {
-        let mut written = 0;
+        let mut written: usize = 0;
         loop {
-            written += self.drain(output.get_mut(written..).unwrap_or_default());
+            written = written.saturating_add(self.drain(output.get_mut(written..).unwrap_or_default()));
             if self.out_start < self.out_end {
                 return Ok((written, false));
             }
@@ -338,11 +339,13 @@ impl<'w> Encryptor<'w> {
     }
 
     fn drain(&mut self, output: &mut [u8]) -> usize {
-        let n = output.len().min(self.out_end - self.out_start);
-        if let (Some(dst), Some(src)) = (output.get_mut(..n), self.ws.get(self.out_start..self.out_start + n)) {
+        let n = output.len().min(self.out_end.saturating_sub(self.out_start));
+        if let (Some(dst), Some(src)) =
+            (output.get_mut(..n), self.ws.get(self.out_start..self.out_start.saturating_add(n)))
+        {
             dst.copy_from_slice(src);
         }
-        self.out_start += n;
+        self.out_start = self.out_start.saturating_add(n);
         n
     }
 
@@ -354,16 +357,18 @@ impl<'w> Encryptor<'w> {
         let len = self.frame_length;
         let aad = BodyAad::new(&self.message_id, Kind::Regular, sequence, len as u64);
         let iv = frame_iv(sequence);
-        let body = self.ws.get_mut(FINAL_PREFIX_LEN..FINAL_PREFIX_LEN + len).ok_or(EncryptError::State)?;
+        let body =
+            self.ws.get_mut(FINAL_PREFIX_LEN..FINAL_PREFIX_LEN.saturating_add(len)).ok_or(EncryptError::State)?;
         let tag = self.key.seal(&iv, aad.as_bytes(), body).map_err(|()| EncryptError::State)?;
         let start = FINAL_PREFIX_LEN - REGULAR_PREFIX_LEN;
-        let end = FINAL_PREFIX_LEN + len + TAG_LEN;
+        let end = FINAL_PREFIX_LEN.saturating_add(len).saturating_add(TAG_LEN);
         let mut w = Writer::new(self.ws.get_mut(start..FINAL_PREFIX_LEN).ok_or(EncryptError::State)?);
         w.u32(sequence).map_err(|_| EncryptError::State)?;
         w.put(&iv).map_err(|_| EncryptError::State)?;
-        self.ws.get_mut(FINAL_PREFIX_LEN + len..end).ok_or(EncryptError::State)?.copy_from_slice(&tag);
+        self.ws.get_mut(FINAL_PREFIX_LEN.saturating_add(len)..end).ok_or(EncryptError::State)?.copy_from_slice(&tag);
         self.emit(start, end);
-        self.sequence = sequence + 1;
+        // Below FINAL_FRAME_MARKER (u32::MAX), checked above.
+        self.sequence = sequence.saturating_add(1);
         self.filled = 0;
         Ok(())
     }
@@ -374,15 +379,16 @@ impl<'w> Encryptor<'w> {
         let len32 = u32::try_from(len).map_err(|_| EncryptError::State)?;
         let aad = BodyAad::new(&self.message_id, Kind::Final, sequence, len as u64);
         let iv = frame_iv(sequence);
-        let body = self.ws.get_mut(FINAL_PREFIX_LEN..FINAL_PREFIX_LEN + len).ok_or(EncryptError::State)?;
+        let body =
+            self.ws.get_mut(FINAL_PREFIX_LEN..FINAL_PREFIX_LEN.saturating_add(len)).ok_or(EncryptError::State)?;
         let tag = self.key.seal(&iv, aad.as_bytes(), body).map_err(|()| EncryptError::State)?;
-        let end = FINAL_PREFIX_LEN + len + TAG_LEN;
+        let end = FINAL_PREFIX_LEN.saturating_add(len).saturating_add(TAG_LEN);
         let mut w = Writer::new(self.ws.get_mut(..FINAL_PREFIX_LEN).ok_or(EncryptError::State)?);
         w.u32(FINAL_FRAME_MARKER).map_err(|_| EncryptError::State)?;
         w.u32(sequence).map_err(|_| EncryptError::State)?;
         w.put(&iv).map_err(|_| EncryptError::State)?;
         w.u32(len32).map_err(|_| EncryptError::State)?;
-        self.ws.get_mut(FINAL_PREFIX_LEN + len..end).ok_or(EncryptError::State)?.copy_from_slice(&tag);
+        self.ws.get_mut(FINAL_PREFIX_LEN.saturating_add(len)..end).ok_or(EncryptError::State)?.copy_from_slice(&tag);
         self.emit(0, end);
         self.filled = 0;
         self.phase = Phase::FinalSealed;

@@ -49,12 +49,12 @@ impl<'w, W: Write> EncryptingWriter<'w, W> {
 impl<W: Write> Write for EncryptingWriter<'_, W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let mut out = [0u8; STAGE];
-        let mut consumed = 0;
+        let mut consumed: usize = 0;
         loop {
             let rest = buf.get(consumed..).unwrap_or_default();
             let (c, w) = self.encryptor.update(rest, &mut out).map_err(io::Error::other)?;
             self.inner.write_all(out.get(..w).unwrap_or_default())?;
-            consumed += c;
+            consumed = consumed.saturating_add(c);
             if consumed == buf.len() && w < out.len() {
                 return Ok(consumed);
             }
@@ -103,7 +103,7 @@ impl<R: Read, K: Keyring> Read for DecryptingReader<'_, '_, R, K> {
                 buf.zeroize();
                 io::Error::new(io::ErrorKind::InvalidData, e)
             })?;
-            self.start += c;
+            self.start = self.start.saturating_add(c);
             if w > 0 {
                 return Ok(w);
             }
