@@ -13,26 +13,36 @@ use rand_core::{TryCryptoRng, TryRng};
 /// The clock's reading when a body starts.
 pub const START: u64 = 1_700_000_000;
 
-/// Counts up from a seed; deterministic by design (fuzzing only).
+/// SplitMix64 from a seed; deterministic by design (fuzzing only). Its period (2^64 outputs)
+/// matters: a generator that cycles soon (the first one here counted a `u8` up, repeating every
+/// 256 bytes) hands out the same key ids and GCM nonces again, which the kms_model target
+/// caught as a key id collision.
 #[derive(Debug)]
-pub struct CountingRng(pub u8);
+pub struct CountingRng(pub u64);
+
+impl CountingRng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
 
 impl TryRng for CountingRng {
     type Error = Infallible;
     fn try_next_u32(&mut self) -> Result<u32, Infallible> {
-        let mut b = [0; 4];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u32::from_le_bytes(b))
+        let [a, b, c, d, ..] = self.next().to_le_bytes();
+        Ok(u32::from_le_bytes([a, b, c, d]))
     }
     fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-        let mut b = [0; 8];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u64::from_le_bytes(b))
+        Ok(self.next())
     }
     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
-        for byte in dst {
-            self.0 = self.0.wrapping_add(1);
-            *byte = self.0;
+        for chunk in dst.chunks_mut(8) {
+            let bytes = self.next().to_le_bytes();
+            chunk.copy_from_slice(&bytes[..chunk.len()]);
         }
         Ok(())
     }
