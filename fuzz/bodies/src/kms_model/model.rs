@@ -50,7 +50,7 @@ pub struct Version {
 }
 
 /// A key as the model holds it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Key {
     pub id: KeyId,
     pub state: KeyState,
