@@ -5,9 +5,9 @@
 //!
 //! After every step the façade's own answers are also checked against invariants that hold
 //! whatever the model says: a key's version only grows, a deleted key never comes back, every
-//! alias points at one existing key, and (for the keys a step changed, after maintenance, and at
-//! the end) every blob made earlier under a key that still exists, is enabled and still holds the
-//! version decrypts to its plaintext.
+//! alias points at one existing key, and every blob made earlier under a key that still exists,
+//! is enabled and still holds the blob's version decrypts to its plaintext (checked for the keys a
+//! step changed, after maintenance, and for all of them at the end).
 
 pub mod model;
 pub mod ops;
