@@ -348,6 +348,32 @@ pub fn kms_model_scenarios() -> Vec<(&'static str, Vec<Op>)> {
             ops
         }),
         (
+            "corrupt-records",
+            vec![
+                Op::CreateKey { description: 1 },
+                Op::CreateKey { description: 0 },
+                Op::CreateAlias { alias: 0, target: k(0, Id) },
+                Op::Encrypt { key: k(0, Id), plaintext: 2, context: 1 },
+                Op::EnableKeyRotation { key: k(0, Id), period: Some(90) },
+                Op::ScheduleKeyDeletion { key: k(1, Id), window: Some(7) },
+                Op::CorruptRecord { key: 0, at: 30, xor: 1 },
+                Op::CorruptRecord { key: 1, at: 0, xor: 0x80 },
+                Op::DescribeKey { key: k(0, AliasName) },
+                Op::Encrypt { key: k(0, Id), plaintext: 1, context: 0 },
+                Op::Decrypt { blob: 0, context: None, expected: None, tamper: Tamper::Intact },
+                Op::CreateAlias { alias: 1, target: k(0, Id) },
+                Op::ListAliases { filter: Some(k(0, Id)), page: 2 },
+                days(100),
+                Op::Maintenance,
+                Op::RestoreRecord { key: 0 },
+                Op::Decrypt { blob: 0, context: None, expected: None, tamper: Tamper::Intact },
+                Op::Maintenance,
+                Op::RestoreRecord { key: 1 },
+                Op::Maintenance,
+                Op::ListKeys { page: 1 },
+            ],
+        ),
+        (
             "list-and-clock",
             vec![
                 Op::CreateKey { description: 0 },

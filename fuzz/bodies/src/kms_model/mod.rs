@@ -18,7 +18,7 @@ use arbitrary::{Arbitrary, Unstructured};
 use coffer_core::clock::ManualClock;
 use coffer_core::error::{Field, LimitKind, Problem};
 use coffer_core::key::{AliasEntry, AliasName, KeyVersionInfo, RotationType};
-use coffer_core::store::MemoryStore;
+use coffer_core::store::{KeyStore, MemoryStore, RecordKind};
 use coffer_core::{DataKeySpec, EncryptionContext, Error, KeyId, KeyMetadata, KeyState};
 
 use crate::common::{self, FuzzKmsN, START};
@@ -151,6 +151,7 @@ fn fail_of<H: core::fmt::Debug, S: core::fmt::Debug>(e: &Error<H, S>) -> Fail {
         Error::InvalidCiphertext => Fail::InvalidCiphertext,
         Error::IncorrectKey => Fail::IncorrectKey,
         Error::LimitExceeded(l) => Fail::Limit(*l),
+        Error::CorruptRecord => Fail::CorruptRecord,
         other => Fail::Other(format!("{other:?}")),
     }
 }
@@ -164,6 +165,8 @@ struct Runner<'a> {
     seen_versions: BTreeMap<KeyId, u32>,
     /// Ids of keys the façade reported destroyed.
     destroyed: BTreeSet<KeyId>,
+    /// Genuine records of the keys whose records were edited, to put back.
+    saved: BTreeMap<usize, Vec<u8>>,
     step: usize,
 }
 
@@ -254,7 +257,7 @@ impl Runner<'_> {
         if expected.is_some_and(|id| id != named) {
             return Err(Fail::IncorrectKey);
         }
-        let i = self.model.live_index(&named).ok_or(Fail::NotFound)?;
+        let i = self.model.load(Target::Known(self.model.live_index(&named).ok_or(Fail::NotFound)?))?;
         let key = &self.model.keys[i];
         key.usable()?;
         if !key.holds(version) || bytes != blob.bytes.as_slice() {
@@ -315,6 +318,7 @@ impl Runner<'_> {
                         rotation: None,
                         deletion: None,
                         deleted: false,
+                        corrupt: false,
                     });
                     self.metadata_matches(op, self.model.keys.len() - 1, &meta);
                 }
@@ -744,6 +748,10 @@ impl Runner<'_> {
                 order.sort_by_key(|&i| self.model.keys[i].id);
                 for i in order {
                     let k = &self.model.keys[i];
+                    if k.corrupt {
+                        want.corrupt_records += 1;
+                        continue;
+                    }
                     match (k.state, k.deletion, k.rotation) {
                         (KeyState::PendingDeletion, Some((date, _)), _) if date <= now => {
                             let before = self.model.aliases.len();
@@ -777,7 +785,30 @@ impl Runner<'_> {
                 self.model.now = if forward { now + delta } else { now.saturating_sub(delta) };
                 self.clock.set(self.model.now);
             }
+            Op::CorruptRecord { key, at, xor } => {
+                let Some(i) = self.pick_live(key) else { return };
+                let name = self.model.keys[i].id.to_string();
+                let record = self.kms.store_mut().raw_mut(RecordKind::Key, &name).expect("a live key has a record");
+                self.saved.entry(i).or_insert_with(|| record.to_vec());
+                let at = usize::from(at) % record.len();
+                record[at] ^= xor.max(1);
+                self.model.keys[i].corrupt = true;
+            }
+            Op::RestoreRecord { key } => {
+                let Some(i) = self.pick_live(key) else { return };
+                if let Some(genuine) = self.saved.remove(&i) {
+                    let name = self.model.keys[i].id.to_string();
+                    self.kms.store_mut().put(RecordKind::Key, &name, &genuine).expect("restore");
+                    self.model.keys[i].corrupt = false;
+                }
+            }
         }
+    }
+
+    /// The live key `key` picks (as [`KeySel::key`]), if any.
+    fn pick_live(&self, key: u8) -> Option<usize> {
+        let i = usize::from(key) % (self.model.keys.len() + 1);
+        (i < self.model.keys.len() && !self.model.keys[i].deleted).then_some(i)
     }
 
     /// A blob made under key `i` names the key and its current version in its header, and is
@@ -915,6 +946,8 @@ impl Runner<'_> {
             }
             let id = self.model.keys[i].id;
             let meta = match self.kms.describe_key(&id.to_string()) {
+                Err(Error::CorruptRecord) if self.model.keys[i].corrupt => continue,
+                Ok(_) if self.model.keys[i].corrupt => disagree!(self, op, "key {id}'s edited record was accepted"),
                 Ok(meta) => meta,
                 Err(e) => disagree!(self, op, "live key {id} does not describe: {e:?}"),
             };
@@ -933,8 +966,10 @@ impl Runner<'_> {
                 if !listed.contains(target) {
                     disagree!(self, op, "alias {name} points at {target}, which is not a key");
                 }
+                let corrupt = self.model.live_index(target).is_some_and(|i| self.model.keys[i].corrupt);
                 match self.kms.describe_key(name) {
-                    Ok(m) if m.key_id == *target => {}
+                    Ok(m) if m.key_id == *target && !corrupt => {}
+                    Err(Error::CorruptRecord) if corrupt => {}
                     other => disagree!(self, op, "alias {name} lists {target} but resolves to {other:?}"),
                 }
             }
@@ -951,7 +986,7 @@ impl Runner<'_> {
         for blob in self.model.blobs.clone() {
             if full || changed.contains(&blob.key) {
                 let key = &self.model.keys[blob.key];
-                if !key.deleted && key.state == KeyState::Enabled && key.holds(blob.version) {
+                if !key.deleted && !key.corrupt && key.state == KeyState::Enabled && key.holds(blob.version) {
                     self.check_opens(op, &blob);
                 }
             }
@@ -970,6 +1005,7 @@ pub fn run(data: &[u8]) {
         model: Model::new(START, STORE_RECORDS),
         seen_versions: BTreeMap::new(),
         destroyed: BTreeSet::new(),
+        saved: BTreeMap::new(),
         step: 0,
     };
     let mut u = Unstructured::new(data);

@@ -37,6 +37,7 @@ pub enum Fail {
     InvalidCiphertext,
     IncorrectKey,
     Limit(LimitKind),
+    CorruptRecord,
     /// Anything the model never predicts (a corrupt record, an HSM or store failure).
     Other(String),
 }
@@ -64,6 +65,8 @@ pub struct Key {
     pub deletion: Option<(u64, u16)>,
     /// Destroyed by maintenance.
     pub deleted: bool,
+    /// Its stored record was edited outside the façade (and not yet put back).
+    pub corrupt: bool,
 }
 
 impl Key {
@@ -157,10 +160,17 @@ impl Model {
         self.live().find(|(_, k)| k.id == *id).map(|(i, _)| i)
     }
 
-    /// Loads a resolved target: NotFound unless it is a live key.
+    /// Loads a resolved target: NotFound unless it is a live key, CorruptRecord if its record
+    /// was edited.
     pub fn load(&self, target: Target) -> Result<usize, Fail> {
         match target {
-            Target::Known(i) if !self.keys[i].deleted => Ok(i),
+            Target::Known(i) if !self.keys[i].deleted => {
+                if self.keys[i].corrupt {
+                    Err(Fail::CorruptRecord)
+                } else {
+                    Ok(i)
+                }
+            }
             _ => Err(Fail::NotFound),
         }
     }

@@ -213,10 +213,21 @@ pub enum Op {
         days: u16,
         seconds: u16,
     },
+    /// Edits the stored record of a key (byte `at` XORed with `xor`, at least 1) behind the
+    /// façade's back, as an attacker with access to the store would.
+    CorruptRecord {
+        key: u8,
+        at: u16,
+        xor: u8,
+    },
+    /// Puts back the record as it was before it was corrupted.
+    RestoreRecord {
+        key: u8,
+    },
 }
 
 /// Number of [`Op`] variants (for the discriminant encoding).
-const OP_VARIANTS: u64 = 24;
+const OP_VARIANTS: u64 = 26;
 
 /// Writes the bytes that `arbitrary` decodes into `ops` (in order).
 pub fn encode(ops: &[Op]) -> Vec<u8> {
@@ -428,6 +439,16 @@ impl Encode for Op {
                 forward.encode(out);
                 days.encode(out);
                 seconds.encode(out);
+            }
+            Self::CorruptRecord { key, at, xor } => {
+                v(out, 24);
+                key.encode(out);
+                at.encode(out);
+                xor.encode(out);
+            }
+            Self::RestoreRecord { key } => {
+                v(out, 25);
+                key.encode(out);
             }
         }
     }
