@@ -789,10 +789,15 @@ impl Runner<'_> {
                 let Some(i) = self.pick_live(key) else { return };
                 let name = self.model.keys[i].id.to_string();
                 let record = self.kms.store_mut().raw_mut(RecordKind::Key, &name).expect("a live key has a record");
-                self.saved.entry(i).or_insert_with(|| record.to_vec());
+                let genuine = self.saved.entry(i).or_insert_with(|| record.to_vec());
                 let at = usize::from(at) % record.len();
                 record[at] ^= xor.max(1);
-                self.model.keys[i].corrupt = true;
+                // A second edit of the same byte with the same mask puts the genuine record back.
+                let edited = *record != **genuine;
+                if !edited {
+                    self.saved.remove(&i);
+                }
+                self.model.keys[i].corrupt = edited;
             }
             Op::RestoreRecord { key } => {
                 let Some(i) = self.pick_live(key) else { return };
