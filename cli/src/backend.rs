@@ -142,10 +142,27 @@ pub(crate) fn open_soft(kdf: &KdfConfig, sealed_root_keys: &str) -> Result<CliSo
 /// # Errors
 /// AccessDenied when no PIN can be had.
 pub(crate) fn pkcs11_config(module: PathBuf, token: &str, label_prefix: &str) -> Result<Pkcs11Config, CliError> {
+    check_module_path(&module)?;
     let mut config = Pkcs11Config::new(token, pin(token)?);
     config.module = module;
     label_prefix.clone_into(&mut config.label_prefix);
     Ok(config)
+}
+
+/// Refuses a module path that is not absolute: a relative one would be looked up from the
+/// current directory (or the loader's search path), and loading a library runs its code.
+///
+/// # Errors
+/// ValidationException for a relative path.
+fn check_module_path(module: &Path) -> Result<(), CliError> {
+    if module.is_absolute() {
+        Ok(())
+    } else {
+        Err(CliError::validation(format!(
+            "the PKCS#11 module path {} is not absolute: give the library's full path",
+            module.display()
+        )))
+    }
 }
 
 /// Opens the PKCS#11 token of a store (asking for the PIN).

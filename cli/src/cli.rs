@@ -10,7 +10,8 @@ use crate::output::Format;
 #[derive(Debug, Parser)]
 #[command(name = "coffer", version, about, long_about = None)]
 pub(crate) struct Cli {
-    /// The key store directory [default: $COFFER_HOME, else ./.coffer].
+    /// The key store directory [default: $COFFER_HOME, else $XDG_DATA_HOME/coffer, else
+    /// ~/.local/share/coffer].
     #[arg(long, global = true, value_name = "DIR")]
     pub(crate) store: Option<PathBuf>,
     /// Output format.

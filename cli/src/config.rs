@@ -3,7 +3,10 @@
 //! Written once by `coffer init` (atomically, under the store lock) and only read afterwards.
 //! It holds nothing secret: the soft backend's root keys are sealed (AES-256-GCM) under a key
 //! derived from the passphrase with Argon2id, whose parameters and salt are kept here so that
-//! a store made with lowered test parameters says so.
+//! a store made with lowered test parameters says so. It does matter, though: it is read before
+//! anything is authenticated, and a PKCS#11 store's names the library that is loaded, so it is
+//! read only from a store no other user can write ([`crate::store::check_permissions`]), and
+//! only absolute module paths are accepted.
 
 use std::fs;
 use std::io;
@@ -156,6 +159,13 @@ impl StoreConfig {
     /// StoreException if there is no store there or the file is malformed.
     pub(crate) fn load(root: &Path) -> Result<Self, CliError> {
         let path = root.join(CONFIG_FILE);
+        if !root.exists() {
+            return Err(CliError::new(
+                Class::Store,
+                format!("no key store at {} (run `coffer init`, or set --store / COFFER_HOME)", root.display()),
+            ));
+        }
+        crate::store::check_permissions(root).map_err(|e| CliError::new(Class::Store, e))?;
         let text = match fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {

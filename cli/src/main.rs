@@ -34,10 +34,30 @@ use crate::output::{Obj, Val, render};
 use crate::store::DirStore;
 use crate::time::CliClock;
 
-/// The store directory when neither `--store` nor `COFFER_HOME` is given.
-const DEFAULT_STORE: &str = ".coffer";
 /// The environment variable naming the store directory.
 const ENV_HOME: &str = "COFFER_HOME";
+
+/// The store directory: `--store`, else `$COFFER_HOME`, else `$XDG_DATA_HOME/coffer` (an
+/// absolute `XDG_DATA_HOME` only, as the XDG specification says), else
+/// `~/.local/share/coffer`. Never the current directory: a store is trusted to name the PKCS#11
+/// library to load, and the current directory may be anyone's. Empty values count as unset.
+fn store_root(cli: &Cli) -> Result<PathBuf, CliError> {
+    let set = |p: PathBuf| (!p.as_os_str().is_empty()).then_some(p);
+    if let Some(root) =
+        cli.store.clone().and_then(set).or_else(|| std::env::var_os(ENV_HOME).map(PathBuf::from).and_then(set))
+    {
+        return Ok(root);
+    }
+    if let Some(data) = std::env::var_os("XDG_DATA_HOME").map(PathBuf::from).filter(|p| p.is_absolute()) {
+        return Ok(data.join("coffer"));
+    }
+    match std::env::var_os("HOME").map(PathBuf::from).filter(|p| p.is_absolute()) {
+        Some(home) => Ok(home.join(".local/share/coffer")),
+        None => {
+            Err(CliError::new(Class::Store, "no store location: give --store or set COFFER_HOME (HOME is not set)"))
+        }
+    }
+}
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -75,13 +95,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> Result<Obj, CliError> {
-    // --store, else COFFER_HOME (an empty one counts as unset), else ./.coffer.
-    let root = cli
-        .store
-        .clone()
-        .or_else(|| std::env::var_os(ENV_HOME).map(PathBuf::from))
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_STORE));
+    let root = store_root(cli)?;
     match &cli.command {
         Command::Init(args) => backend::init(&root, args),
         Command::Audit { key_id, start_time, end_time, operation } => {

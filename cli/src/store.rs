@@ -49,6 +49,54 @@ const TMP_PREFIX: &str = "~tmp-";
 
 static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
+/// Refuses a store another user could have written, before anything in it is read (as ssh's
+/// `StrictModes` does for `~/.ssh`): `config.json` is not authenticated before the root keys
+/// are unlocked, and a PKCS#11 store's `config.json` names a library that is loaded. The store
+/// directory, `config.json`, `keys/`, `aliases/`, `lock` and `audit.log` (those that exist)
+/// must be owned by the effective user (or root) and not writable by group or others; the
+/// files must not be symbolic links.
+///
+/// # Errors
+/// A message naming the path and what is wrong with it.
+pub(crate) fn check_permissions(root: &Path) -> Result<(), String> {
+    let euid = rustix::process::geteuid().as_raw();
+    let check = |path: &Path, meta: &fs::Metadata| {
+        use std::os::unix::fs::MetadataExt as _;
+        if meta.uid() != euid && meta.uid() != 0 {
+            return Err(format!(
+                "{} is owned by uid {}, not by this user (uid {euid}): refusing a store another user controls",
+                path.display(),
+                meta.uid()
+            ));
+        }
+        if meta.mode() & 0o022 != 0 {
+            return Err(format!(
+                "{} is writable by group or others (mode {:o}): refusing it (chmod go-w)",
+                path.display(),
+                meta.mode() & 0o7777
+            ));
+        }
+        Ok(())
+    };
+    let meta = fs::metadata(root).map_err(|e| format!("cannot read {}: {e}", root.display()))?;
+    if !meta.is_dir() {
+        return Err(format!("{} is not a directory", root.display()));
+    }
+    check(root, &meta)?;
+    for name in [CONFIG_FILE, KEYS_DIR, ALIASES_DIR, LOCK_FILE, AUDIT_FILE] {
+        let path = root.join(name);
+        match fs::symlink_metadata(&path) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(format!("{} is a symbolic link: refusing it", path.display()));
+            }
+            Ok(meta) => check(&path, &meta)?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        }
+    }
+    Ok(())
+}
+
 /// A failure of the directory store, naming the file involved.
 #[derive(Debug)]
 pub(crate) struct DirStoreError {

@@ -1,0 +1,143 @@
+//! The store as an attacker might leave it: a hostile current directory, a `config.json` another
+//! user could write or naming a relative library, a clock set back, weak or absurd KDF
+//! parameters.
+
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc
+)]
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use common::{BIN, Run, Store};
+use serde_json::Value;
+
+fn run(cmd: &mut Command) -> Run {
+    let out = cmd.stdin(Stdio::null()).output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+/// Rewrites the store's `config.json` through `edit`.
+fn edit_config(store: &Store, edit: impl FnOnce(&mut Value)) {
+    let path = store.file("config.json");
+    let mut config: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    edit(&mut config);
+    std::fs::write(&path, serde_json::to_string_pretty(&config).unwrap()).unwrap();
+}
+
+fn chmod(path: &Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// A directory laid out like a PKCS#11 store whose `config.json` names `./evil.so`.
+fn hostile_store(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let config = serde_json::json!({
+        "format": "coffer-store-1",
+        "arn": { "partition": "aws", "region": "us-east-1", "account": "000000000000" },
+        "backend": { "type": "pkcs11", "module": "./evil.so", "token": "t", "label_prefix": "coffer" },
+    });
+    std::fs::write(dir.join("config.json"), config.to_string()).unwrap();
+}
+
+#[test]
+fn the_current_directory_is_never_the_default_store() {
+    let cwd = tempfile::tempdir().unwrap();
+    hostile_store(&cwd.path().join(".coffer"));
+    let home = tempfile::tempdir().unwrap();
+    let coffer = |args: &[&str], xdg: Option<&Path>| {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args)
+            .current_dir(cwd.path())
+            .env_remove("COFFER_HOME")
+            .env_remove("XDG_DATA_HOME")
+            .env("HOME", home.path())
+            .env("COFFER_PKCS11_PIN", "1234")
+            .env("COFFER_PASSPHRASE", common::PASSPHRASE)
+            .env("COFFER_KDF_MEMORY_KIB", "64")
+            .env("COFFER_KDF_ITERATIONS", "1");
+        if let Some(xdg) = xdg {
+            cmd.env("XDG_DATA_HOME", xdg);
+        }
+        run(&mut cmd)
+    };
+    let listed = coffer(&["list-keys"], None);
+    let err = listed.failed("StoreException", 15);
+    assert!(err.contains(".local/share/coffer") && !err.contains("evil"), "{err}");
+    // init makes the store there, not in the current directory.
+    let made = coffer(&["init"], None);
+    assert_eq!(made.code, 0, "{made:?}");
+    assert!(home.path().join(".local/share/coffer/config.json").exists());
+    // XDG_DATA_HOME, when absolute, is where the store is.
+    let xdg = tempfile::tempdir().unwrap();
+    let err = coffer(&["list-keys"], Some(xdg.path())).failed("StoreException", 15).to_owned();
+    assert!(err.contains(&xdg.path().join("coffer").display().to_string()), "{err}");
+}
+
+#[test]
+fn a_relative_module_path_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    hostile_store(&store);
+    chmod(&store, 0o700);
+    chmod(&store.join("config.json"), 0o600);
+    let coffer =
+        |args: &[&str]| run(Command::new(BIN).args(args).env("COFFER_HOME", &store).env("COFFER_PKCS11_PIN", "1234"));
+    let err = coffer(&["list-keys"]).failed("ValidationException", 3).to_owned();
+    assert!(err.contains("./evil.so") && err.contains("not absolute"), "{err}");
+    let err = coffer(&["token-check"]).failed("ValidationException", 3).to_owned();
+    assert!(err.contains("not absolute"), "{err}");
+    let fresh = dir.path().join("fresh");
+    let err = run(Command::new(BIN)
+        .args(["init", "--pkcs11", "--module", "libsofthsm2.so", "--token", "t"])
+        .env("COFFER_HOME", &fresh)
+        .env("COFFER_PKCS11_PIN", "1234"))
+    .failed("ValidationException", 3)
+    .to_owned();
+    assert!(err.contains("not absolute"), "{err}");
+    assert!(!fresh.exists());
+}
+
+#[test]
+fn a_store_others_can_write_is_refused() {
+    let store = Store::new();
+    store.create_key("k");
+    store.ok(&["list-keys"]);
+    for (rel, mode) in [("", 0o770), ("config.json", 0o620), ("keys", 0o707), ("aliases", 0o720), ("lock", 0o666)] {
+        let path = if rel.is_empty() { store.path() } else { store.file(rel) };
+        let before = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        chmod(&path, mode);
+        let err = store.run(&["list-keys"]).failed("StoreException", 15).to_owned();
+        assert!(err.contains("writable by group or others"), "{rel}: {err}");
+        assert!(err.contains(&path.display().to_string()), "{rel}: {err}");
+        chmod(&path, before);
+        store.ok(&["list-keys"]);
+    }
+    // Owned by another user (the tests may run as root, which can give files away).
+    if rustix::process::geteuid().is_root() {
+        let path = store.file("config.json");
+        std::os::unix::fs::chown(&path, Some(4242), None).unwrap();
+        let err = store.run(&["list-keys"]).failed("StoreException", 15).to_owned();
+        assert!(err.contains("owned by uid 4242"), "{err}");
+        std::os::unix::fs::chown(&path, Some(0), None).unwrap();
+    }
+    // A symbolic link in place of the audit log.
+    let audit = store.file("audit.log");
+    std::fs::rename(&audit, store.file("audit.real")).unwrap();
+    std::os::unix::fs::symlink(store.file("audit.real"), &audit).unwrap();
+    let err = store.run(&["list-keys"]).failed("StoreException", 15).to_owned();
+    assert!(err.contains("symbolic link"), "{err}");
+}
