@@ -136,8 +136,7 @@ fn run(cli: &Cli) -> Result<Obj, CliError> {
         Command::TokenCheck { module, token } => token_check(&root, module.as_deref(), token.as_deref()),
         command => {
             let config = StoreConfig::load(&root)?;
-            let clock =
-                CliClock::from_env().ok_or_else(|| CliError::validation(format!("{} is not a date", time::ENV_NOW)))?;
+            let clock = CliClock::from_env().map_err(CliError::validation)?;
             let unlock_failed = |e: CliError| {
                 if e.class == Class::AccessDenied {
                     let now = coffer_core::Clock::now(&clock).unwrap_or(0);
