@@ -78,6 +78,7 @@ impl EventLog {
             .create(true)
             .append(true)
             .mode(0o600)
+            .custom_flags(crate::store::O_NOFOLLOW)
             .open(&path)
             .map_err(|e| CliError::new(Class::Internal, format!("audit log {}: {e}", path.display())))?;
         file.write_all(text.as_bytes())
@@ -98,7 +99,13 @@ pub(crate) fn record_unlock_failure(root: &Path, time: u64, code: &str) {
         "Outcome": "Failure",
         "ErrorCode": code,
     });
-    if let Ok(mut file) = OpenOptions::new().create(true).append(true).mode(0o600).open(root.join(AUDIT_FILE)) {
+    if let Ok(mut file) = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .custom_flags(crate::store::O_NOFOLLOW)
+        .open(root.join(AUDIT_FILE))
+    {
         let _ = file.write_all(format!("{line}\n").as_bytes()).and_then(|()| file.sync_data());
     }
 }

@@ -46,6 +46,9 @@ pub(crate) const AUDIT_FILE: &str = "audit.log";
 const KEYS_DIR: &str = "keys";
 const ALIASES_DIR: &str = "aliases";
 const TMP_PREFIX: &str = "~tmp-";
+/// `O_NOFOLLOW`, for opening the lock and the audit log: a symbolic link put in their place is
+/// refused rather than followed to a file elsewhere.
+pub(crate) const O_NOFOLLOW: i32 = rustix::fs::OFlags::NOFOLLOW.bits().cast_signed();
 
 static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -147,6 +150,7 @@ impl DirStore {
     /// # Errors
     /// I/O failures (a missing store directory is reported by the caller before this).
     pub(crate) fn open(root: &Path) -> Result<Self, DirStoreError> {
+        check_permissions(root).map_err(|e| DirStoreError::other(StoreErrorKind::Other, e))?;
         let lock_path = root.join(LOCK_FILE);
         let lock = OpenOptions::new()
             .read(true)
@@ -154,6 +158,7 @@ impl DirStore {
             .create(true)
             .truncate(false)
             .mode(0o600)
+            .custom_flags(O_NOFOLLOW)
             .open(&lock_path)
             .map_err(|e| DirStoreError::io("cannot open the lock file", &lock_path, &e))?;
         // fs4's flock, named explicitly: std's inherent `File::lock` is newer than the MSRV.
@@ -170,16 +175,35 @@ impl DirStore {
         Ok(store)
     }
 
-    /// Creates the store directory (mode 0700) if needed and opens it.
+    /// Creates the store directory (mode 0700), or takes an existing empty one (set to mode
+    /// 0700: whatever made it, the store is the user's alone), and opens it.
     ///
     /// # Errors
-    /// I/O failures.
+    /// A directory that is not empty (keys or aliases left there would be orphaned), owned by
+    /// another user; I/O failures.
     pub(crate) fn create(root: &Path) -> Result<Self, DirStoreError> {
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(root)
             .map_err(|e| DirStoreError::io("cannot create the store directory", root, &e))?;
+        let mut entries = fs::read_dir(root).map_err(|e| DirStoreError::io("cannot list", root, &e))?;
+        if entries.next().is_some() {
+            return Err(DirStoreError::other(
+                StoreErrorKind::Other,
+                format!("{} is not empty: init makes a store only in a new or empty directory", root.display()),
+            ));
+        }
+        let euid = rustix::process::geteuid().as_raw();
+        let meta = fs::metadata(root).map_err(|e| DirStoreError::io("cannot read", root, &e))?;
+        if std::os::unix::fs::MetadataExt::uid(&meta) != euid {
+            return Err(DirStoreError::other(
+                StoreErrorKind::Other,
+                format!("{} is owned by another user: refusing to make a store in it", root.display()),
+            ));
+        }
+        fs::set_permissions(root, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .map_err(|e| DirStoreError::io("cannot set the mode of", root, &e))?;
         Self::open(root)
     }
 

@@ -141,3 +141,31 @@ fn a_store_others_can_write_is_refused() {
     let err = store.run(&["list-keys"]).failed("StoreException", 15).to_owned();
     assert!(err.contains("symbolic link"), "{err}");
 }
+
+#[test]
+fn init_makes_the_store_private_and_refuses_a_used_directory() {
+    let store = Store::empty();
+    std::fs::create_dir(store.path()).unwrap();
+    chmod(&store.path(), 0o777);
+    store.ok(&["init"]);
+    let key = store.create_key("k");
+    store.quiet(&["create-alias", "--alias-name", "alias/a", "--target-key-id", &key]);
+    let mode = |rel: &str| {
+        let path = if rel.is_empty() { store.path() } else { store.file(rel) };
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+    };
+    for dir in ["", "keys", "aliases"] {
+        assert_eq!(mode(dir), 0o700, "{dir}");
+    }
+    for file in ["config.json", "lock", "audit.log", &format!("keys/{key}"), "aliases/@a"] {
+        assert_eq!(mode(file), 0o600, "{file}");
+    }
+    // A directory with anything in it (keys or aliases of an earlier store) is refused.
+    let used = Store::empty();
+    std::fs::create_dir_all(used.file("keys")).unwrap();
+    std::fs::write(used.file("keys/old"), b"x").unwrap();
+    let refused = used.run(&["init"]);
+    assert_eq!(refused.code, 15, "{refused:?}");
+    assert!(refused.stderr.contains("StoreException") && refused.stderr.contains("not empty"), "{refused:?}");
+    assert!(!used.file("config.json").exists());
+}
