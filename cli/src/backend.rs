@@ -194,6 +194,7 @@ pub(crate) fn init(root: &Path, args: &InitArgs) -> Result<Obj, CliError> {
         format: FORMAT.into(),
         arn,
         backend: Backend::Pkcs11 { module: String::new(), token: String::new(), label_prefix: String::new() },
+        mac: None,
     };
     config.arn_prefix().map_err(|e| CliError::validation(e.message))?;
     if root.join(CONFIG_FILE).exists() {
@@ -220,6 +221,7 @@ pub(crate) fn init(root: &Path, args: &InitArgs) -> Result<Obj, CliError> {
             .str("Backend", "soft")
             .str("Kdf", format!("argon2id m={} KiB t={} p={}", kdf.memory_kib, kdf.iterations, kdf.parallelism));
         config.backend = Backend::Soft { kdf, sealed_root_keys: B64.encode(sealed.as_bytes()) };
+        config.seal(&mut hsm)?;
     } else {
         let (module, token) = module_and_token(args.module.as_deref(), args.token.as_deref())?;
         let pkcs11 = pkcs11_config(module.clone(), &token, &args.label_prefix)?;
@@ -242,6 +244,7 @@ pub(crate) fn init(root: &Path, args: &InitArgs) -> Result<Obj, CliError> {
         summary = summary.str("Backend", "pkcs11").str("Token", token.clone());
         config.backend =
             Backend::Pkcs11 { module: module.display().to_string(), token, label_prefix: args.label_prefix.clone() };
+        config.seal(&mut hsm)?;
     }
     let store = DirStore::create(root).map_err(|e| CliError::new(Class::Store, e.to_string()))?;
     // Checked again under the lock: two concurrent inits make one store.

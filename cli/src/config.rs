@@ -15,6 +15,7 @@ use std::path::Path;
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
+use coffer_core::hsm::{ErrorKind, Hsm, HsmError as _, MAC_LEN, Mac};
 use coffer_core::key::ArnPrefix;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
@@ -43,7 +44,17 @@ pub(crate) struct StoreConfig {
     pub(crate) arn: ArnConfig,
     /// Where the root keys are.
     pub(crate) backend: Backend,
+    /// Base64 of the HMAC-SHA-256, under the root sealing key, of [`CONFIG_MAC_DOMAIN`] and
+    /// this file's JSON without this field: checked once the root keys are unlocked, so an
+    /// edited ARN prefix, backend or KDF parameter is refused. Absent only while `init` writes
+    /// it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) mac: Option<String>,
 }
+
+/// What the MAC of `config.json` covers before its JSON: separates it from every other input
+/// the root sealing key MACs (sealed records begin `CFR1`).
+const CONFIG_MAC_DOMAIN: &[u8] = b"CFC1 coffer config.json\0";
 
 /// The ARN prefix, as text.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -182,6 +193,50 @@ impl StoreConfig {
             return Err(CliError::new(Class::Store, format!("{}: unknown format {:?}", path.display(), config.format)));
         }
         Ok(config)
+    }
+
+    fn signed_bytes(&self) -> Result<Vec<u8>, CliError> {
+        let unsigned = Self { mac: None, ..self.clone() };
+        let json =
+            serde_json::to_vec(&unsigned).map_err(|e| CliError::new(Class::Internal, format!("config.json: {e}")))?;
+        let mut bytes = CONFIG_MAC_DOMAIN.to_vec();
+        bytes.extend_from_slice(&json);
+        Ok(bytes)
+    }
+
+    /// Sets [`mac`](Self::mac) with the root sealing key of `hsm`.
+    ///
+    /// # Errors
+    /// The HSM failing.
+    pub(crate) fn seal<H: Hsm>(&mut self, hsm: &mut H) -> Result<(), CliError> {
+        let mac = hsm
+            .mac(&self.signed_bytes()?)
+            .map_err(|e| CliError::new(Class::Internal, format!("cannot authenticate config.json: {e}")))?;
+        self.mac = Some(B64.encode(mac.0));
+        Ok(())
+    }
+
+    /// Checks [`mac`](Self::mac) with the root sealing key of `hsm`.
+    ///
+    /// # Errors
+    /// CorruptRecordException naming `config.json` if the MAC is missing, malformed or wrong;
+    /// the HSM failing.
+    pub(crate) fn verify<H: Hsm>(&self, root: &Path, hsm: &mut H) -> Result<(), CliError> {
+        let path = root.join(CONFIG_FILE);
+        let corrupt = |why: &str| {
+            CliError::new(
+                Class::CorruptRecord,
+                format!("{} {why}: the ARN prefix, backend or KDF parameters were edited", path.display()),
+            )
+        };
+        let text = self.mac.as_deref().ok_or_else(|| corrupt("has no MAC"))?;
+        let bytes = B64.decode(text).map_err(|_| corrupt("has a malformed MAC"))?;
+        let mac = Mac(<[u8; MAC_LEN]>::try_from(bytes.as_slice()).map_err(|_| corrupt("has a malformed MAC"))?);
+        match hsm.verify_mac(&self.signed_bytes()?, &mac) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::AuthenticationFailed => Err(corrupt("failed authentication")),
+            Err(e) => Err(CliError::new(Class::Internal, format!("cannot authenticate config.json: {e}"))),
+        }
     }
 
     /// The JSON text to write.

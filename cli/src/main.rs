@@ -146,11 +146,13 @@ fn run(cli: &Cli) -> Result<Obj, CliError> {
             };
             match &config.backend {
                 Backend::Soft { kdf, sealed_root_keys } => {
-                    let hsm = backend::open_soft(kdf, sealed_root_keys).map_err(unlock_failed)?;
+                    let mut hsm = backend::open_soft(kdf, sealed_root_keys).map_err(unlock_failed)?;
+                    config.verify(&root, &mut hsm)?;
                     with_kms(hsm, &root, &config, clock, command)
                 }
                 Backend::Pkcs11 { module, token, label_prefix } => {
-                    let hsm = backend::open_pkcs11(module, token, label_prefix).map_err(unlock_failed)?;
+                    let mut hsm = backend::open_pkcs11(module, token, label_prefix).map_err(unlock_failed)?;
+                    config.verify(&root, &mut hsm)?;
                     with_kms(hsm, &root, &config, clock, command)
                 }
             }

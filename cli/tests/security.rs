@@ -169,3 +169,30 @@ fn init_makes_the_store_private_and_refuses_a_used_directory() {
     assert!(refused.stderr.contains("StoreException") && refused.stderr.contains("not empty"), "{refused:?}");
     assert!(!used.file("config.json").exists());
 }
+
+#[test]
+fn an_edited_config_json_is_refused_once_unlocked() {
+    let store = Store::new();
+    let key = store.create_key("k");
+    let blob = store.encrypt(&key, b"secret", "");
+    let path = store.file("config.json");
+    let original = std::fs::read_to_string(&path).unwrap();
+    assert!(serde_json::from_str::<Value>(&original).unwrap()["mac"].is_string());
+    let edits: [(&str, fn(&mut Value)); 4] = [
+        ("region", |c| c["arn"]["region"] = "eu-west-1".into()),
+        ("account", |c| c["arn"]["account"] = "111111111111".into()),
+        ("no mac", |c| {
+            c.as_object_mut().unwrap().remove("mac");
+        }),
+        ("malformed mac", |c| c["mac"] = "AAAA".into()),
+    ];
+    for (what, edit) in edits {
+        edit_config(&store, edit);
+        let err = store.run(&["list-keys"]).failed("CorruptRecordException", 14).to_owned();
+        assert!(err.contains(&path.display().to_string()), "{what}: {err}");
+        let err = store.run(&["decrypt", "--ciphertext-blob", &blob]).failed("CorruptRecordException", 14).to_owned();
+        assert!(err.contains("config.json"), "{what}: {err}");
+        std::fs::write(&path, &original).unwrap();
+    }
+    assert_eq!(store.decrypt(&blob, ""), b"secret");
+}
