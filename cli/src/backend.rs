@@ -208,6 +208,7 @@ pub(crate) fn init(root: &Path, args: &InitArgs) -> Result<Obj, CliError> {
             args.kdf_memory_kib.unwrap_or(DEFAULT_KDF_MEMORY_KIB),
             args.kdf_iterations.unwrap_or(DEFAULT_KDF_ITERATIONS),
             args.kdf_parallelism.unwrap_or(DEFAULT_KDF_PARALLELISM),
+            args.insecure_test_kdf,
         )?)
     };
     let mut summary = Obj::new().str("Store", root.display().to_string());

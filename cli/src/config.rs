@@ -31,8 +31,16 @@ pub(crate) const DEFAULT_KDF_MEMORY_KIB: u32 = 64 * 1024;
 pub(crate) const DEFAULT_KDF_ITERATIONS: u32 = 3;
 /// Default Argon2id lanes.
 pub(crate) const DEFAULT_KDF_PARALLELISM: u32 = 1;
-/// Below this memory cost (OWASP's minimum for Argon2id) `init` warns.
-const WEAK_KDF_MEMORY_KIB: u32 = 19 * 1024;
+/// OWASP's minimum Argon2id memory cost: `init` refuses less without `--insecure-test-kdf`.
+pub(crate) const MIN_KDF_MEMORY_KIB: u32 = 19 * 1024;
+/// OWASP's minimum passes at that memory cost.
+pub(crate) const MIN_KDF_ITERATIONS: u32 = 2;
+/// The largest memory cost a store may ask for: 4 GiB.
+pub(crate) const MAX_KDF_MEMORY_KIB: u32 = 4 * 1024 * 1024;
+/// The most passes a store may ask for.
+pub(crate) const MAX_KDF_ITERATIONS: u32 = 64;
+/// The most lanes a store may ask for.
+pub(crate) const MAX_KDF_PARALLELISM: u32 = 16;
 
 /// `config.json`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -106,8 +114,16 @@ impl KdfConfig {
     /// New parameters with a fresh random salt.
     ///
     /// # Errors
-    /// ValidationException for parameters Argon2 refuses; the OS generator failing.
-    pub(crate) fn new(memory_kib: u32, iterations: u32, parallelism: u32) -> Result<Self, CliError> {
+    /// ValidationException for parameters Argon2 refuses, above the caps, or below OWASP's
+    /// minimum without `insecure`; the OS generator failing.
+    pub(crate) fn new(memory_kib: u32, iterations: u32, parallelism: u32, insecure: bool) -> Result<Self, CliError> {
+        if !insecure && (memory_kib < MIN_KDF_MEMORY_KIB || iterations < MIN_KDF_ITERATIONS) {
+            return Err(CliError::validation(format!(
+                "Argon2id m={memory_kib} KiB t={iterations} is below the minimum (m={MIN_KDF_MEMORY_KIB} KiB, \
+                 t={MIN_KDF_ITERATIONS}): give --insecure-test-kdf to make a store for tests with it"
+            )));
+        }
+        Self::check_caps(memory_kib, iterations, parallelism).map_err(CliError::validation)?;
         let mut salt = [0u8; 16];
         getrandom::fill(&mut salt).map_err(|e| CliError::new(Class::Internal, format!("random generator: {e}")))?;
         let config = Self {
@@ -119,19 +135,32 @@ impl KdfConfig {
             salt: B64.encode(salt),
         };
         config.params()?;
-        if memory_kib < WEAK_KDF_MEMORY_KIB {
+        if insecure && (memory_kib < MIN_KDF_MEMORY_KIB || iterations < MIN_KDF_ITERATIONS) {
             eprintln!(
-                "warning: Argon2id memory cost {memory_kib} KiB is below {WEAK_KDF_MEMORY_KIB} KiB: \
-                 use such parameters for tests only"
+                "warning: Argon2id m={memory_kib} KiB t={iterations} is below the minimum \
+                 (m={MIN_KDF_MEMORY_KIB} KiB, t={MIN_KDF_ITERATIONS}): for tests only"
             );
         }
         Ok(config)
+    }
+
+    /// Refuses parameters that would hang the command or exhaust memory.
+    fn check_caps(memory_kib: u32, iterations: u32, parallelism: u32) -> Result<(), String> {
+        if memory_kib > MAX_KDF_MEMORY_KIB || iterations > MAX_KDF_ITERATIONS || parallelism > MAX_KDF_PARALLELISM {
+            return Err(format!(
+                "Argon2id m={memory_kib} KiB t={iterations} p={parallelism} is above the limits \
+                 (m={MAX_KDF_MEMORY_KIB} KiB, t={MAX_KDF_ITERATIONS}, p={MAX_KDF_PARALLELISM})"
+            ));
+        }
+        Ok(())
     }
 
     fn params(&self) -> Result<Params, CliError> {
         if self.algorithm != "argon2id" || self.version != 0x13 {
             return Err(CliError::new(Class::Store, "config.json: unsupported KDF (only argon2id version 19)"));
         }
+        Self::check_caps(self.memory_kib, self.iterations, self.parallelism)
+            .map_err(|e| CliError::new(Class::Store, format!("config.json: {e}")))?;
         Params::new(self.memory_kib, self.iterations, self.parallelism, Some(32))
             .map_err(|e| CliError::new(Class::Validation, format!("Argon2id parameters refused: {e}")))
     }

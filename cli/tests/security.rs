@@ -66,9 +66,7 @@ fn the_current_directory_is_never_the_default_store() {
             .env_remove("XDG_DATA_HOME")
             .env("HOME", home.path())
             .env("COFFER_PKCS11_PIN", "1234")
-            .env("COFFER_PASSPHRASE", common::PASSPHRASE)
-            .env("COFFER_KDF_MEMORY_KIB", "64")
-            .env("COFFER_KDF_ITERATIONS", "1");
+            .env("COFFER_PASSPHRASE", common::PASSPHRASE);
         if let Some(xdg) = xdg {
             cmd.env("XDG_DATA_HOME", xdg);
         }
@@ -78,7 +76,9 @@ fn the_current_directory_is_never_the_default_store() {
     let err = listed.failed("StoreException", 15);
     assert!(err.contains(".local/share/coffer") && !err.contains("evil"), "{err}");
     // init makes the store there, not in the current directory.
-    let made = coffer(&["init"], None);
+    let mut init = vec!["init"];
+    init.extend(common::TEST_KDF);
+    let made = coffer(&init, None);
     assert_eq!(made.code, 0, "{made:?}");
     assert!(home.path().join(".local/share/coffer/config.json").exists());
     // XDG_DATA_HOME, when absolute, is where the store is.
@@ -195,4 +195,46 @@ fn an_edited_config_json_is_refused_once_unlocked() {
         std::fs::write(&path, &original).unwrap();
     }
     assert_eq!(store.decrypt(&blob, ""), b"secret");
+}
+
+#[test]
+fn weak_or_absurd_kdf_parameters_are_refused() {
+    let store = Store::empty();
+    // Below OWASP's minimum without --insecure-test-kdf, and never from the environment.
+    for args in [
+        vec!["init", "--kdf-memory-kib", "8", "--kdf-iterations", "1"],
+        vec!["init", "--kdf-memory-kib", "65536", "--kdf-iterations", "1"],
+        vec!["init", "--kdf-memory-kib", "19455", "--kdf-iterations", "3"],
+    ] {
+        let err = store.run(&args).failed("ValidationException", 3).to_owned();
+        assert!(err.contains("--insecure-test-kdf"), "{err}");
+        assert!(!store.path().exists());
+    }
+    // Above the caps, even for tests.
+    for args in [
+        vec!["init", "--insecure-test-kdf", "--kdf-memory-kib", "4194305"],
+        vec!["init", "--insecure-test-kdf", "--kdf-memory-kib", "64", "--kdf-iterations", "65"],
+        vec!["init", "--insecure-test-kdf", "--kdf-memory-kib", "64", "--kdf-parallelism", "17"],
+    ] {
+        store.run(&args).failed("ValidationException", 3);
+    }
+    // The environment is not read for KDF parameters any more.
+    let mut weak_env = store.command_exact(&["init"]);
+    weak_env.env("COFFER_KDF_MEMORY_KIB", "8").env("COFFER_KDF_ITERATIONS", "1");
+    assert_eq!(run(&mut weak_env).code, 0);
+    let config: Value = serde_json::from_str(&std::fs::read_to_string(store.file("config.json")).unwrap()).unwrap();
+    assert_eq!(config["backend"]["kdf"]["memory_kib"], 65536);
+    // A config.json asking for absurd work is refused before any is done.
+    let store = Store::new();
+    for (field, value) in [("memory_kib", 4_294_967_295_u64), ("iterations", 4_294_967_295), ("parallelism", 64)] {
+        let path = store.file("config.json");
+        let original = std::fs::read_to_string(&path).unwrap();
+        edit_config(&store, |c| c["backend"]["kdf"][field] = value.into());
+        let started = std::time::Instant::now();
+        let err = store.run(&["list-keys"]).failed("StoreException", 15).to_owned();
+        assert!(err.contains("config.json") && err.contains("above the limits"), "{field}: {err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        std::fs::write(&path, original).unwrap();
+    }
+    store.ok(&["list-keys"]);
 }
