@@ -184,6 +184,19 @@ fn with_kms<H: Hsm>(
             }
         }
     };
+    let file_command = match command {
+        Command::EncryptFile(_) => Some("EncryptFile"),
+        Command::DecryptFile(_) => Some("DecryptFile"),
+        _ => None,
+    };
+    if let Some(operation) = file_command {
+        let now = coffer_core::Clock::now(&clock).unwrap_or(0);
+        let key = match command {
+            Command::EncryptFile(_) => log.successful_keys().first().copied(),
+            _ => log.successful_keys().last().copied(),
+        };
+        log.record_command(now, operation, key, result.as_ref().map(|_| ()).map_err(|e| e.class.name()));
+    }
     if let Err(e) = log.append_to(store.root()) {
         eprintln!("warning: the audit events of this command were not recorded: {e}");
     }

@@ -238,3 +238,42 @@ fn weak_or_absurd_kdf_parameters_are_refused() {
     }
     store.ok(&["list-keys"]);
 }
+
+#[test]
+fn file_commands_are_audited_with_their_outcome() {
+    let store = Store::new();
+    let key = store.create_key("files");
+    let dir = store.dir.path();
+    let (plain, sealed, out) = (dir.join("p.txt"), dir.join("p.enc"), dir.join("p.out"));
+    std::fs::write(&plain, b"ledger lines").unwrap();
+    let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let p = |x: &Path| x.display().to_string();
+    let enc = args(&["encrypt-file", "--key-id", &key, "--input-file", &p(&plain), "--output-file", &p(&sealed)]);
+    store.ok(&enc.iter().map(String::as_str).collect::<Vec<_>>());
+    // Exists already: refused before any key is used.
+    let run = store.run(&enc.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(run.code, 18, "{run:?}");
+    // Tampered: the data key unwraps, the message does not verify.
+    let mut bytes = std::fs::read(&sealed).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    let tampered = dir.join("t.enc");
+    std::fs::write(&tampered, &bytes).unwrap();
+    store
+        .run(&["decrypt-file", "--input-file", &p(&tampered), "--output-file", &p(&out)])
+        .failed("InvalidCiphertextException", 9);
+    store.ok(&["decrypt-file", "--input-file", &p(&sealed), "--output-file", &p(&out)]);
+    let events = |op: &str| {
+        let v = store.ok(&["audit", "--operation", op]);
+        v["Events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["Outcome"].as_str().unwrap().to_owned(), e["ErrorCode"].as_str().map(str::to_owned)))
+            .collect::<Vec<_>>()
+    };
+    let ok = ("Success".to_owned(), None);
+    let failed = |code: &str| ("Failure".to_owned(), Some(code.to_owned()));
+    assert_eq!(events("EncryptFile"), [ok.clone(), failed("OutputFileExistsException")]);
+    assert_eq!(events("DecryptFile"), [failed("InvalidCiphertextException"), ok]);
+}
