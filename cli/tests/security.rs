@@ -263,6 +263,10 @@ fn file_commands_are_audited_with_their_outcome() {
         .run(&["decrypt-file", "--input-file", &p(&tampered), "--output-file", &p(&out)])
         .failed("InvalidCiphertextException", 9);
     store.ok(&["decrypt-file", "--input-file", &p(&sealed), "--output-file", &p(&out)]);
+    assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o7777, 0o600);
+    store.ok(&["decrypt-file", "--input-file", &p(&sealed), "--output-file", &p(&out), "--force"]);
+    assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o7777, 0o600);
+    assert_eq!(std::fs::read(&out).unwrap(), b"ledger lines");
     let events = |op: &str| {
         let v = store.ok(&["audit", "--operation", op]);
         v["Events"]
@@ -275,5 +279,41 @@ fn file_commands_are_audited_with_their_outcome() {
     let ok = ("Success".to_owned(), None);
     let failed = |code: &str| ("Failure".to_owned(), Some(code.to_owned()));
     assert_eq!(events("EncryptFile"), [ok.clone(), failed("OutputFileExistsException")]);
-    assert_eq!(events("DecryptFile"), [failed("InvalidCiphertextException"), ok]);
+    assert_eq!(events("DecryptFile"), [failed("InvalidCiphertextException"), ok.clone(), ok]);
+}
+
+#[test]
+fn an_interrupted_decrypt_file_leaves_no_plaintext() {
+    use std::io::Write as _;
+    let store = Store::new();
+    let key = store.create_key("files");
+    let dir = store.dir.path();
+    let plain: Vec<u8> = (0..4_000_000u32).map(|i| (i % 251) as u8).collect();
+    let (input, sealed) = (dir.join("big.txt"), dir.join("big.enc"));
+    std::fs::write(&input, &plain).unwrap();
+    let p = |x: &Path| x.display().to_string();
+    store.ok(&["encrypt-file", "--key-id", &key, "--input-file", &p(&input), "--output-file", &p(&sealed)]);
+    let message = std::fs::read(&sealed).unwrap();
+    let outdir = dir.join("out");
+    std::fs::create_dir(&outdir).unwrap();
+    let fifo = dir.join("enc.fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let mut child = store
+        .command(&["decrypt-file", "--input-file", &p(&fifo), "--output-file", &p(&outdir.join("big.out"))])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut writer = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    // The header and most frames (verified plaintext, written out), never the end.
+    writer.write_all(&message[..message.len() * 3 / 4]).unwrap();
+    writer.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(child.try_wait().unwrap().is_none(), "decrypt-file waits for the rest");
+    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    let status = child.wait().unwrap();
+    assert!(!status.success());
+    drop(writer);
+    let left: Vec<_> = std::fs::read_dir(&outdir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
 }
