@@ -178,7 +178,8 @@ fn an_edited_config_json_is_refused_once_unlocked() {
     let path = store.file("config.json");
     let original = std::fs::read_to_string(&path).unwrap();
     assert!(serde_json::from_str::<Value>(&original).unwrap()["mac"].is_string());
-    let edits: [(&str, fn(&mut Value)); 4] = [
+    type Edit = fn(&mut Value);
+    let edits: [(&str, Edit); 4] = [
         ("region", |c| c["arn"]["region"] = "eu-west-1".into()),
         ("account", |c| c["arn"]["account"] = "111111111111".into()),
         ("no mac", |c| {
