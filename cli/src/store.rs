@@ -297,16 +297,23 @@ impl KeyStore for DirStore {
     fn get(&mut self, kind: RecordKind, name: &str, out: &mut [u8]) -> Result<Option<usize>, DirStoreError> {
         self.check_locked()?;
         let path = self.path(kind, name)?;
-        let bytes = match fs::read(&path) {
-            Ok(bytes) => bytes,
+        let file = match File::open(&path) {
+            Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(DirStoreError::io("cannot read", &path, &e)),
         };
+        // At most one byte more than any record: a huge file planted there is not read whole.
+        let mut bytes = Vec::with_capacity(out.len().saturating_add(1));
+        io::Read::read_to_end(
+            &mut io::Read::take(file, u64::try_from(out.len()).unwrap_or(u64::MAX).saturating_add(1)),
+            &mut bytes,
+        )
+        .map_err(|e| DirStoreError::io("cannot read", &path, &e))?;
         self.last_read = Some((kind, name.to_owned()));
         let slot = out.get_mut(..bytes.len()).ok_or_else(|| {
             DirStoreError::other(
                 StoreErrorKind::TooLarge,
-                format!("{} holds {} bytes, more than any record", path.display(), bytes.len()),
+                format!("{} holds more bytes than any record", path.display()),
             )
         })?;
         slot.copy_from_slice(&bytes);

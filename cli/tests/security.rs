@@ -318,3 +318,21 @@ fn an_interrupted_decrypt_file_leaves_no_plaintext() {
     let left: Vec<_> = std::fs::read_dir(&outdir).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+#[test]
+fn huge_files_are_not_read_whole() {
+    let store = Store::new();
+    let key = store.create_key("k");
+    // A sparse 16 GiB file in place of the key record: refused without reading it.
+    let record = std::fs::OpenOptions::new().write(true).open(store.file(&format!("keys/{key}"))).unwrap();
+    record.set_len(1 << 34).unwrap();
+    let started = std::time::Instant::now();
+    let run = store.run(&["describe-key", "--key-id", &key]);
+    assert_ne!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("more bytes than any record"), "{run:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    // An encryption context from a file is capped as blobs are.
+    let run =
+        store.run(&["encrypt", "--key-id", &key, "--plaintext", "aGk=", "--encryption-context", "file:///dev/zero"]);
+    run.failed("ValidationException", 3);
+}
