@@ -162,7 +162,15 @@ impl DirStore {
             .open(&lock_path)
             .map_err(|e| DirStoreError::io("cannot open the lock file", &lock_path, &e))?;
         // fs4's flock, named explicitly: std's inherent `File::lock` is newer than the MSRV.
-        FileExt::lock(&lock).map_err(|e| DirStoreError::io("cannot lock", &lock_path, &e))?;
+        // Tried first without waiting, so that a wait is said rather than looking like a hang.
+        match FileExt::try_lock(&lock) {
+            Ok(()) => {}
+            Err(fs4::TryLockError::WouldBlock) => {
+                eprintln!("waiting for the store lock ({}): another coffer command holds it", lock_path.display());
+                FileExt::lock(&lock).map_err(|e| DirStoreError::io("cannot lock", &lock_path, &e))?;
+            }
+            Err(fs4::TryLockError::Error(e)) => return Err(DirStoreError::io("cannot lock", &lock_path, &e)),
+        }
         let store = Self { root: root.to_path_buf(), lock, locked: true, last_read: None, names: [None, None] };
         for dir in [store.root.clone(), store.dir(RecordKind::Key), store.dir(RecordKind::Alias)] {
             fs::DirBuilder::new()

@@ -336,3 +336,21 @@ fn huge_files_are_not_read_whole() {
         store.run(&["encrypt", "--key-id", &key, "--plaintext", "aGk=", "--encryption-context", "file:///dev/zero"]);
     run.failed("ValidationException", 3);
 }
+
+#[test]
+fn a_busy_store_lock_is_said() {
+    let store = Store::new();
+    store.ok(&["list-keys"]);
+    if Command::new("flock").arg("--version").output().is_err() {
+        eprintln!("no flock(1) here: skipped");
+        return;
+    }
+    let mut holder = Command::new("flock").arg(store.file("lock")).args(["sleep", "1"]).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let run = store.run(&["list-keys"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("waiting for the store lock"), "{run:?}");
+    holder.wait().unwrap();
+    let run = store.run(&["list-keys"]);
+    assert!(run.stderr.is_empty(), "{run:?}");
+}
