@@ -354,3 +354,21 @@ fn a_busy_store_lock_is_said() {
     let run = store.run(&["list-keys"]);
     assert!(run.stderr.is_empty(), "{run:?}");
 }
+
+#[test]
+fn a_plaintext_can_come_from_standard_input() {
+    use std::io::Write as _;
+    let store = Store::new();
+    let key = store.create_key("k");
+    let mut child = store
+        .command(&["encrypt", "--key-id", &key, "--plaintext", "fileb:///dev/stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"from a pipe").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(store.decrypt(v["CiphertextBlob"].as_str().unwrap(), ""), b"from a pipe");
+}
