@@ -137,6 +137,7 @@ fn run(cli: &Cli) -> Result<Obj, CliError> {
         command => {
             let config = StoreConfig::load(&root)?;
             let clock = CliClock::from_env().map_err(CliError::validation)?;
+            time::check_not_before_store(&root, &clock).map_err(|e| CliError::new(Class::Internal, e))?;
             let unlock_failed = |e: CliError| {
                 if e.class == Class::AccessDenied {
                     let now = coffer_core::Clock::now(&clock).unwrap_or(0);

@@ -50,6 +50,35 @@ impl Clock for CliClock {
     }
 }
 
+/// How far the clock may be behind the store's last change (file times are the system's;
+/// clocks of machines that share a store differ a little).
+const CLOCK_SLACK: Timestamp = 300;
+
+/// Refuses a clock earlier than the store's last change (the newest modification time of
+/// `keys/`, `aliases/` and `config.json`, less [`CLOCK_SLACK`]): a clock set back would
+/// back-date audit events and key dates. A clock set forward cannot be caught this way.
+///
+/// # Errors
+/// The message to report.
+pub(crate) fn check_not_before_store(root: &std::path::Path, clock: &CliClock) -> Result<(), String> {
+    let Ok(now) = clock.now() else { return Ok(()) }; // reported by the command that needs it
+    let newest = ["keys", "aliases", crate::store::CONFIG_FILE]
+        .iter()
+        .filter_map(|name| std::fs::metadata(root.join(name)).ok())
+        .filter_map(|m| m.modified().ok())
+        .filter_map(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs())
+        .max();
+    match newest {
+        Some(newest) if now.saturating_add(CLOCK_SLACK) < newest => Err(format!(
+            "the clock ({}) is earlier than the store's last change ({}): refusing to run on a clock set back",
+            iso(now),
+            iso(newest)
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };

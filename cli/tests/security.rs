@@ -372,3 +372,14 @@ fn a_plaintext_can_come_from_standard_input() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(store.decrypt(v["CiphertextBlob"].as_str().unwrap(), ""), b"from a pipe");
 }
+
+#[test]
+fn a_clock_set_back_before_the_store_is_refused() {
+    let store = Store::new();
+    store.create_key("k");
+    // (COFFER_NOW is honoured by the test build only; a normal build refuses it outright.)
+    let run = store.run_env(&["list-keys"], &[("COFFER_NOW", "2000-01-01")]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("earlier than the store's last change"), "{run:?}");
+    store.ok(&["list-keys"]);
+}
