@@ -124,6 +124,47 @@ struct Pending {
     done: bool,
 }
 
+/// Named temporary outputs that a SIGINT, SIGTERM or SIGHUP must remove (the `O_TMPFILE`
+/// fallback only: an unnamed file needs no cleaning).
+static PARTIALS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+static SIGNAL_THREAD: std::sync::Once = std::sync::Once::new();
+
+/// Registers `tmp` for removal on SIGINT, SIGTERM or SIGHUP; the first call starts a thread
+/// that waits for those signals (signal-hook's self-pipe: no code runs in the handler itself),
+/// removes the registered files and exits with 128 + the signal, as the default action would.
+fn remove_on_signal(tmp: &Path) {
+    if let Ok(mut partials) = PARTIALS.lock() {
+        partials.push(tmp.to_path_buf());
+    }
+    SIGNAL_THREAD.call_once(|| {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else { return };
+        std::thread::spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                if let Ok(partials) = PARTIALS.lock() {
+                    for path in partials.iter() {
+                        let _ = fs::remove_file(path);
+                    }
+                }
+                std::process::exit(128_i32.saturating_add(signal));
+            }
+        });
+    });
+}
+
+/// Forgets `tmp` (committed or removed).
+fn forget_on_signal(tmp: &Path) {
+    if let Ok(mut partials) = PARTIALS.lock() {
+        partials.retain(|p| p != tmp);
+    }
+}
+
+/// Whether to use `O_TMPFILE`. Test builds can turn it off (`COFFER_TEST_NO_TMPFILE`) to
+/// exercise the fallback on filesystems that have it.
+fn use_tmpfile() -> bool {
+    !(cfg!(feature = "test-clock") && std::env::var_os("COFFER_TEST_NO_TMPFILE").is_some())
+}
+
 /// `.NAME.coffer-partial-RANDOM` in `dir`.
 fn partial_name(dir: &Path, dest: &Path) -> Result<PathBuf, CliError> {
     let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -145,7 +186,12 @@ impl Pending {
         };
         let mut pending = Self { tmp: None, dir, dest: dest.to_path_buf(), force, done: false };
         let flags = OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC;
-        match rustix::fs::openat(CWD, &pending.dir, flags, Mode::from_raw_mode(0o600)) {
+        let opened = if use_tmpfile() {
+            rustix::fs::openat(CWD, &pending.dir, flags, Mode::from_raw_mode(0o600))
+        } else {
+            Err(rustix::io::Errno::OPNOTSUPP)
+        };
+        match opened {
             Ok(fd) => return Ok((pending, File::from(fd))),
             // Filesystems (and systems) without O_TMPFILE: a named temporary file.
             Err(rustix::io::Errno::OPNOTSUPP | rustix::io::Errno::ISDIR | rustix::io::Errno::INVAL) => {}
@@ -157,6 +203,7 @@ impl Pending {
             }
         }
         let tmp = partial_name(&pending.dir, dest)?;
+        remove_on_signal(&tmp);
         let file = OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -214,6 +261,7 @@ impl Pending {
             }
             let _ = fs::remove_file(&tmp);
         }
+        forget_on_signal(&tmp);
         self.done = true;
         let _ = File::open(&self.dir).and_then(|d| d.sync_all());
         Ok(())
@@ -224,6 +272,7 @@ impl Drop for Pending {
     fn drop(&mut self) {
         if let (false, Some(tmp)) = (self.done, &self.tmp) {
             let _ = fs::remove_file(tmp);
+            forget_on_signal(tmp);
         }
     }
 }

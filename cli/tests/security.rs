@@ -285,6 +285,19 @@ fn file_commands_are_audited_with_their_outcome() {
 
 #[test]
 fn an_interrupted_decrypt_file_leaves_no_plaintext() {
+    interrupt_decrypt_file(None, "-TERM");
+}
+
+/// The fallback for filesystems without `O_TMPFILE` (forced in test builds): a named temporary
+/// file, removed by the signal handler.
+#[test]
+fn an_interrupted_decrypt_file_leaves_no_plaintext_without_o_tmpfile() {
+    for signal in ["-TERM", "-INT", "-HUP"] {
+        interrupt_decrypt_file(Some(("COFFER_TEST_NO_TMPFILE", "1")), signal);
+    }
+}
+
+fn interrupt_decrypt_file(env: Option<(&str, &str)>, signal: &str) {
     use std::io::Write as _;
     let store = Store::new();
     let key = store.create_key("files");
@@ -299,19 +312,23 @@ fn an_interrupted_decrypt_file_leaves_no_plaintext() {
     std::fs::create_dir(&outdir).unwrap();
     let fifo = dir.join("enc.fifo");
     assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
-    let mut child = store
-        .command(&["decrypt-file", "--input-file", &p(&fifo), "--output-file", &p(&outdir.join("big.out"))])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut command =
+        store.command(&["decrypt-file", "--input-file", &p(&fifo), "--output-file", &p(&outdir.join("big.out"))]);
+    if let Some((k, v)) = env {
+        command.env(k, v);
+    }
+    let mut child = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     let mut writer = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
     // The header and most frames (verified plaintext, written out), never the end.
     writer.write_all(&message[..message.len() * 3 / 4]).unwrap();
     writer.flush().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(500));
     assert!(child.try_wait().unwrap().is_none(), "decrypt-file waits for the rest");
-    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    if env.is_some() {
+        let partial = std::fs::read_dir(&outdir).unwrap().count();
+        assert_eq!(partial, 1, "the fallback writes a named temporary file");
+    }
+    assert!(Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap().success());
     let status = child.wait().unwrap();
     assert!(!status.success());
     drop(writer);
