@@ -230,7 +230,10 @@ fn a_token_lacking_mechanisms_fails_its_check_and_its_operations() {
     // UnsupportedOperationException (12).
     restrict("ALL");
     store.ok(&["init", "--pkcs11", "--module", &module(), "--token", "cli-lacking"]);
-    store.create_key("before");
+    let key = store.create_key("before");
     restrict("CKM_AES_KEY_GEN,CKM_GENERIC_SECRET_KEY_GEN,CKM_AES_GCM,CKM_SHA256_HMAC");
     store.run(&["create-key"]).failed("UnsupportedOperationException", 12);
+    // Without AES-GCM, Encrypt is refused the same way (it was a KMSInternalException).
+    restrict("CKM_AES_KEY_GEN,CKM_GENERIC_SECRET_KEY_GEN,CKM_AES_KEY_WRAP_PAD,CKM_SHA256_HMAC");
+    store.run(&["encrypt", "--key-id", &key, "--plaintext", "aGk="]).failed("UnsupportedOperationException", 12);
 }
