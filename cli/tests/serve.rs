@@ -249,12 +249,12 @@ fn load_on_loopback() {
     assert_eq!(code, 0, "{summary}");
 }
 
-/// Sends raw bytes on a fresh connection and returns the whole answer (the server closes it).
+/// Sends raw bytes on a fresh connection and returns the whole answer (the request asks the
+/// server to close the connection, or is not HTTP).
 fn raw(addr: &str, request: &[u8]) -> String {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     s.write_all(request).unwrap();
-    let _ = s.shutdown(std::net::Shutdown::Write);
     let mut out = Vec::new();
     let _ = s.read_to_end(&mut out);
     String::from_utf8_lossy(&out).into_owned()
@@ -282,7 +282,7 @@ fn raw_http_refusals_and_graceful_shutdown() {
     let malformed = raw(&addr, &post("{}", "Authorization: AWS4-HMAC-SHA256 Credential=x\r\n"));
     assert!(malformed.contains("IncompleteSignatureException"), "{malformed}");
 
-    let big = raw(&addr, format!("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n", 1 << 20).as_bytes());
+    let big = raw(&addr, format!("POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n", 1 << 20).as_bytes());
     assert!(big.starts_with("HTTP/1.1 413"), "{big}");
 
     let get = raw(&addr, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
@@ -290,7 +290,9 @@ fn raw_http_refusals_and_graceful_shutdown() {
 
     // Not HTTP at all, binary garbage, a request cut short: the connection fails, the server stays.
     let _ = raw(&addr, b"\x00\xff\x16\x03\x01 garbage\r\n\r\n");
-    let _ = raw(&addr, b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n{");
+    let mut cut = TcpStream::connect(&addr).unwrap();
+    cut.write_all(b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n{").unwrap();
+    drop(cut);
     let again = raw(&addr, &post("{}", ""));
     assert!(again.starts_with("HTTP/1.1 400"), "{again}");
 
