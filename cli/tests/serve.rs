@@ -75,9 +75,9 @@ fn terminate(child: &Child) {
 
 /// The venv's python, or None (and a note) when it is not installed outside CI.
 fn python() -> Option<PathBuf> {
-    let path = std::env::var_os("COFFER_AWS_PYTHON").map(PathBuf::from).unwrap_or_else(|| {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/aws-venv/bin/python")
-    });
+    let path = std::env::var_os("COFFER_AWS_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/aws-venv/bin/python"));
     if path.exists() {
         return Some(path);
     }
@@ -105,7 +105,15 @@ fn store_with_access_key() -> (Store, String, String) {
 }
 
 /// Runs a check script against `server` with the access key's credentials.
-fn run_python(python: &Path, store: &Store, server: &Server, id: &str, secret: &str, args: &[&str], env: &[(&str, String)]) -> String {
+fn run_python(
+    python: &Path,
+    store: &Store,
+    server: &Server,
+    id: &str,
+    secret: &str,
+    args: &[&str],
+    env: &[(&str, String)],
+) -> String {
     let mut cmd = Command::new(python);
     cmd.args(args)
         .env("COFFER_ENDPOINT", &server.endpoint)
@@ -282,7 +290,10 @@ fn raw_http_refusals_and_graceful_shutdown() {
     let malformed = raw(&addr, &post("{}", "Authorization: AWS4-HMAC-SHA256 Credential=x\r\n"));
     assert!(malformed.contains("IncompleteSignatureException"), "{malformed}");
 
-    let big = raw(&addr, format!("POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n", 1 << 20).as_bytes());
+    let big = raw(
+        &addr,
+        format!("POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n", 1 << 20).as_bytes(),
+    );
     assert!(big.starts_with("HTTP/1.1 413"), "{big}");
 
     let get = raw(&addr, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");

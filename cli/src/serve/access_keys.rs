@@ -84,7 +84,7 @@ pub(crate) fn create<H: Hsm>(hsm: &mut H, root: &Path, now: u64) -> Result<NewAc
     hsm.fill_random(&mut random).map_err(hsm_error)?;
     let mut id = String::from(ID_PREFIX);
     for b in random {
-        id.push(char::from(ID_ALPHABET[usize::from(b & 31)]));
+        id.push(char::from(ID_ALPHABET.get(usize::from(b & 31)).copied().unwrap_or(b'A')));
     }
     let mut secret_bytes = Zeroizing::new([0u8; SECRET_BYTES]);
     hsm.fill_random(secret_bytes.as_mut_slice()).map_err(hsm_error)?;

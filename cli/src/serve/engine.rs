@@ -15,8 +15,8 @@ use zeroize::Zeroizing;
 
 use super::access_keys::{self, Lookup};
 use super::error::ApiError;
-use super::sigv4::{self, SignedRequest};
 use super::ops;
+use super::sigv4::{self, SignedRequest};
 use crate::audit::EventLog;
 use crate::cli::Command;
 use crate::commands::{self, Failure};

@@ -162,14 +162,19 @@ async fn handle(req: Request<Incoming>, calls: &mpsc::Sender<Call>, stats: &Stat
 async fn answer(req: Request<Incoming>, calls: &mpsc::Sender<Call>) -> Result<Zeroizing<String>, ApiError> {
     let (parts, body) = req.into_parts();
     if parts.method != hyper::Method::POST {
-        return Err(ApiError { status: 405, code: "MethodNotAllowedException", message: "only POST / is served".into() });
+        return Err(ApiError {
+            status: 405,
+            code: "MethodNotAllowedException",
+            message: "only POST / is served".into(),
+        });
     }
     let too_large = || ApiError {
         status: 413,
         code: "RequestEntityTooLargeException",
         message: format!("the request body is larger than {MAX_BODY} bytes"),
     };
-    if let Some(len) = parts.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok())
+    if let Some(len) =
+        parts.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok())
         && len > u64::try_from(MAX_BODY).unwrap_or(u64::MAX)
     {
         return Err(too_large());
@@ -212,9 +217,6 @@ async fn answer(req: Request<Incoming>, calls: &mpsc::Sender<Call>) -> Result<Ze
     };
     drop(body);
     let (reply, answer) = oneshot::channel();
-    calls
-        .send(Call { signed, command, reply })
-        .await
-        .map_err(|_| ApiError::internal("the server is shutting down"))?;
+    calls.send(Call { signed, command, reply }).await.map_err(|_| ApiError::internal("the server is shutting down"))?;
     answer.await.map_err(|_| ApiError::internal("the request was not answered"))?
 }

@@ -104,7 +104,10 @@ pub(crate) fn access_key(root: &Path, command: &AccessKeyCommand) -> Result<Obj,
             let keys = access_keys::list(root)?
                 .into_iter()
                 .map(|(id, created)| {
-                    Obj::new().str("AccessKeyId", id).str("Status", "Active").str("CreateDate", crate::time::iso(created))
+                    Obj::new()
+                        .str("AccessKeyId", id)
+                        .str("Status", "Active")
+                        .str("CreateDate", crate::time::iso(created))
                 })
                 .collect();
             Ok(Obj::new().with("AccessKeyMetadata", Val::List(keys)))

@@ -138,7 +138,9 @@ impl Members {
         match self.take(name) {
             None | Some(Value::Bool(false)) => Ok(()),
             Some(Value::Array(a)) if a.is_empty() => Ok(()),
-            Some(_) => Err(ApiError::client("UnsupportedOperationException", format!("{name} is not supported: {why}"))),
+            Some(_) => {
+                Err(ApiError::client("UnsupportedOperationException", format!("{name} is not supported: {why}")))
+            }
         }
     }
 
@@ -334,7 +336,10 @@ pub(crate) fn parse(op: &str, body: &[u8]) -> Result<Command, ApiError> {
             Command::GenerateRandom { number_of_bytes }
         }
         _ => {
-            return Err(ApiError::client("UnknownOperationException", format!("operation {op:?} is not served by Coffer")));
+            return Err(ApiError::client(
+                "UnknownOperationException",
+                format!("operation {op:?} is not served by Coffer"),
+            ));
         }
     };
     Ok(command)
@@ -442,8 +447,14 @@ mod tests {
         assert_eq!(code("Encrypt", r#"{"KeyId":"k","Plaintext":""}"#), "ValidationException");
         let big = B64.encode([0u8; 4097]);
         assert_eq!(code("Encrypt", &format!(r#"{{"KeyId":"k","Plaintext":"{big}"}}"#)), "ValidationException");
-        assert_eq!(code("Encrypt", r#"{"KeyId":"k","Plaintext":"AA==","EncryptionContext":{"a":1}}"#), "SerializationException");
-        assert_eq!(code("Encrypt", r#"{"KeyId":"k","Plaintext":"AA==","DryRun":true}"#), "UnsupportedOperationException");
+        assert_eq!(
+            code("Encrypt", r#"{"KeyId":"k","Plaintext":"AA==","EncryptionContext":{"a":1}}"#),
+            "SerializationException"
+        );
+        assert_eq!(
+            code("Encrypt", r#"{"KeyId":"k","Plaintext":"AA==","DryRun":true}"#),
+            "UnsupportedOperationException"
+        );
         assert_eq!(code("GenerateDataKey", r#"{"KeyId":"k","NumberOfBytes":70000}"#), "ValidationException");
         assert_eq!(code("GenerateDataKey", r#"{"KeyId":"k","NumberOfBytes":1.5}"#), "SerializationException");
         assert_eq!(code("GenerateDataKey", r#"{"KeyId":"k","KeySpec":"AES_512"}"#), "ValidationException");

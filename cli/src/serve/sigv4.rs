@@ -127,11 +127,10 @@ fn decode_hex32(text: &str) -> Option<[u8; 32]> {
 
 /// Lower-case hexadecimal.
 pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    use core::fmt::Write as _;
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+        let _ = write!(s, "{b:02x}");
     }
     s
 }
@@ -223,11 +222,10 @@ pub(crate) fn prepare(
     headers: &[(String, String)],
     body: &[u8],
 ) -> Result<SignedRequest, ApiError> {
-    let amz_date = headers
-        .iter()
-        .find(|(n, _)| n == "x-amz-date")
-        .map(|(_, v)| v.trim().to_owned())
-        .ok_or_else(|| incomplete("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header"))?;
+    let amz_date =
+        headers.iter().find(|(n, _)| n == "x-amz-date").map(|(_, v)| v.trim().to_owned()).ok_or_else(|| {
+            incomplete("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header")
+        })?;
     let time = parse_amz_date(&amz_date)
         .ok_or_else(|| incomplete(format!("X-Amz-Date {amz_date:?} is not of the form YYYYMMDDTHHMMSSZ")))?;
     for required in ["host", "x-amz-date", "x-amz-target"] {
@@ -251,8 +249,7 @@ fn string_to_sign(
 ) -> Result<String, ApiError> {
     let mut canonical_headers = String::new();
     for name in &auth.signed_headers {
-        let values: Vec<String> =
-            headers.iter().filter(|(n, _)| n == name).map(|(_, v)| fold_value(v)).collect();
+        let values: Vec<String> = headers.iter().filter(|(n, _)| n == name).map(|(_, v)| fold_value(v)).collect();
         if values.is_empty() {
             return Err(incomplete(format!("Signed header {name} is not in the request")));
         }
@@ -302,8 +299,7 @@ pub(crate) fn signing_key(secret: &[u8], date: &str, region: &str, service: &str
 pub(crate) fn verify(req: &SignedRequest, secret: &[u8], region: &str, now: u64) -> Result<(), ApiError> {
     let a = &req.auth;
     let key = signing_key(secret, &a.date, &a.region, &a.service);
-    let mut mac = HmacSha256::new_from_slice(key.as_slice())
-        .map_err(|_| ApiError::internal("HMAC key refused"))?;
+    let mut mac = HmacSha256::new_from_slice(key.as_slice()).map_err(|_| ApiError::internal("HMAC key refused"))?;
     mac.update(req.string_to_sign.as_bytes());
     // Constant-time comparison.
     mac.verify_slice(&a.signature).map_err(|_| {
@@ -328,7 +324,11 @@ pub(crate) fn verify(req: &SignedRequest, secret: &[u8], region: &str, now: u64)
     if req.amz_date.get(..8) != Some(a.date.as_str()) {
         return Err(ApiError::client(
             "InvalidSignatureException",
-            format!("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: {:?} != {:?}", a.date, req.amz_date.get(..8).unwrap_or("")),
+            format!(
+                "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: {:?} != {:?}",
+                a.date,
+                req.amz_date.get(..8).unwrap_or("")
+            ),
         ));
     }
     if req.time.abs_diff(now) > MAX_SKEW_SECS {
