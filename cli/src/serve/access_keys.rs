@@ -220,3 +220,45 @@ pub(crate) fn secret<H: Hsm>(hsm: &mut H, root: &Path, id: &str) -> Result<Zeroi
     opened.map_err(|_| corrupt())?;
     Ok(buf)
 }
+
+#[cfg(test)]
+mod tests {
+    use coffer_hsm_soft::SoftHsm;
+    use getrandom::SysRng;
+
+    use super::*;
+
+    #[test]
+    fn sealed_then_refused_when_edited_renamed_or_revoked() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let mut hsm: crate::backend::CliSoftHsm = SoftHsm::new(SysRng);
+        hsm.create_root_keys().unwrap();
+        let key = create(&mut hsm, root, 1_800_000_000).unwrap();
+        assert!(valid_id(&key.access_key_id) && key.access_key_id.starts_with(ID_PREFIX));
+        assert_eq!(key.secret_access_key.len(), 40);
+        let secret = super::secret(&mut hsm, root, &key.access_key_id).unwrap();
+        assert_eq!(secret.as_slice(), key.secret_access_key.as_bytes());
+        let file = path(root, &key.access_key_id);
+        let text = fs::read_to_string(&file).unwrap();
+        assert!(!text.contains(key.secret_access_key.as_str()));
+
+        // Copied under another id: the id is bound into the seal.
+        let other = "CFAKAAAAAAAAAAAAAAAA";
+        fs::write(path(root, other), text.replace(&key.access_key_id, other)).unwrap();
+        assert!(matches!(super::secret(&mut hsm, root, other), Err(Lookup::Corrupt(_))));
+        // Its date edited.
+        fs::write(&file, text.replace("1800000000", "1800000001")).unwrap();
+        assert!(matches!(super::secret(&mut hsm, root, &key.access_key_id), Err(Lookup::Corrupt(_))));
+        // Another root cannot open it.
+        fs::write(&file, &text).unwrap();
+        let mut stranger: crate::backend::CliSoftHsm = SoftHsm::new(SysRng);
+        stranger.create_root_keys().unwrap();
+        assert!(matches!(super::secret(&mut stranger, root, &key.access_key_id), Err(Lookup::Corrupt(_))));
+        // Unknown, malformed and revoked ids.
+        assert!(matches!(super::secret(&mut hsm, root, "../config.json"), Err(Lookup::Unknown)));
+        revoke(root, &key.access_key_id).unwrap();
+        assert!(matches!(super::secret(&mut hsm, root, &key.access_key_id), Err(Lookup::Unknown)));
+        assert_eq!(revoke(root, &key.access_key_id).unwrap_err().class, Class::NotFound);
+    }
+}
