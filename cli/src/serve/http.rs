@@ -1,4 +1,4 @@
-//! The HTTP side: AWS JSON 1.1 over HTTP/1.1 (hyper on tokio). `POST /` with
+//! The HTTP side: AWS JSON 1.1 over HTTP/1.1 (hyper on tokio), optionally inside TLS. `POST /` with
 //! `X-Amz-Target: TrentService.<Operation>` and a JSON body of at most [`MAX_BODY`] bytes;
 //! the answer is JSON with the status AWS uses, and errors are `{"__type", "message"}`.
 //!
@@ -24,6 +24,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio_rustls::TlsAcceptor;
 use zeroize::{Zeroize as _, Zeroizing};
 
 use super::engine::Call;
@@ -90,6 +91,7 @@ fn error_response(e: &ApiError) -> Answer {
 /// Serves connections from `listener` until `shutdown` resolves, then drains.
 pub(crate) async fn serve(
     listener: TcpListener,
+    tls: Option<TlsAcceptor>,
     calls: mpsc::Sender<Call>,
     stats: Arc<Stats>,
     shutdown: impl Future<Output = ()>,
@@ -124,14 +126,23 @@ pub(crate) async fn serve(
             let stats = Arc::clone(&stats);
             async move { Ok::<_, Infallible>(handle(req, &calls, &stats).await) }
         });
-        let conn = http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(HEADER_TIMEOUT)
-            .serve_connection(TokioIo::new(stream), service);
-        let conn = graceful.watch(conn);
+        let mut builder = http1::Builder::new();
+        builder.timer(TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT);
+        let watcher = graceful.watcher();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            // A connection error (client gone, malformed HTTP) concerns that client only.
-            let _ = conn.await;
+            // A connection error (client gone, malformed HTTP, failed handshake) concerns that
+            // client only.
+            match tls {
+                None => {
+                    let _ = watcher.watch(builder.serve_connection(TokioIo::new(stream), service)).await;
+                }
+                Some(acceptor) => {
+                    if let Ok(Ok(stream)) = tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(stream)).await {
+                        let _ = watcher.watch(builder.serve_connection(TokioIo::new(stream), service)).await;
+                    }
+                }
+            }
             drop(permit);
         });
     }

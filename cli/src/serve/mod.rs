@@ -9,6 +9,7 @@
 //! - `ops`: request bodies to `coffer` commands, answers to JSON.
 //! - `engine`: the one thread that owns the HSM and runs the façade under the store's lock.
 //! - `error`: errors as AWS JSON answers.
+//! - `tls`: HTTPS (rustls), required off loopback.
 
 mod access_keys;
 mod args;
@@ -17,6 +18,7 @@ mod error;
 mod http;
 mod ops;
 mod sigv4;
+mod tls;
 
 use std::io::Write as _;
 use std::path::Path;
@@ -118,15 +120,21 @@ pub(crate) fn access_key(root: &Path, command: &AccessKeyCommand) -> Result<Obj,
 /// `coffer serve`: unlocks the store's HSM, listens, serves until SIGTERM or SIGINT, drains.
 ///
 /// # Errors
-/// A non-loopback address (no TLS yet); the address in use; store and HSM failures.
+/// A non-loopback address without TLS; unreadable TLS files; the address in use; store and HSM
+/// failures.
 pub(crate) fn serve(root: &Path, args: &ServeArgs) -> Result<Obj, CliError> {
-    if !args.bind.ip().is_loopback() {
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::acceptor(cert, key)?),
+        _ => None,
+    };
+    if tls.is_none() && !args.bind.ip().is_loopback() {
         return Err(CliError::validation(format!(
             "{} is not a loopback address: requests and answers (plaintexts, data keys) would cross the network \
-             in clear, and TLS is not implemented yet; bind 127.0.0.1 or ::1 (behind a TLS proxy if needed)",
+             in clear; give --tls-cert and --tls-key, or bind 127.0.0.1 or ::1",
             args.bind
         )));
     }
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let config = StoreConfig::load(root)?;
     let lane = engine::Lane { root: root.to_path_buf(), arn: config.arn_prefix()?, region: config.arn.region.clone() };
     let region = lane.region.clone();
@@ -173,12 +181,12 @@ pub(crate) fn serve(root: &Path, args: &ServeArgs) -> Result<Obj, CliError> {
         let addr = listener
             .local_addr()
             .map_err(|e| CliError::new(Class::Internal, format!("cannot listen on {}: {e}", args.bind)))?;
-        let line = serde_json::json!({ "Endpoint": format!("http://{addr}"), "Region": region }).to_string();
+        let line = serde_json::json!({ "Endpoint": format!("{scheme}://{addr}"), "Region": region }).to_string();
         let mut stdout = std::io::stdout().lock();
         let _ = writeln!(stdout, "{line}").and_then(|()| stdout.flush());
         drop(stdout);
-        eprintln!("coffer serve: listening on http://{addr} (region {region}); SIGTERM or Ctrl-C stops");
-        http::serve(listener, calls, Arc::clone(&stats), shutdown_signal()).await;
+        eprintln!("coffer serve: listening on {scheme}://{addr} (region {region}); SIGTERM or Ctrl-C stops");
+        http::serve(listener, tls, calls, Arc::clone(&stats), shutdown_signal()).await;
         Ok::<(), CliError>(())
     });
     // Connections still open after the drain timeout are dropped here, and with them the last
