@@ -6,7 +6,10 @@
 //! carry no key bytes, plaintext, ciphertext or encryption-context values (see
 //! `coffer_core::audit`). The log is not tamper-evident: whoever can write the store can edit it.
 //! A line cut short by a crash is skipped when reading, and counted. A command that cannot
-//! unlock the store (wrong passphrase or PIN) adds an `Unlock` failure event.
+//! unlock the store (wrong passphrase or PIN) adds an `Unlock` failure event. `encrypt-file` and
+//! `decrypt-file` add, after their façade events, one `EncryptFile`/`DecryptFile` event with the
+//! outcome of the whole command (a message that does not verify is a `DecryptFile` failure even
+//! though its data key unwrapped).
 
 use std::fs::OpenOptions;
 use std::io::Write as _;
@@ -26,6 +29,18 @@ use crate::time::iso;
 #[derive(Debug, Default)]
 pub(crate) struct EventLog {
     events: Vec<AuditEvent>,
+    /// Command-level events (`EncryptFile`, `DecryptFile`), written after the façade's.
+    commands: Vec<CommandEvent>,
+}
+
+/// An event of a whole command, with its outcome: a file command's façade events say only
+/// whether its data key was made or unwrapped, not whether the file was written.
+#[derive(Debug, Clone, Copy)]
+struct CommandEvent {
+    time: u64,
+    operation: &'static str,
+    key_id: Option<KeyId>,
+    outcome: Outcome,
 }
 
 impl AuditSink for EventLog {
@@ -48,16 +63,38 @@ impl EventLog {
         self.events.iter().filter(|e| e.outcome == Outcome::Success).filter_map(|e| e.key_id).collect()
     }
 
+    /// Records the outcome of a whole command (`operation` is its name, `EncryptFile` say):
+    /// `Ok` for success, else the error name.
+    pub(crate) fn record_command(
+        &mut self,
+        time: u64,
+        operation: &'static str,
+        key_id: Option<KeyId>,
+        outcome: Result<(), &'static str>,
+    ) {
+        let outcome = match outcome {
+            Ok(()) => Outcome::Success,
+            Err(code) => Outcome::Failure(code),
+        };
+        self.commands.push(CommandEvent { time, operation, key_id, outcome });
+    }
+
     /// Appends the collected events to the store's log.
     ///
     /// # Errors
     /// I/O failures (the command's result stands; the caller reports the loss).
     pub(crate) fn append_to(&mut self, root: &Path) -> Result<(), CliError> {
-        if self.events.is_empty() {
+        if self.events.is_empty() && self.commands.is_empty() {
             return Ok(());
         }
         let mut text = String::new();
-        for event in self.events.drain(..) {
+        let facade = self.events.drain(..).map(|e| CommandEvent {
+            time: e.time,
+            operation: e.operation.name(),
+            key_id: e.key_id,
+            outcome: e.outcome,
+        });
+        for event in facade.chain(self.commands.drain(..)) {
             let (outcome, code) = match event.outcome {
                 Outcome::Success => ("Success", None),
                 Outcome::Failure(code) => ("Failure", Some(code)),
@@ -65,7 +102,7 @@ impl EventLog {
             let line = json!({
                 "EventTime": iso(event.time),
                 "Timestamp": event.time,
-                "Operation": event.operation.name(),
+                "Operation": event.operation,
                 "KeyId": event.key_id.map(|k| k.to_string()),
                 "Outcome": outcome,
                 "ErrorCode": code,
@@ -78,6 +115,7 @@ impl EventLog {
             .create(true)
             .append(true)
             .mode(0o600)
+            .custom_flags(crate::store::O_NOFOLLOW)
             .open(&path)
             .map_err(|e| CliError::new(Class::Internal, format!("audit log {}: {e}", path.display())))?;
         file.write_all(text.as_bytes())
@@ -98,7 +136,13 @@ pub(crate) fn record_unlock_failure(root: &Path, time: u64, code: &str) {
         "Outcome": "Failure",
         "ErrorCode": code,
     });
-    if let Ok(mut file) = OpenOptions::new().create(true).append(true).mode(0o600).open(root.join(AUDIT_FILE)) {
+    if let Ok(mut file) = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .custom_flags(crate::store::O_NOFOLLOW)
+        .open(root.join(AUDIT_FILE))
+    {
         let _ = file.write_all(format!("{line}\n").as_bytes()).and_then(|()| file.sync_data());
     }
 }

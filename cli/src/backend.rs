@@ -142,10 +142,27 @@ pub(crate) fn open_soft(kdf: &KdfConfig, sealed_root_keys: &str) -> Result<CliSo
 /// # Errors
 /// AccessDenied when no PIN can be had.
 pub(crate) fn pkcs11_config(module: PathBuf, token: &str, label_prefix: &str) -> Result<Pkcs11Config, CliError> {
+    check_module_path(&module)?;
     let mut config = Pkcs11Config::new(token, pin(token)?);
     config.module = module;
     label_prefix.clone_into(&mut config.label_prefix);
     Ok(config)
+}
+
+/// Refuses a module path that is not absolute: a relative one would be looked up from the
+/// current directory (or the loader's search path), and loading a library runs its code.
+///
+/// # Errors
+/// ValidationException for a relative path.
+fn check_module_path(module: &Path) -> Result<(), CliError> {
+    if module.is_absolute() {
+        Ok(())
+    } else {
+        Err(CliError::validation(format!(
+            "the PKCS#11 module path {} is not absolute: give the library's full path",
+            module.display()
+        )))
+    }
 }
 
 /// Opens the PKCS#11 token of a store (asking for the PIN).
@@ -177,6 +194,7 @@ pub(crate) fn init(root: &Path, args: &InitArgs) -> Result<Obj, CliError> {
         format: FORMAT.into(),
         arn,
         backend: Backend::Pkcs11 { module: String::new(), token: String::new(), label_prefix: String::new() },
+        mac: None,
     };
     config.arn_prefix().map_err(|e| CliError::validation(e.message))?;
     if root.join(CONFIG_FILE).exists() {
@@ -190,6 +208,7 @@ pub(crate) fn init(root: &Path, args: &InitArgs) -> Result<Obj, CliError> {
             args.kdf_memory_kib.unwrap_or(DEFAULT_KDF_MEMORY_KIB),
             args.kdf_iterations.unwrap_or(DEFAULT_KDF_ITERATIONS),
             args.kdf_parallelism.unwrap_or(DEFAULT_KDF_PARALLELISM),
+            args.insecure_test_kdf,
         )?)
     };
     let mut summary = Obj::new().str("Store", root.display().to_string());
@@ -203,6 +222,7 @@ pub(crate) fn init(root: &Path, args: &InitArgs) -> Result<Obj, CliError> {
             .str("Backend", "soft")
             .str("Kdf", format!("argon2id m={} KiB t={} p={}", kdf.memory_kib, kdf.iterations, kdf.parallelism));
         config.backend = Backend::Soft { kdf, sealed_root_keys: B64.encode(sealed.as_bytes()) };
+        config.seal(&mut hsm)?;
     } else {
         let (module, token) = module_and_token(args.module.as_deref(), args.token.as_deref())?;
         let pkcs11 = pkcs11_config(module.clone(), &token, &args.label_prefix)?;
@@ -225,6 +245,7 @@ pub(crate) fn init(root: &Path, args: &InitArgs) -> Result<Obj, CliError> {
         summary = summary.str("Backend", "pkcs11").str("Token", token.clone());
         config.backend =
             Backend::Pkcs11 { module: module.display().to_string(), token, label_prefix: args.label_prefix.clone() };
+        config.seal(&mut hsm)?;
     }
     let store = DirStore::create(root).map_err(|e| CliError::new(Class::Store, e.to_string()))?;
     // Checked again under the lock: two concurrent inits make one store.

@@ -10,7 +10,8 @@ use crate::output::Format;
 #[derive(Debug, Parser)]
 #[command(name = "coffer", version, about, long_about = None)]
 pub(crate) struct Cli {
-    /// The key store directory [default: $COFFER_HOME, else ./.coffer].
+    /// The key store directory [default: $COFFER_HOME, else $XDG_DATA_HOME/coffer, else
+    /// ~/.local/share/coffer].
     #[arg(long, global = true, value_name = "DIR")]
     pub(crate) store: Option<PathBuf>,
     /// Output format.
@@ -127,14 +128,18 @@ pub(crate) struct InitArgs {
     #[arg(long, requires = "pkcs11")]
     pub(crate) use_existing_root_keys: bool,
     /// Argon2id memory cost in KiB (recorded in the store; ignored with --pkcs11) [default: 65536].
-    #[arg(long, env = "COFFER_KDF_MEMORY_KIB")]
+    #[arg(long)]
     pub(crate) kdf_memory_kib: Option<u32>,
     /// Argon2id passes (recorded in the store) [default: 3].
-    #[arg(long, env = "COFFER_KDF_ITERATIONS")]
+    #[arg(long)]
     pub(crate) kdf_iterations: Option<u32>,
     /// Argon2id lanes (recorded in the store) [default: 1].
-    #[arg(long, env = "COFFER_KDF_PARALLELISM")]
+    #[arg(long)]
     pub(crate) kdf_parallelism: Option<u32>,
+    /// Allow Argon2id parameters below OWASP's minimum (19 MiB, 2 passes): for tests only, a
+    /// passphrase under such parameters is cheap to guess from a copy of config.json.
+    #[arg(long)]
+    pub(crate) insecure_test_kdf: bool,
     /// ARN partition.
     #[arg(long, default_value = "aws")]
     pub(crate) partition: String,

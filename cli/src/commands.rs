@@ -62,6 +62,8 @@ pub(crate) fn convert<HE: HsmError>(e: &Error<HE, crate::store::DirStoreError>, 
             let class = match h.kind() {
                 ErrorKind::PinIncorrect | ErrorKind::PinLocked => Class::AccessDenied,
                 ErrorKind::RootKeysNotFound | ErrorKind::Unavailable => Class::KeyUnavailable,
+                // As when the HSM is opened (`backend::pkcs11_error`): a mechanism the token lacks.
+                ErrorKind::Unsupported => Class::Unsupported,
                 _ => Class::from_code(e.code()),
             };
             CliError::new(class, e.to_string())

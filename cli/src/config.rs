@@ -3,7 +3,10 @@
 //! Written once by `coffer init` (atomically, under the store lock) and only read afterwards.
 //! It holds nothing secret: the soft backend's root keys are sealed (AES-256-GCM) under a key
 //! derived from the passphrase with Argon2id, whose parameters and salt are kept here so that
-//! a store made with lowered test parameters says so.
+//! a store made with lowered test parameters says so. It does matter, though: it is read before
+//! anything is authenticated, and a PKCS#11 store's names the library that is loaded, so it is
+//! read only from a store no other user can write ([`crate::store::check_permissions`]), and
+//! only absolute module paths are accepted.
 
 use std::fs;
 use std::io;
@@ -12,6 +15,7 @@ use std::path::Path;
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
+use coffer_core::hsm::{ErrorKind, Hsm, HsmError as _, MAC_LEN, Mac};
 use coffer_core::key::ArnPrefix;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
@@ -27,8 +31,16 @@ pub(crate) const DEFAULT_KDF_MEMORY_KIB: u32 = 64 * 1024;
 pub(crate) const DEFAULT_KDF_ITERATIONS: u32 = 3;
 /// Default Argon2id lanes.
 pub(crate) const DEFAULT_KDF_PARALLELISM: u32 = 1;
-/// Below this memory cost (OWASP's minimum for Argon2id) `init` warns.
-const WEAK_KDF_MEMORY_KIB: u32 = 19 * 1024;
+/// OWASP's minimum Argon2id memory cost: `init` refuses less without `--insecure-test-kdf`.
+pub(crate) const MIN_KDF_MEMORY_KIB: u32 = 19 * 1024;
+/// OWASP's minimum passes at that memory cost.
+pub(crate) const MIN_KDF_ITERATIONS: u32 = 2;
+/// The largest memory cost a store may ask for: 4 GiB.
+pub(crate) const MAX_KDF_MEMORY_KIB: u32 = 4 * 1024 * 1024;
+/// The most passes a store may ask for.
+pub(crate) const MAX_KDF_ITERATIONS: u32 = 64;
+/// The most lanes a store may ask for.
+pub(crate) const MAX_KDF_PARALLELISM: u32 = 16;
 
 /// `config.json`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -40,7 +52,17 @@ pub(crate) struct StoreConfig {
     pub(crate) arn: ArnConfig,
     /// Where the root keys are.
     pub(crate) backend: Backend,
+    /// Base64 of the HMAC-SHA-256, under the root sealing key, of [`CONFIG_MAC_DOMAIN`] and
+    /// this file's JSON without this field: checked once the root keys are unlocked, so an
+    /// edited ARN prefix, backend or KDF parameter is refused. Absent only while `init` writes
+    /// it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) mac: Option<String>,
 }
+
+/// What the MAC of `config.json` covers before its JSON: separates it from every other input
+/// the root sealing key MACs (sealed records begin `CFR1`).
+const CONFIG_MAC_DOMAIN: &[u8] = b"CFC1 coffer config.json\0";
 
 /// The ARN prefix, as text.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -92,8 +114,16 @@ impl KdfConfig {
     /// New parameters with a fresh random salt.
     ///
     /// # Errors
-    /// ValidationException for parameters Argon2 refuses; the OS generator failing.
-    pub(crate) fn new(memory_kib: u32, iterations: u32, parallelism: u32) -> Result<Self, CliError> {
+    /// ValidationException for parameters Argon2 refuses, above the caps, or below OWASP's
+    /// minimum without `insecure`; the OS generator failing.
+    pub(crate) fn new(memory_kib: u32, iterations: u32, parallelism: u32, insecure: bool) -> Result<Self, CliError> {
+        if !insecure && (memory_kib < MIN_KDF_MEMORY_KIB || iterations < MIN_KDF_ITERATIONS) {
+            return Err(CliError::validation(format!(
+                "Argon2id m={memory_kib} KiB t={iterations} is below the minimum (m={MIN_KDF_MEMORY_KIB} KiB, \
+                 t={MIN_KDF_ITERATIONS}): give --insecure-test-kdf to make a store for tests with it"
+            )));
+        }
+        Self::check_caps(memory_kib, iterations, parallelism).map_err(CliError::validation)?;
         let mut salt = [0u8; 16];
         getrandom::fill(&mut salt).map_err(|e| CliError::new(Class::Internal, format!("random generator: {e}")))?;
         let config = Self {
@@ -105,19 +135,32 @@ impl KdfConfig {
             salt: B64.encode(salt),
         };
         config.params()?;
-        if memory_kib < WEAK_KDF_MEMORY_KIB {
+        if insecure && (memory_kib < MIN_KDF_MEMORY_KIB || iterations < MIN_KDF_ITERATIONS) {
             eprintln!(
-                "warning: Argon2id memory cost {memory_kib} KiB is below {WEAK_KDF_MEMORY_KIB} KiB: \
-                 use such parameters for tests only"
+                "warning: Argon2id m={memory_kib} KiB t={iterations} is below the minimum \
+                 (m={MIN_KDF_MEMORY_KIB} KiB, t={MIN_KDF_ITERATIONS}): for tests only"
             );
         }
         Ok(config)
+    }
+
+    /// Refuses parameters that would hang the command or exhaust memory.
+    fn check_caps(memory_kib: u32, iterations: u32, parallelism: u32) -> Result<(), String> {
+        if memory_kib > MAX_KDF_MEMORY_KIB || iterations > MAX_KDF_ITERATIONS || parallelism > MAX_KDF_PARALLELISM {
+            return Err(format!(
+                "Argon2id m={memory_kib} KiB t={iterations} p={parallelism} is above the limits \
+                 (m={MAX_KDF_MEMORY_KIB} KiB, t={MAX_KDF_ITERATIONS}, p={MAX_KDF_PARALLELISM})"
+            ));
+        }
+        Ok(())
     }
 
     fn params(&self) -> Result<Params, CliError> {
         if self.algorithm != "argon2id" || self.version != 0x13 {
             return Err(CliError::new(Class::Store, "config.json: unsupported KDF (only argon2id version 19)"));
         }
+        Self::check_caps(self.memory_kib, self.iterations, self.parallelism)
+            .map_err(|e| CliError::new(Class::Store, format!("config.json: {e}")))?;
         Params::new(self.memory_kib, self.iterations, self.parallelism, Some(32))
             .map_err(|e| CliError::new(Class::Validation, format!("Argon2id parameters refused: {e}")))
     }
@@ -156,6 +199,13 @@ impl StoreConfig {
     /// StoreException if there is no store there or the file is malformed.
     pub(crate) fn load(root: &Path) -> Result<Self, CliError> {
         let path = root.join(CONFIG_FILE);
+        if !root.exists() {
+            return Err(CliError::new(
+                Class::Store,
+                format!("no key store at {} (run `coffer init`, or set --store / COFFER_HOME)", root.display()),
+            ));
+        }
+        crate::store::check_permissions(root).map_err(|e| CliError::new(Class::Store, e))?;
         let text = match fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -172,6 +222,50 @@ impl StoreConfig {
             return Err(CliError::new(Class::Store, format!("{}: unknown format {:?}", path.display(), config.format)));
         }
         Ok(config)
+    }
+
+    fn signed_bytes(&self) -> Result<Vec<u8>, CliError> {
+        let unsigned = Self { mac: None, ..self.clone() };
+        let json =
+            serde_json::to_vec(&unsigned).map_err(|e| CliError::new(Class::Internal, format!("config.json: {e}")))?;
+        let mut bytes = CONFIG_MAC_DOMAIN.to_vec();
+        bytes.extend_from_slice(&json);
+        Ok(bytes)
+    }
+
+    /// Sets [`mac`](Self::mac) with the root sealing key of `hsm`.
+    ///
+    /// # Errors
+    /// The HSM failing.
+    pub(crate) fn seal<H: Hsm>(&mut self, hsm: &mut H) -> Result<(), CliError> {
+        let mac = hsm
+            .mac(&self.signed_bytes()?)
+            .map_err(|e| CliError::new(Class::Internal, format!("cannot authenticate config.json: {e}")))?;
+        self.mac = Some(B64.encode(mac.0));
+        Ok(())
+    }
+
+    /// Checks [`mac`](Self::mac) with the root sealing key of `hsm`.
+    ///
+    /// # Errors
+    /// CorruptRecordException naming `config.json` if the MAC is missing, malformed or wrong;
+    /// the HSM failing.
+    pub(crate) fn verify<H: Hsm>(&self, root: &Path, hsm: &mut H) -> Result<(), CliError> {
+        let path = root.join(CONFIG_FILE);
+        let corrupt = |why: &str| {
+            CliError::new(
+                Class::CorruptRecord,
+                format!("{} {why}: the ARN prefix, backend or KDF parameters were edited", path.display()),
+            )
+        };
+        let text = self.mac.as_deref().ok_or_else(|| corrupt("has no MAC"))?;
+        let bytes = B64.decode(text).map_err(|_| corrupt("has a malformed MAC"))?;
+        let mac = Mac(<[u8; MAC_LEN]>::try_from(bytes.as_slice()).map_err(|_| corrupt("has a malformed MAC"))?);
+        match hsm.verify_mac(&self.signed_bytes()?, &mac) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::AuthenticationFailed => Err(corrupt("failed authentication")),
+            Err(e) => Err(CliError::new(Class::Internal, format!("cannot authenticate config.json: {e}"))),
+        }
     }
 
     /// The JSON text to write.

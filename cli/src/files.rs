@@ -110,16 +110,73 @@ impl<H: Hsm> Keyring for DiscoveryKeyring<'_, '_, H> {
     }
 }
 
-/// A temporary file beside the destination, removed unless [`commit`](Self::commit)ted.
+/// The output until it is complete: where the filesystem allows, an unnamed file
+/// (`O_TMPFILE`) in the destination's directory, which no interruption can leave behind (a
+/// `kill`, a crash or a power cut frees it) and which is linked to its name only on success;
+/// elsewhere a named temporary file beside the destination, removed unless
+/// [`commit`](Self::commit)ted (but left behind by a process killed before it can remove it).
 struct Pending {
-    tmp: PathBuf,
+    /// The named temporary file; `None` for an unnamed one.
+    tmp: Option<PathBuf>,
+    dir: PathBuf,
     dest: PathBuf,
     force: bool,
     done: bool,
 }
 
+/// Named temporary outputs that a SIGINT, SIGTERM or SIGHUP must remove (the `O_TMPFILE`
+/// fallback only: an unnamed file needs no cleaning).
+static PARTIALS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+static SIGNAL_THREAD: std::sync::Once = std::sync::Once::new();
+
+/// Registers `tmp` for removal on SIGINT, SIGTERM or SIGHUP; the first call starts a thread
+/// that waits for those signals (signal-hook's self-pipe: no code runs in the handler itself),
+/// removes the registered files and exits with 128 + the signal, as the default action would.
+fn remove_on_signal(tmp: &Path) {
+    if let Ok(mut partials) = PARTIALS.lock() {
+        partials.push(tmp.to_path_buf());
+    }
+    SIGNAL_THREAD.call_once(|| {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else { return };
+        std::thread::spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                if let Ok(partials) = PARTIALS.lock() {
+                    for path in partials.iter() {
+                        let _ = fs::remove_file(path);
+                    }
+                }
+                std::process::exit(128_i32.saturating_add(signal));
+            }
+        });
+    });
+}
+
+/// Forgets `tmp` (committed or removed).
+fn forget_on_signal(tmp: &Path) {
+    if let Ok(mut partials) = PARTIALS.lock() {
+        partials.retain(|p| p != tmp);
+    }
+}
+
+/// Whether to use `O_TMPFILE`. Test builds can turn it off (`COFFER_TEST_NO_TMPFILE`) to
+/// exercise the fallback on filesystems that have it.
+fn use_tmpfile() -> bool {
+    !(cfg!(feature = "test-clock") && std::env::var_os("COFFER_TEST_NO_TMPFILE").is_some())
+}
+
+/// `.NAME.coffer-partial-RANDOM` in `dir`.
+fn partial_name(dir: &Path, dest: &Path) -> Result<PathBuf, CliError> {
+    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut raw = [0u8; 6];
+    getrandom::fill(&mut raw).map_err(|e| CliError::new(Class::Internal, format!("random generator: {e}")))?;
+    let suffix: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(dir.join(format!(".{name}.coffer-partial-{suffix}")))
+}
+
 impl Pending {
     fn create(dest: &Path, force: bool) -> Result<(Self, File), CliError> {
+        use rustix::fs::{CWD, Mode, OFlags};
         if !force && fs::symlink_metadata(dest).is_ok() {
             return Err(exists(dest));
         }
@@ -127,48 +184,95 @@ impl Pending {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let mut raw = [0u8; 6];
-        getrandom::fill(&mut raw).map_err(|e| CliError::new(Class::Internal, format!("random generator: {e}")))?;
-        let suffix: String = raw.iter().map(|b| format!("{b:02x}")).collect();
-        let tmp = dir.join(format!(".{name}.coffer-partial-{suffix}"));
+        let mut pending = Self { tmp: None, dir, dest: dest.to_path_buf(), force, done: false };
+        let flags = OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC;
+        let opened = if use_tmpfile() {
+            rustix::fs::openat(CWD, &pending.dir, flags, Mode::from_raw_mode(0o600))
+        } else {
+            Err(rustix::io::Errno::OPNOTSUPP)
+        };
+        match opened {
+            Ok(fd) => return Ok((pending, File::from(fd))),
+            // Filesystems (and systems) without O_TMPFILE: a named temporary file.
+            Err(rustix::io::Errno::OPNOTSUPP | rustix::io::Errno::ISDIR | rustix::io::Errno::INVAL) => {}
+            Err(e) => {
+                return Err(CliError::new(
+                    Class::Internal,
+                    format!("cannot create the output in {}: {}", pending.dir.display(), io::Error::from(e)),
+                ));
+            }
+        }
+        let tmp = partial_name(&pending.dir, dest)?;
+        remove_on_signal(&tmp);
         let file = OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(0o600)
             .open(&tmp)
             .map_err(|e| CliError::new(Class::Internal, format!("cannot create {}: {e}", tmp.display())))?;
-        Ok((Self { tmp, dest: dest.to_path_buf(), force, done: false }, file))
+        pending.tmp = Some(tmp);
+        Ok((pending, file))
     }
 
     /// Moves the finished file into place: renamed over the destination with `force`, else
-    /// linked (which fails if the name exists) and the temporary name removed.
+    /// linked (which fails if the name exists) and the temporary name removed. An unnamed file
+    /// is first linked to a name (its destination, or with `force` a temporary name renamed
+    /// over it).
     fn commit(mut self, file: File) -> Result<(), CliError> {
+        use std::os::fd::AsRawFd as _;
         let io = |what: &str, e: io::Error| CliError::new(Class::Internal, format!("{what}: {e}"));
         file.sync_all().map_err(|e| io("cannot flush the output", e))?;
+        if self.tmp.is_none() {
+            let proc = format!("/proc/self/fd/{}", file.as_raw_fd());
+            let link = |to: &Path| {
+                rustix::fs::linkat(
+                    rustix::fs::CWD,
+                    proc.as_str(),
+                    rustix::fs::CWD,
+                    to,
+                    rustix::fs::AtFlags::SYMLINK_FOLLOW,
+                )
+                .map_err(io::Error::from)
+            };
+            if self.force {
+                let tmp = partial_name(&self.dir, &self.dest)?;
+                link(&tmp).map_err(|e| io("cannot link the output to a name", e))?;
+                self.tmp = Some(tmp);
+            } else {
+                match link(&self.dest) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(exists(&self.dest)),
+                    Err(e) => return Err(io("cannot link the output into place", e)),
+                }
+                self.done = true;
+                let _ = File::open(&self.dir).and_then(|d| d.sync_all());
+                return Ok(());
+            }
+        }
         drop(file);
+        let Some(tmp) = self.tmp.clone() else { return Err(io("the output", io::ErrorKind::NotFound.into())) };
         if self.force {
-            fs::rename(&self.tmp, &self.dest).map_err(|e| io("cannot rename the output into place", e))?;
+            fs::rename(&tmp, &self.dest).map_err(|e| io("cannot rename the output into place", e))?;
         } else {
-            match fs::hard_link(&self.tmp, &self.dest) {
+            match fs::hard_link(&tmp, &self.dest) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(exists(&self.dest)),
                 Err(e) => return Err(io("cannot link the output into place", e)),
             }
-            let _ = fs::remove_file(&self.tmp);
+            let _ = fs::remove_file(&tmp);
         }
+        forget_on_signal(&tmp);
         self.done = true;
-        if let Some(dir) = self.dest.parent().filter(|p| !p.as_os_str().is_empty()) {
-            let _ = File::open(dir).and_then(|d| d.sync_all());
-        }
+        let _ = File::open(&self.dir).and_then(|d| d.sync_all());
         Ok(())
     }
 }
 
 impl Drop for Pending {
     fn drop(&mut self) {
-        if !self.done {
-            let _ = fs::remove_file(&self.tmp);
+        if let (false, Some(tmp)) = (self.done, &self.tmp) {
+            let _ = fs::remove_file(tmp);
+            forget_on_signal(tmp);
         }
     }
 }
@@ -302,7 +406,7 @@ pub(crate) fn decrypt_file<H: Hsm>(kms: &mut CliKms<'_, H>, args: &DecryptFileAr
     let context = context_pairs(&pairs)?;
     let (input, len) = open_input(&args.input_file)?;
     let (pending, out) = Pending::create(&args.output_file, args.force)?;
-    let workspace_len = Encryptor::workspace_len(MAX_FRAME_LENGTH).max(MAX_HEADER_LEN);
+    let workspace_len = Decryptor::workspace_len(MAX_FRAME_LENGTH).max(MAX_HEADER_LEN);
     let mut workspace = Zeroizing::new(vec![0u8; workspace_len]);
     let result = if args.key_id.is_empty() {
         let keyring = DiscoveryKeyring { kms };

@@ -72,22 +72,56 @@ pub(crate) fn b64(bytes: &[u8]) -> String {
 pub(crate) fn context(name: &str, value: Option<&str>) -> Result<Vec<(String, String)>, CliError> {
     let Some(value) = value else { return Ok(Vec::new()) };
     let text = match value.strip_prefix("file://") {
-        Some(path) => std::fs::read_to_string(path)
-            .map_err(|e| CliError::validation(format!("{name}: cannot read {path}: {e}")))?,
+        // Capped as blobs are: `file:///dev/zero` fails fast instead of filling memory.
+        Some(path) => String::from_utf8(read_capped(name, path)?.to_vec())
+            .map_err(|_| CliError::validation(format!("{name}: {path} is not UTF-8 text")))?,
         None => value.to_owned(),
     };
     let text = text.trim();
-    if text.starts_with('{') {
-        let map: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(text).map_err(|e| CliError::validation(format!("{name}: malformed JSON: {e}")))?;
-        return map
-            .into_iter()
-            .map(|(k, v)| match v {
-                serde_json::Value::String(s) => Ok((k, s)),
-                _ => Err(CliError::validation(format!("{name}: the value of {k:?} is not a string"))),
-            })
-            .collect();
+    let pairs = if text.starts_with('{') { json_pairs(name, text)? } else { shorthand_pairs(name, text)? };
+    let mut seen = std::collections::BTreeSet::new();
+    if let Some((k, _)) = pairs.iter().find(|(k, _)| !seen.insert(k.as_str())) {
+        return Err(CliError::validation(format!("{name}: the key {k:?} is given twice")));
     }
+    Ok(pairs)
+}
+
+/// The members of a JSON object in order, duplicates kept (a map would drop all but one).
+struct JsonPairs(Vec<(String, serde_json::Value)>);
+
+impl<'de> serde::Deserialize<'de> for JsonPairs {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = JsonPairs;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<JsonPairs, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some(pair) = map.next_entry()? {
+                    pairs.push(pair);
+                }
+                Ok(JsonPairs(pairs))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+fn json_pairs(name: &str, text: &str) -> Result<Vec<(String, String)>, CliError> {
+    let JsonPairs(members) =
+        serde_json::from_str(text).map_err(|e| CliError::validation(format!("{name}: malformed JSON: {e}")))?;
+    members
+        .into_iter()
+        .map(|(k, v)| match v {
+            serde_json::Value::String(s) => Ok((k, s)),
+            _ => Err(CliError::validation(format!("{name}: the value of {k:?} is not a string"))),
+        })
+        .collect()
+}
+
+fn shorthand_pairs(name: &str, text: &str) -> Result<Vec<(String, String)>, CliError> {
     let mut pairs = Vec::new();
     for part in text.split(',').filter(|p| !p.is_empty()) {
         let (k, v) = part
@@ -115,6 +149,13 @@ mod tests {
         assert!(context("EncryptionContext", Some("novalue")).is_err());
         assert!(context("EncryptionContext", Some("=v")).is_err());
         assert!(context("EncryptionContext", None).unwrap().is_empty());
+        // A key given twice is refused, in JSON (which a map would silently collapse) and shorthand.
+        let err = context("EncryptionContext", Some(r#"{"k": "a", "k": "b"}"#)).unwrap_err();
+        assert!(err.message.contains("twice"), "{}", err.message);
+        assert!(context("EncryptionContext", Some("k=a,k=b")).is_err());
+        // A file is read only up to the blob cap.
+        let err = context("EncryptionContext", Some("file:///dev/zero")).unwrap_err();
+        assert!(err.message.contains("larger than"), "{}", err.message);
     }
 
     #[test]

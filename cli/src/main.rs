@@ -35,10 +35,30 @@ use crate::output::{Obj, Val, render};
 use crate::store::DirStore;
 use crate::time::CliClock;
 
-/// The store directory when neither `--store` nor `COFFER_HOME` is given.
-const DEFAULT_STORE: &str = ".coffer";
 /// The environment variable naming the store directory.
 const ENV_HOME: &str = "COFFER_HOME";
+
+/// The store directory: `--store`, else `$COFFER_HOME`, else `$XDG_DATA_HOME/coffer` (an
+/// absolute `XDG_DATA_HOME` only, as the XDG specification says), else
+/// `~/.local/share/coffer`. Never the current directory: a store is trusted to name the PKCS#11
+/// library to load, and the current directory may be anyone's. Empty values count as unset.
+fn store_root(cli: &Cli) -> Result<PathBuf, CliError> {
+    let set = |p: PathBuf| (!p.as_os_str().is_empty()).then_some(p);
+    if let Some(root) =
+        cli.store.clone().and_then(set).or_else(|| std::env::var_os(ENV_HOME).map(PathBuf::from).and_then(set))
+    {
+        return Ok(root);
+    }
+    if let Some(data) = std::env::var_os("XDG_DATA_HOME").map(PathBuf::from).filter(|p| p.is_absolute()) {
+        return Ok(data.join("coffer"));
+    }
+    match std::env::var_os("HOME").map(PathBuf::from).filter(|p| p.is_absolute()) {
+        Some(home) => Ok(home.join(".local/share/coffer")),
+        None => {
+            Err(CliError::new(Class::Store, "no store location: give --store or set COFFER_HOME (HOME is not set)"))
+        }
+    }
+}
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -76,13 +96,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> Result<Obj, CliError> {
-    // --store, else COFFER_HOME (an empty one counts as unset), else ./.coffer.
-    let root = cli
-        .store
-        .clone()
-        .or_else(|| std::env::var_os(ENV_HOME).map(PathBuf::from))
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_STORE));
+    let root = store_root(cli)?;
     match &cli.command {
         Command::Init(args) => backend::init(&root, args),
         Command::Audit { key_id, start_time, end_time, operation } => {
@@ -125,8 +139,8 @@ fn run(cli: &Cli) -> Result<Obj, CliError> {
         Command::AccessKey(command) => serve::access_key(&root, command),
         command => {
             let config = StoreConfig::load(&root)?;
-            let clock =
-                CliClock::from_env().ok_or_else(|| CliError::validation(format!("{} is not a date", time::ENV_NOW)))?;
+            let clock = CliClock::from_env().map_err(CliError::validation)?;
+            time::check_not_before_store(&root, &clock).map_err(|e| CliError::new(Class::Internal, e))?;
             let unlock_failed = |e: CliError| {
                 if e.class == Class::AccessDenied {
                     let now = coffer_core::Clock::now(&clock).unwrap_or(0);
@@ -136,11 +150,13 @@ fn run(cli: &Cli) -> Result<Obj, CliError> {
             };
             match &config.backend {
                 Backend::Soft { kdf, sealed_root_keys } => {
-                    let hsm = backend::open_soft(kdf, sealed_root_keys).map_err(unlock_failed)?;
+                    let mut hsm = backend::open_soft(kdf, sealed_root_keys).map_err(unlock_failed)?;
+                    config.verify(&root, &mut hsm)?;
                     with_kms(hsm, &root, &config, clock, command)
                 }
                 Backend::Pkcs11 { module, token, label_prefix } => {
-                    let hsm = backend::open_pkcs11(module, token, label_prefix).map_err(unlock_failed)?;
+                    let mut hsm = backend::open_pkcs11(module, token, label_prefix).map_err(unlock_failed)?;
+                    config.verify(&root, &mut hsm)?;
                     with_kms(hsm, &root, &config, clock, command)
                 }
             }
@@ -172,6 +188,19 @@ fn with_kms<H: Hsm>(
             }
         }
     };
+    let file_command = match command {
+        Command::EncryptFile(_) => Some("EncryptFile"),
+        Command::DecryptFile(_) => Some("DecryptFile"),
+        _ => None,
+    };
+    if let Some(operation) = file_command {
+        let now = coffer_core::Clock::now(&clock).unwrap_or(0);
+        let key = match command {
+            Command::EncryptFile(_) => log.successful_keys().first().copied(),
+            _ => log.successful_keys().last().copied(),
+        };
+        log.record_command(now, operation, key, result.as_ref().map(|_| ()).map_err(|e| e.class.name()));
+    }
     if let Err(e) = log.append_to(store.root()) {
         eprintln!("warning: the audit events of this command were not recorded: {e}");
     }

@@ -61,7 +61,12 @@ pub(crate) enum Format {
 /// Renders `doc` (with `--query FIELD` applied) into a zeroizing buffer; empty for an empty
 /// document.
 pub(crate) fn render(doc: &Obj, format: Format, query: Option<&str>) -> Zeroizing<String> {
-    let mut out = Zeroizing::new(String::new());
+    // Presized so that a secret is not copied by the string growing (each reallocation would
+    // leave an unzeroized copy behind). Escaping can outgrow the estimate only for non-secret
+    // text: secrets are base64. The caller writes the buffer to stdout in one `write_all` of
+    // text ending in a newline, which std's line-buffered stdout passes straight through
+    // without keeping a copy in its own buffer.
+    let mut out = Zeroizing::new(String::with_capacity(size(doc).saturating_mul(2).saturating_add(4096)));
     match query {
         Some(field) => {
             let val = lookup(doc, field);
@@ -91,6 +96,21 @@ pub(crate) fn render(doc: &Obj, format: Format, query: Option<&str>) -> Zeroizin
         },
     }
     out
+}
+
+/// About the bytes `obj` takes printed, before indentation and escaping.
+fn size(obj: &Obj) -> usize {
+    obj.0.iter().fold(0usize, |acc, (name, val)| {
+        let len = match val {
+            Val::Str(s) => s.len(),
+            Val::Secret(s) => s.len(),
+            Val::Num(_) | Val::Bool(_) => 20,
+            Val::StrList(items) => items.iter().map(|s| s.len().saturating_add(8)).sum(),
+            Val::List(items) => items.iter().map(|o| size(o).saturating_add(8)).sum(),
+            Val::Obj(o) => size(o),
+        };
+        acc.saturating_add(name.len()).saturating_add(len).saturating_add(16)
+    })
 }
 
 /// The value at a dotted path of field names (`KeyMetadata.KeyId`).
@@ -188,15 +208,34 @@ fn json_val(out: &mut String, val: &Val, level: usize) {
     }
 }
 
+/// Text output with control characters escaped (`\n`, `\t`, `\u{1b}`): a description cannot
+/// break the line layout or send escape sequences to a terminal.
+fn push_escaped(out: &mut String, s: &str) {
+    for c in s.chars() {
+        if c.is_control() {
+            let _ = write!(out, "{}", c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+}
+
 fn text_scalar(out: &mut String, val: &Val) {
     match val {
-        Val::Str(s) => out.push_str(s),
+        Val::Str(s) => push_escaped(out, s),
         Val::Secret(s) => out.push_str(s),
         Val::Num(n) => {
             let _ = write!(out, "{n}");
         }
         Val::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
-        Val::StrList(items) => out.push_str(&items.join("\t")),
+        Val::StrList(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push('\t');
+                }
+                push_escaped(out, item);
+            }
+        }
         Val::List(_) | Val::Obj(_) => {}
     }
 }
@@ -268,5 +307,27 @@ mod tests {
         assert_eq!(render(&nested, Format::Text, Some("KeyMetadata.KeyId")).as_str(), "k\n");
         assert_eq!(render(&nested, Format::Text, Some("KeyMetadata.Nope")).as_str(), "None\n");
         assert_eq!(render(&doc(), Format::Text, Some("KeyId.Deeper")).as_str(), "None\n");
+    }
+
+    #[test]
+    fn text_escapes_control_characters() {
+        let hostile =
+            Obj::new().str("Description", "a\nFAKE\tline\u{1b}[2J").with("L", Val::StrList(vec!["x\ny".into()]));
+        assert_eq!(render(&hostile, Format::Text, None).as_str(), "a\\nFAKE\\tline\\u{1b}[2J\tx\\ny\n");
+        assert_eq!(render(&hostile, Format::Text, Some("Description")).as_str(), "a\\nFAKE\\tline\\u{1b}[2J\n");
+        // JSON escapes them already.
+        let v: serde_json::Value = serde_json::from_str(&render(&hostile, Format::Json, None)).unwrap();
+        assert_eq!(v["Description"], "a\nFAKE\tline\u{1b}[2J");
+    }
+
+    #[test]
+    fn the_buffer_is_presized_for_a_secret() {
+        let secret = "A".repeat(100_000);
+        let doc = Obj::new().with("Plaintext", Val::Secret(Zeroizing::new(secret.clone()))).str("KeyId", "k");
+        for format in [Format::Json, Format::Text] {
+            let out = render(&doc, format, None);
+            assert!(out.capacity() >= out.len());
+            assert!(out.capacity() >= size(&doc) && out.len() < size(&doc).saturating_mul(2), "{format:?}");
+        }
     }
 }

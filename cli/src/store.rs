@@ -46,8 +46,59 @@ pub(crate) const AUDIT_FILE: &str = "audit.log";
 const KEYS_DIR: &str = "keys";
 const ALIASES_DIR: &str = "aliases";
 const TMP_PREFIX: &str = "~tmp-";
+/// `O_NOFOLLOW`, for opening the lock and the audit log: a symbolic link put in their place is
+/// refused rather than followed to a file elsewhere.
+pub(crate) const O_NOFOLLOW: i32 = rustix::fs::OFlags::NOFOLLOW.bits().cast_signed();
 
 static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Refuses a store another user could have written, before anything in it is read (as ssh's
+/// `StrictModes` does for `~/.ssh`): `config.json` is not authenticated before the root keys
+/// are unlocked, and a PKCS#11 store's `config.json` names a library that is loaded. The store
+/// directory, `config.json`, `keys/`, `aliases/`, `lock` and `audit.log` (those that exist)
+/// must be owned by the effective user (or root) and not writable by group or others; the
+/// files must not be symbolic links.
+///
+/// # Errors
+/// A message naming the path and what is wrong with it.
+pub(crate) fn check_permissions(root: &Path) -> Result<(), String> {
+    let euid = rustix::process::geteuid().as_raw();
+    let check = |path: &Path, meta: &fs::Metadata| {
+        use std::os::unix::fs::MetadataExt as _;
+        if meta.uid() != euid && meta.uid() != 0 {
+            return Err(format!(
+                "{} is owned by uid {}, not by this user (uid {euid}): refusing a store another user controls",
+                path.display(),
+                meta.uid()
+            ));
+        }
+        if meta.mode() & 0o022 != 0 {
+            return Err(format!(
+                "{} is writable by group or others (mode {:o}): refusing it (chmod go-w)",
+                path.display(),
+                meta.mode() & 0o7777
+            ));
+        }
+        Ok(())
+    };
+    let meta = fs::metadata(root).map_err(|e| format!("cannot read {}: {e}", root.display()))?;
+    if !meta.is_dir() {
+        return Err(format!("{} is not a directory", root.display()));
+    }
+    check(root, &meta)?;
+    for name in [CONFIG_FILE, KEYS_DIR, ALIASES_DIR, LOCK_FILE, AUDIT_FILE] {
+        let path = root.join(name);
+        match fs::symlink_metadata(&path) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(format!("{} is a symbolic link: refusing it", path.display()));
+            }
+            Ok(meta) => check(&path, &meta)?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        }
+    }
+    Ok(())
+}
 
 /// A failure of the directory store, naming the file involved.
 #[derive(Debug)]
@@ -99,6 +150,7 @@ impl DirStore {
     /// # Errors
     /// I/O failures (a missing store directory is reported by the caller before this).
     pub(crate) fn open(root: &Path) -> Result<Self, DirStoreError> {
+        check_permissions(root).map_err(|e| DirStoreError::other(StoreErrorKind::Other, e))?;
         let lock_path = root.join(LOCK_FILE);
         let lock = OpenOptions::new()
             .read(true)
@@ -106,10 +158,19 @@ impl DirStore {
             .create(true)
             .truncate(false)
             .mode(0o600)
+            .custom_flags(O_NOFOLLOW)
             .open(&lock_path)
             .map_err(|e| DirStoreError::io("cannot open the lock file", &lock_path, &e))?;
         // fs4's flock, named explicitly: std's inherent `File::lock` is newer than the MSRV.
-        FileExt::lock(&lock).map_err(|e| DirStoreError::io("cannot lock", &lock_path, &e))?;
+        // Tried first without waiting, so that a wait is said rather than looking like a hang.
+        match FileExt::try_lock(&lock) {
+            Ok(()) => {}
+            Err(fs4::TryLockError::WouldBlock) => {
+                eprintln!("waiting for the store lock ({}): another coffer command holds it", lock_path.display());
+                FileExt::lock(&lock).map_err(|e| DirStoreError::io("cannot lock", &lock_path, &e))?;
+            }
+            Err(fs4::TryLockError::Error(e)) => return Err(DirStoreError::io("cannot lock", &lock_path, &e)),
+        }
         let store = Self { root: root.to_path_buf(), lock, locked: true, last_read: None, names: [None, None] };
         for dir in [store.root.clone(), store.dir(RecordKind::Key), store.dir(RecordKind::Alias)] {
             fs::DirBuilder::new()
@@ -122,16 +183,35 @@ impl DirStore {
         Ok(store)
     }
 
-    /// Creates the store directory (mode 0700) if needed and opens it.
+    /// Creates the store directory (mode 0700), or takes an existing empty one (set to mode
+    /// 0700: whatever made it, the store is the user's alone), and opens it.
     ///
     /// # Errors
-    /// I/O failures.
+    /// A directory that is not empty (keys or aliases left there would be orphaned), owned by
+    /// another user; I/O failures.
     pub(crate) fn create(root: &Path) -> Result<Self, DirStoreError> {
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(root)
             .map_err(|e| DirStoreError::io("cannot create the store directory", root, &e))?;
+        let mut entries = fs::read_dir(root).map_err(|e| DirStoreError::io("cannot list", root, &e))?;
+        if entries.next().is_some() {
+            return Err(DirStoreError::other(
+                StoreErrorKind::Other,
+                format!("{} is not empty: init makes a store only in a new or empty directory", root.display()),
+            ));
+        }
+        let euid = rustix::process::geteuid().as_raw();
+        let meta = fs::metadata(root).map_err(|e| DirStoreError::io("cannot read", root, &e))?;
+        if std::os::unix::fs::MetadataExt::uid(&meta) != euid {
+            return Err(DirStoreError::other(
+                StoreErrorKind::Other,
+                format!("{} is owned by another user: refusing to make a store in it", root.display()),
+            ));
+        }
+        fs::set_permissions(root, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .map_err(|e| DirStoreError::io("cannot set the mode of", root, &e))?;
         Self::open(root)
     }
 
@@ -225,16 +305,23 @@ impl KeyStore for DirStore {
     fn get(&mut self, kind: RecordKind, name: &str, out: &mut [u8]) -> Result<Option<usize>, DirStoreError> {
         self.check_locked()?;
         let path = self.path(kind, name)?;
-        let bytes = match fs::read(&path) {
-            Ok(bytes) => bytes,
+        let file = match File::open(&path) {
+            Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(DirStoreError::io("cannot read", &path, &e)),
         };
+        // At most one byte more than any record: a huge file planted there is not read whole.
+        let mut bytes = Vec::with_capacity(out.len().saturating_add(1));
+        io::Read::read_to_end(
+            &mut io::Read::take(file, u64::try_from(out.len()).unwrap_or(u64::MAX).saturating_add(1)),
+            &mut bytes,
+        )
+        .map_err(|e| DirStoreError::io("cannot read", &path, &e))?;
         self.last_read = Some((kind, name.to_owned()));
         let slot = out.get_mut(..bytes.len()).ok_or_else(|| {
             DirStoreError::other(
                 StoreErrorKind::TooLarge,
-                format!("{} holds {} bytes, more than any record", path.display(), bytes.len()),
+                format!("{} holds more bytes than any record", path.display()),
             )
         })?;
         slot.copy_from_slice(&bytes);

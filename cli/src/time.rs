@@ -3,20 +3,40 @@
 use coffer_core::clock::{Clock, ClockError, SystemClock, Timestamp};
 
 /// Environment variable that sets the clock (seconds since the Unix epoch, or an ISO 8601 UTC
-/// date) instead of the system time: for tests and for rehearsing what `maintenance` will do.
+/// date) instead of the system time, in test builds only.
+///
+/// It is honoured only when the crate is built with the `test-clock` feature, which is off by
+/// default and which only the crate's own tests turn on (through a dev-dependency of the crate
+/// on itself, so `cargo test -p coffer-cli` builds the binary with it while `cargo build` and
+/// `cargo install` never do). A normal build refuses to run with it set: a clock moved forward
+/// would destroy keys whose pending deletion has not elapsed, and back-date the audit log.
 pub(crate) const ENV_NOW: &str = "COFFER_NOW";
 
-/// The commands' clock: the system clock, or [`ENV_NOW`] when set.
+/// Whether this build honours [`ENV_NOW`].
+const HONOUR_ENV_NOW: bool = cfg!(feature = "test-clock");
+
+/// The commands' clock: the system clock, or [`ENV_NOW`] when set in a test build.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CliClock(Option<Timestamp>);
 
 impl CliClock {
-    /// The clock; `None` if [`ENV_NOW`] is set but unreadable.
-    pub(crate) fn from_env() -> Option<Self> {
-        match std::env::var(ENV_NOW) {
-            Ok(text) => parse(&text).map(|t| Self(Some(t))),
-            Err(std::env::VarError::NotPresent) => Some(Self(None)),
-            Err(std::env::VarError::NotUnicode(_)) => None,
+    /// The clock.
+    ///
+    /// # Errors
+    /// The message to report when [`ENV_NOW`] is set but unreadable, or set in a build that
+    /// does not honour it.
+    pub(crate) fn from_env() -> Result<Self, String> {
+        Self::from_value(std::env::var(ENV_NOW), HONOUR_ENV_NOW)
+    }
+
+    fn from_value(value: Result<String, std::env::VarError>, honour: bool) -> Result<Self, String> {
+        match value {
+            Err(std::env::VarError::NotPresent) => Ok(Self(None)),
+            Ok(_) | Err(std::env::VarError::NotUnicode(_)) if !honour => Err(format!(
+                "{ENV_NOW} is set, but only test builds (the `test-clock` feature) take the clock from it: unset it"
+            )),
+            Ok(text) => parse(&text).map(|t| Self(Some(t))).ok_or_else(|| format!("{ENV_NOW} is not a date")),
+            Err(std::env::VarError::NotUnicode(_)) => Err(format!("{ENV_NOW} is not a date")),
         }
     }
 }
@@ -27,6 +47,35 @@ impl Clock for CliClock {
             Some(t) => Ok(t),
             None => SystemClock.now(),
         }
+    }
+}
+
+/// How far the clock may be behind the store's last change (file times are the system's;
+/// clocks of machines that share a store differ a little).
+const CLOCK_SLACK: Timestamp = 300;
+
+/// Refuses a clock earlier than the store's last change (the newest modification time of
+/// `keys/`, `aliases/` and `config.json`, less [`CLOCK_SLACK`]): a clock set back would
+/// back-date audit events and key dates. A clock set forward cannot be caught this way.
+///
+/// # Errors
+/// The message to report.
+pub(crate) fn check_not_before_store(root: &std::path::Path, clock: &CliClock) -> Result<(), String> {
+    let Ok(now) = clock.now() else { return Ok(()) }; // reported by the command that needs it
+    let newest = ["keys", "aliases", crate::store::CONFIG_FILE]
+        .iter()
+        .filter_map(|name| std::fs::metadata(root.join(name)).ok())
+        .filter_map(|m| m.modified().ok())
+        .filter_map(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs())
+        .max();
+    match newest {
+        Some(newest) if now.saturating_add(CLOCK_SLACK) < newest => Err(format!(
+            "the clock ({}) is earlier than the store's last change ({}): refusing to run on a clock set back",
+            iso(now),
+            iso(newest)
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -106,6 +155,22 @@ pub(crate) fn parse(text: &str) -> Option<Timestamp> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_clock_override_needs_a_test_build() {
+        use std::env::VarError;
+        let refused = CliClock::from_value(Ok("2000-01-01".into()), false).unwrap_err();
+        assert!(refused.contains("only test builds"), "{refused}");
+        assert!(CliClock::from_value(Ok("someday".into()), false).is_err());
+        assert!(CliClock::from_value(Err(VarError::NotPresent), false).unwrap().0.is_none());
+        assert_eq!(CliClock::from_value(Ok("2000-01-01".into()), true).unwrap().0, Some(946_684_800));
+        assert!(CliClock::from_value(Ok("someday".into()), true).is_err());
+        // The feature is never on by default.
+        let manifest = include_str!("../Cargo.toml");
+        let default = manifest.lines().find(|l| l.trim_start().starts_with("default")).unwrap_or("");
+        assert!(!default.contains("test-clock"), "{default}");
+        assert!(manifest.contains("test-clock = []"));
+    }
 
     #[test]
     fn known_dates_both_ways() {

@@ -63,8 +63,7 @@ fn init_records_the_kdf_and_refuses_a_second_init_or_a_missing_passphrase() {
 
     // The real default parameters when none are given: 64 MiB, 3 passes, 1 lane.
     let default = Store::empty();
-    let mut cmd = default.command(&["init"]);
-    cmd.env_remove("COFFER_KDF_MEMORY_KIB").env_remove("COFFER_KDF_ITERATIONS");
+    let mut cmd = default.command_exact(&["init"]);
     let out = cmd.output().unwrap();
     assert!(out.status.success(), "{out:?}");
     let config: Value = serde_json::from_str(&std::fs::read_to_string(default.file("config.json")).unwrap()).unwrap();
@@ -731,10 +730,10 @@ fn passphrase_prompt_on_a_terminal() {
     let store = Store::empty();
     let on_tty = |command: &str, typed: &str| {
         let mut cmd = std::process::Command::new("script");
+        let command =
+            if command == "init" { format!("init {}", common::TEST_KDF.join(" ")) } else { command.to_owned() };
         cmd.args(["-qfec", &format!("{} {command}", common::BIN), "/dev/null"])
             .env("COFFER_HOME", store.path())
-            .env("COFFER_KDF_MEMORY_KIB", "64")
-            .env("COFFER_KDF_ITERATIONS", "1")
             .env_remove("COFFER_PASSPHRASE")
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped());

@@ -206,3 +206,34 @@ fn pins_tokens_and_modules_that_do_not_work() {
     std::fs::create_dir_all(&tokens).unwrap();
     store.run(&["encrypt", "--key-id", &id, "--plaintext", &b64(b"x")]).failed("KeyUnavailableException", 13);
 }
+
+/// Exit codes 17 and 12 on a SoftHSMv2 token whose library offers only some mechanisms
+/// (`slots.mechanisms` in its configuration).
+#[test]
+fn a_token_lacking_mechanisms_fails_its_check_and_its_operations() {
+    let store = pkcs11_store("cli-lacking");
+    let conf = store.dir.path().join("softhsm2.conf");
+    let restrict = |mechanisms: &str| {
+        let text = std::fs::read_to_string(&conf).unwrap();
+        let kept: String =
+            text.lines().filter(|l| !l.starts_with("slots.mechanisms")).map(|l| format!("{l}\n")).collect();
+        std::fs::write(&conf, format!("{kept}slots.mechanisms = {mechanisms}\n")).unwrap();
+    };
+    // No AES-GCM: token-check runs, its self-tests fail: TokenCheckFailedException (17).
+    restrict("CKM_AES_KEY_GEN,CKM_GENERIC_SECRET_KEY_GEN,CKM_AES_KEY_WRAP_PAD,CKM_SHA256_HMAC");
+    let run = store.run(&["token-check", "--module", &module(), "--token", "cli-lacking"]);
+    assert_eq!(run.code, 17, "{run:?}");
+    assert!(run.stderr.contains("TokenCheckFailedException") && run.stderr.contains("GCM"), "{run:?}");
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(report["Checks"].as_array().unwrap().iter().any(|c| c["Status"] == "Fail"));
+    // A store on the full token, then the token without AES key wrap: making a key is
+    // UnsupportedOperationException (12).
+    restrict("ALL");
+    store.ok(&["init", "--pkcs11", "--module", &module(), "--token", "cli-lacking"]);
+    let key = store.create_key("before");
+    restrict("CKM_AES_KEY_GEN,CKM_GENERIC_SECRET_KEY_GEN,CKM_AES_GCM,CKM_SHA256_HMAC");
+    store.run(&["create-key"]).failed("UnsupportedOperationException", 12);
+    // Without AES-GCM, Encrypt is refused the same way (it was a KMSInternalException).
+    restrict("CKM_AES_KEY_GEN,CKM_GENERIC_SECRET_KEY_GEN,CKM_AES_KEY_WRAP_PAD,CKM_SHA256_HMAC");
+    store.run(&["encrypt", "--key-id", &key, "--plaintext", "aGk="]).failed("UnsupportedOperationException", 12);
+}

@@ -1,5 +1,18 @@
 #![no_std]
 #![forbid(unsafe_code)]
+// Nothing reachable from input may panic: no unwrap, expect, panic, unchecked indexing or
+// arithmetic that can overflow in library code (tests may use them). A line that needs one
+// carries an `allow` with a comment saying why it cannot fire.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

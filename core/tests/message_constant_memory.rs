@@ -73,7 +73,7 @@ impl Read for MessageSource<'_> {
 fn peak_heap_for(suite: AlgorithmSuite, len: u64) -> usize {
     let ctx = EncryptionContext::new(&[("test", "constant-memory")]).unwrap();
     let mut enc_ws = vec![0u8; Encryptor::workspace_len(FRAME).max(MAX_HEADER_LEN)];
-    let mut dec_ws = vec![0u8; Encryptor::workspace_len(FRAME).max(2048)];
+    let mut dec_ws = vec![0u8; Decryptor::workspace_len(FRAME).max(2048)];
     let mut out = vec![0u8; 64 * 1024];
     let mut rng = TestRng(len);
     let config = EncryptConfig { suite, frame_length: FRAME, limits: Limits::default() };

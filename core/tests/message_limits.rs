@@ -13,6 +13,7 @@ use coffer_core::message::{
     RawAesKeyring, RawAesKeyringError,
 };
 use common::*;
+use core::cell::Cell;
 
 const SIGNED: AlgorithmSuite = AlgorithmSuite::AesGcm256HkdfSha512CommitEcdsaP384;
 const UNSIGNED: AlgorithmSuite = AlgorithmSuite::AesGcm256HkdfSha512Commit;
@@ -50,16 +51,32 @@ fn edk_count_10_allowed_11_refused_on_encrypt_and_decrypt() {
             Err(EncryptError::Keyring(KeyringError::Materials(MaterialsError::TooManyEncryptedDataKeys)))
         );
         // Written under a raised limit, an 11-EDK message is refused by a default reader before
-        // any key is tried, and accepted by a reader with the limit raised.
+        // any key is tried (the keyring is never called), and accepted by a reader with the
+        // limit raised.
         let raised = Limits { max_encrypted_data_keys: 11 };
         let eleven =
             try_encrypt(&mut n_edks::<10>(), ctx.clone(), &EncryptConfig { suite, frame_length: 64, limits: raised })
                 .unwrap();
+        let calls = Cell::new(0);
         assert_eq!(
-            decrypt_with(keyring_a(), &ctx, Limits::default(), 8192, &eleven, BIG, BIG),
+            decrypt_with(
+                Counting { inner: keyring_a(), calls: &calls },
+                &ctx,
+                Limits::default(),
+                8192,
+                &eleven,
+                BIG,
+                BIG
+            ),
             Err(DecryptError::Limit(HeaderLimit::EncryptedDataKeys))
         );
-        assert_eq!(decrypt_with(keyring_a(), &ctx, raised, 8192, &eleven, BIG, BIG).unwrap(), b"");
+        assert_eq!(calls.get(), 0, "a key was tried for a message over the EDK limit");
+        assert_eq!(
+            decrypt_with(Counting { inner: keyring_a(), calls: &calls }, &ctx, raised, 8192, &eleven, BIG, BIG)
+                .unwrap(),
+            b""
+        );
+        assert_eq!(calls.get(), 1);
     }
 }
 
@@ -186,15 +203,18 @@ fn workspace_edges_on_encrypt_and_decrypt() {
     let pt = plaintext(2500);
     let msg = encrypt_with(&mut keyring_a(), &ctx, &cfg, 3, &pt, BIG, BIG);
     assert_eq!(decrypt_with(keyring_a(), &ctx, Limits::default(), need, &msg, 13, 17).unwrap(), pt);
+    // Both refusals come before any key is tried: the keyring is never called.
+    let calls = Cell::new(0);
     assert_eq!(
-        decrypt_with(keyring_a(), &ctx, Limits::default(), need - 1, &msg, 13, 17),
+        decrypt_with(Counting { inner: keyring_a(), calls: &calls }, &ctx, Limits::default(), need - 1, &msg, 13, 17),
         Err(DecryptError::Limit(HeaderLimit::FrameLength))
     );
     // A header longer than the workspace.
     assert_eq!(
-        decrypt_with(keyring_a(), &ctx, Limits::default(), 100, &msg, BIG, BIG),
+        decrypt_with(Counting { inner: keyring_a(), calls: &calls }, &ctx, Limits::default(), 100, &msg, BIG, BIG),
         Err(DecryptError::Limit(HeaderLimit::HeaderLength))
     );
+    assert_eq!(calls.get(), 0, "a key was tried for a message that does not fit the workspace");
 }
 
 #[test]

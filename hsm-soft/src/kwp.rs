@@ -32,7 +32,7 @@ where
     if !wrapped.len().is_multiple_of(IV_LEN) || wrapped.len() < 2 * IV_LEN {
         return Err(SoftError::InvalidInput("wrapped key length"));
     }
-    if out.len() < wrapped.len() - IV_LEN {
+    if out.len() < wrapped.len().saturating_sub(IV_LEN) {
         return Err(SoftError::InvalidInput("key unwrap output buffer too short"));
     }
     let kwp = AesKwp::<C>::new_from_slice(kek).map_err(|_| SoftError::InvalidInput("wrapping key length"))?;

@@ -99,3 +99,79 @@ fn two_kms_and_a_raw_key_each_decrypt_alone() {
     // HSM B's KMS cannot use HSM A's key id.
     assert_eq!(decrypt(KmsKeyring::new(&mut hsm_b, &key_a), &ctx, &msg), Err(DecryptError::Invalid));
 }
+
+type AuditedKms<'s, 'a> =
+    Kms<SoftHsm<UnwrapErr<SysRng>>, &'s mut MemoryStore<8>, ManualClock, &'a mut coffer_core::audit::RingAudit<64>>;
+
+/// Encrypts to two keys of one KMS: a KMS keyring for each, in turn, over the same façade.
+struct TwoKeys<'k, 's, 'a> {
+    kms: &'k mut AuditedKms<'s, 'a>,
+    keys: [&'k str; 2],
+}
+
+impl Keyring for TwoKeys<'_, '_, '_> {
+    fn on_encrypt<R: rand_core::TryCryptoRng + ?Sized>(
+        &mut self,
+        materials: &mut coffer_core::message::EncryptionMaterials<'_>,
+        rng: &mut R,
+    ) -> Result<(), coffer_core::message::KeyringError> {
+        for key in self.keys {
+            KmsKeyring::new(&mut *self.kms, key).on_encrypt(materials, rng)?;
+        }
+        Ok(())
+    }
+
+    fn on_decrypt(
+        &mut self,
+        _materials: &mut coffer_core::message::DecryptionMaterials<'_>,
+        _edks: &[coffer_core::message::EdkRef<'_>],
+    ) -> Result<(), coffer_core::message::KeyringError> {
+        Err(coffer_core::message::KeyringError::UnableToDecrypt)
+    }
+}
+
+/// Counts the KMS Decrypt operations in an audit log.
+fn decrypt_events(kms: &AuditedKms<'_, '_>) -> usize {
+    kms.audit().events().filter(|e| e.operation == coffer_core::audit::Operation::Decrypt).count()
+}
+
+#[test]
+fn kms_keyring_decrypts_only_its_own_edks() {
+    let mut store = MemoryStore::<8>::new();
+    let mut hsm: SoftHsm<_> = SoftHsm::new(UnwrapErr(SysRng));
+    coffer_core::hsm::Hsm::create_root_keys(&mut hsm).unwrap();
+    let mut audit = coffer_core::audit::RingAudit::<64>::new();
+    let mut kms: AuditedKms<'_, '_> =
+        Kms::new(hsm, &mut store, ManualClock::new(1_700_000_000), &mut audit, KmsConfig::default()).unwrap();
+    let first = kms.create_key("first").unwrap();
+    let second = kms.create_key("second").unwrap();
+    let (first_id, second_id) = (first.key_id.to_string(), second.key_id.to_string());
+    kms.create_alias("alias/second", &second_id).unwrap();
+    let ctx = EncryptionContext::new(&[("purpose", "two keys")]).unwrap();
+    let pt = vec![3u8; 700];
+    let both = encrypt(
+        &mut TwoKeys { kms: &mut kms, keys: [&first_id, &second_id] },
+        &ctx,
+        AlgorithmSuite::AesGcm256HkdfSha512Commit,
+        &pt,
+    );
+    let (header, _) = Header::parse(&both, &Limits::default()).unwrap();
+    assert_eq!(header.edks.len(), 2);
+    assert_eq!(header.edks[0].provider_info, first.arn.as_str().as_bytes());
+    assert_eq!(header.edks[1].provider_info, second.arn.as_str().as_bytes());
+    // The second key, named by id, ARN or alias: one KMS Decrypt, for its own EDK only (the first
+    // key's EDK, which comes first, is not sent to KMS).
+    for name in [second_id.as_str(), second.arn.as_str(), "alias/second"] {
+        let before = decrypt_events(&kms);
+        assert_eq!(decrypt(KmsKeyring::new(&mut kms, name), &ctx, &both).unwrap(), pt);
+        assert_eq!(decrypt_events(&kms) - before, 1, "KMS Decrypt was asked for another key's EDK ({name})");
+    }
+    let before = decrypt_events(&kms);
+    assert_eq!(decrypt(KmsKeyring::new(&mut kms, &first_id), &ctx, &both).unwrap(), pt);
+    assert_eq!(decrypt_events(&kms) - before, 1);
+    // A key with no EDK in the message makes no KMS Decrypt at all.
+    let third = kms.create_key("third").unwrap().key_id.to_string();
+    let before = decrypt_events(&kms);
+    assert_eq!(decrypt(KmsKeyring::new(&mut kms, &third), &ctx, &both), Err(DecryptError::Invalid));
+    assert_eq!(decrypt_events(&kms), before);
+}

@@ -7,9 +7,12 @@ DIR holds NAME.ct (a Coffer message) and NAME.pt (its plaintext) pairs, written 
 `COFFER_ESDK_EXPORT=DIR cargo test -p coffer-core --test message_export`. Each message must
 decrypt with the SDK's raw AES keyring under the test key (namespace "coffer-test", name
 "key-a", 32 bytes of 0x11) to exactly its plaintext, with the context the test used, and the
-suite its name says. A message whose last byte is flipped must be refused. Exit 0 only if
-every message does all that; at least one message of each suite must be there.
+suite its name says. A message with a manifest NAME.json (an object with "key_hex",
+"namespace", "name" and "context", as for the known-answer vectors) uses that raw AES key and
+context instead. A message whose last byte is flipped must be refused. Exit 0 only if every
+message does all that; at least one message of each suite must be there.
 """
+import json
 import os
 import sys
 
@@ -33,8 +36,14 @@ def main(argv):
             ciphertext = f.read()
         with open(os.path.join(folder, name + ".pt"), "rb") as f:
             expected = f.read()
+        key = (KEY_HEX, NAMESPACE, NAME, CONTEXT)
+        manifest = os.path.join(folder, name + ".json")
+        if os.path.exists(manifest):
+            with open(manifest, encoding="utf-8") as f:
+                m = json.load(f)
+            key = (m["key_hex"], m["namespace"], m["name"], m["context"])
         try:
-            plaintext, suite, _context = esdk.decrypt_bytes(ciphertext, KEY_HEX, NAMESPACE, NAME, CONTEXT)
+            plaintext, suite, _context = esdk.decrypt_bytes(ciphertext, *key)
         except esdk.JobError as err:
             print("FAIL %s: %s" % (name, err), file=sys.stderr)
             failures += 1
@@ -46,7 +55,7 @@ def main(argv):
         suites.add(suite)
         tampered = ciphertext[:-1] + bytes([ciphertext[-1] ^ 1])
         try:
-            esdk.decrypt_bytes(tampered, KEY_HEX, NAMESPACE, NAME, CONTEXT)
+            esdk.decrypt_bytes(tampered, *key)
             print("FAIL %s: a flipped last byte was accepted" % name, file=sys.stderr)
             failures += 1
         except esdk.JobError:

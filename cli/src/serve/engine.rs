@@ -138,8 +138,10 @@ fn authenticate<H: Hsm>(hsm: &mut H, lane: &Lane, signed: &SignedRequest) -> Res
 
 /// Runs a command as `coffer` would: store locked for its duration, audit events appended.
 fn execute<H: Hsm>(hsm: &mut H, lane: &Lane, command: &Command) -> Result<crate::output::Obj, CliError> {
-    let clock = CliClock::from_env()
-        .ok_or_else(|| CliError::new(Class::Internal, format!("{} is not a date", crate::time::ENV_NOW)))?;
+    // As for every `coffer` command: COFFER_NOW only in test builds, and a clock behind the
+    // store's last change is refused.
+    let clock = CliClock::from_env().map_err(|e| CliError::new(Class::Internal, e))?;
+    crate::time::check_not_before_store(&lane.root, &clock).map_err(|e| CliError::new(Class::Internal, e))?;
     let mut store = open_store(&lane.root)?;
     let mut log = EventLog::default();
     let config = KmsConfig { arn: lane.arn.clone() };

@@ -136,6 +136,9 @@ pub(crate) fn serve(root: &Path, args: &ServeArgs) -> Result<Obj, CliError> {
     }
     let scheme = if tls.is_some() { "https" } else { "http" };
     let config = StoreConfig::load(root)?;
+    // A clock the commands would refuse is refused at start too (each request checks it again).
+    let clock = crate::time::CliClock::from_env().map_err(CliError::validation)?;
+    crate::time::check_not_before_store(root, &clock).map_err(|e| CliError::new(Class::Internal, e))?;
     let lane = engine::Lane { root: root.to_path_buf(), arn: config.arn_prefix()?, region: config.arn.region.clone() };
     let region = lane.region.clone();
 

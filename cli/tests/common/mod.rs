@@ -1,8 +1,8 @@
 //! Test support: a private store per test, the built `coffer` binary run with the test's
 //! environment, its JSON answer parsed.
 //!
-//! The stores use Argon2id at 64 KiB and one pass (`COFFER_KDF_MEMORY_KIB`,
-//! `COFFER_KDF_ITERATIONS`): the default (64 MiB, t=3) would make every command of every test
+//! The stores use Argon2id at 64 KiB and one pass (`init --insecure-test-kdf`, added by
+//! [`Store::command`]): the default (64 MiB, t=3) would make every command of every test
 //! take a noticeable fraction of a second.
 
 #![allow(
@@ -24,6 +24,8 @@ use serde_json::Value;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_coffer");
 pub const PASSPHRASE: &str = "correct horse battery staple";
+/// The Argon2id parameters of the tests' soft stores (`Store::command` adds them to `init`).
+pub const TEST_KDF: [&str; 5] = ["--insecure-test-kdf", "--kdf-memory-kib", "64", "--kdf-iterations", "1"];
 
 /// What a run gave.
 #[derive(Debug)]
@@ -71,14 +73,7 @@ impl Store {
     /// An uninitialized store location.
     pub fn empty() -> Self {
         let dir = tempfile::Builder::new().prefix("coffer-cli-test").tempdir().unwrap();
-        Self {
-            env: vec![
-                ("COFFER_PASSPHRASE".into(), PASSPHRASE.into()),
-                ("COFFER_KDF_MEMORY_KIB".into(), "64".into()),
-                ("COFFER_KDF_ITERATIONS".into(), "1".into()),
-            ],
-            dir,
-        }
+        Self { env: vec![("COFFER_PASSPHRASE".into(), PASSPHRASE.into())], dir }
     }
 
     /// An initialized soft store.
@@ -95,6 +90,15 @@ impl Store {
 
     /// The command with the store and the environment set, nothing inherited that matters.
     pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = self.command_exact(args);
+        if args.first() == Some(&"init") && !args.contains(&"--pkcs11") && !args.contains(&"--kdf-memory-kib") {
+            cmd.args(TEST_KDF);
+        }
+        cmd
+    }
+
+    /// The command with exactly these arguments (`command` adds [`TEST_KDF`] to a soft `init`).
+    pub fn command_exact(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(BIN);
         cmd.args(args)
             .env("COFFER_HOME", self.path())

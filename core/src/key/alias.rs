@@ -32,7 +32,7 @@ impl AliasName {
     pub fn parse(text: &str) -> Result<Self, AliasNameError> {
         let rest = text.strip_prefix(PREFIX).ok_or(AliasNameError::Malformed)?;
         let ok_chars = rest.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-'));
-        if rest.is_empty() || rest.len() > MAX_ALIAS_NAME_LEN - PREFIX.len() || !ok_chars {
+        if rest.is_empty() || text.len() > MAX_ALIAS_NAME_LEN || !ok_chars {
             return Err(AliasNameError::Malformed);
         }
         String::try_from(text).map(Self).map_err(|_| AliasNameError::Malformed)

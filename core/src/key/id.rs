@@ -66,9 +66,9 @@ impl KeyId {
 
 fn hex_value(c: u8) -> Option<u8> {
     match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
+        b'0'..=b'9' => c.checked_sub(b'0'),
+        b'a'..=b'f' => c.checked_sub(b'a' - 10),
+        b'A'..=b'F' => c.checked_sub(b'A' - 10),
         _ => None,
     }
 }

@@ -6,7 +6,7 @@ use crate::clock::Clock;
 use crate::error::{Error, Field};
 use crate::hsm::Hsm;
 use crate::key::record::KeyRecord;
-use crate::key::{AliasName, AliasRecord, KeyId, KeyRef, KeyRefError, KeyState};
+use crate::key::{AliasName, AliasRecord, Arn, KeyId, KeyRef, KeyRefError, KeyState};
 use crate::root::{self, OpenError};
 use crate::store::{KeyStore, MAX_NAME_LEN, RecordKind};
 
@@ -23,6 +23,16 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
             Err(KeyRefError::Foreign) => Err(Error::NotFound),
             Err(KeyRefError::Malformed) => Err(malformed(field).into()),
         }
+    }
+
+    /// The ARN of the key `text` names (key id, key ARN, alias name or alias ARN), resolved
+    /// without an operation or audit event: for the message format's KMS keyring to recognise
+    /// its own EDKs before it asks Decrypt for anything. `None` if `text` names no key here
+    /// (malformed, foreign, or an alias that does not exist); whether the key exists is left to
+    /// the operation that uses it.
+    pub(crate) fn resolve_key_arn(&mut self, text: &str) -> Option<Arn> {
+        let id = self.resolve(text, Field::KeyId).ok()?;
+        Some(self.config.arn.key_arn(&id))
     }
 
     /// Resolves `text` and loads the key's record, noting the key id for the audit event.

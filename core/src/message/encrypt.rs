@@ -84,6 +84,9 @@ pub struct Encryptor<'w> {
     out_start: usize,
     out_end: usize,
     phase: Phase,
+    /// Plaintext taken so far, and the most the caller declared (`u64::MAX`: no bound).
+    taken: u64,
+    bound: u64,
 }
 
 impl core::fmt::Debug for Encryptor<'_> {
@@ -136,7 +139,9 @@ impl<'w> Encryptor<'w> {
         rng: &mut R,
         workspace: &'w mut [u8],
     ) -> Result<Self, EncryptError> {
-        let mut encryptor = Self::start(&materials, frame_length, rng, workspace)?;
+        let context = materials.context().map_err(|e| EncryptError::Materials(MaterialsError::Context(e)))?;
+        let mut encryptor = Self::start(&materials, &context, frame_length, rng, workspace)?;
+        drop(context);
         encryptor.signing = match materials.take_signing_key() {
             Some(key) => Signer::Owned(key),
             None => Signer::None,
@@ -149,6 +154,11 @@ impl<'w> Encryptor<'w> {
     /// signing key are shared; each message still gets its own message id, and so its own
     /// content key. The materials must outlive the encryptor, like the workspace.
     ///
+    /// For `05 78` this means that the messages made from the same materials are signed by the
+    /// same P-384 key and carry the same public key in their encryption context (as with the
+    /// SDKs' caching CMM), rather than one fresh key per message as [`new`](Self::new) makes:
+    /// a reader can tell that they come from the same materials.
+    ///
     /// # Errors
     /// As [`with_materials`](Self::with_materials).
     pub fn with_shared_materials<R: TryCryptoRng + ?Sized>(
@@ -157,7 +167,32 @@ impl<'w> Encryptor<'w> {
         rng: &mut R,
         workspace: &'w mut [u8],
     ) -> Result<Self, EncryptError> {
-        let mut encryptor = Self::start(materials, frame_length, rng, workspace)?;
+        let context = materials.context().map_err(|e| EncryptError::Materials(MaterialsError::Context(e)))?;
+        Self::start_shared(materials, &context, frame_length, rng, workspace)
+    }
+
+    /// As [`with_shared_materials`](Self::with_shared_materials), for materials a data-key cache
+    /// keeps without a context (see `EncryptionMaterials::without_context`): the header gets
+    /// `context` (and, for `05 78`, the materials' public key).
+    pub(crate) fn with_cached_materials<R: TryCryptoRng + ?Sized>(
+        materials: &'w EncryptionMaterials<'_>,
+        context: &EncryptionContext<'_>,
+        frame_length: u32,
+        rng: &mut R,
+        workspace: &'w mut [u8],
+    ) -> Result<Self, EncryptError> {
+        let context = materials.context_with(context)?;
+        Self::start_shared(materials, &context, frame_length, rng, workspace)
+    }
+
+    fn start_shared<R: TryCryptoRng + ?Sized>(
+        materials: &'w EncryptionMaterials<'_>,
+        context: &EncryptionContext<'_>,
+        frame_length: u32,
+        rng: &mut R,
+        workspace: &'w mut [u8],
+    ) -> Result<Self, EncryptError> {
+        let mut encryptor = Self::start(materials, context, frame_length, rng, workspace)?;
         encryptor.signing = match materials.signing_key() {
             Some(key) => Signer::Borrowed(key),
             None => Signer::None,
@@ -165,9 +200,11 @@ impl<'w> Encryptor<'w> {
         Ok(encryptor)
     }
 
-    /// Draws the message id, derives the keys and writes the header (no signer yet).
+    /// Draws the message id, derives the keys and writes the header with `context` (the full
+    /// context, public key included) (no signer yet).
     fn start<R: TryCryptoRng + ?Sized>(
         materials: &EncryptionMaterials<'_>,
+        context: &EncryptionContext<'_>,
         frame_length: u32,
         rng: &mut R,
         workspace: &'w mut [u8],
@@ -181,11 +218,10 @@ impl<'w> Encryptor<'w> {
         let mut message_id = [0u8; MESSAGE_ID_LEN];
         rng.try_fill_bytes(&mut message_id).map_err(|_| EncryptError::Rng)?;
         let (key, commitment) = derive(suite, data_key, &message_id).ok_or(EncryptError::Rng)?;
-        let context = materials.context().map_err(|e| EncryptError::Materials(MaterialsError::Context(e)))?;
         let fields = HeaderFields {
             suite,
             message_id: &message_id,
-            context: &context,
+            context,
             edks: materials.encrypted_data_keys(),
             frame_length,
             commitment: &commitment,
@@ -207,7 +243,24 @@ impl<'w> Encryptor<'w> {
             out_start: 0,
             out_end: header_len,
             phase: Phase::Body,
+            taken: 0,
+            bound: u64::MAX,
         })
+    }
+
+    /// Declares the most plaintext this message may hold (the spec's "plaintext length bound",
+    /// `client-apis/encrypt.md`): [`update`](Self::update) fails as soon as more is given. A
+    /// data-key cache sets it to the length it charged against the data key's byte limit, so
+    /// that the limit cannot be exceeded by writing more than declared.
+    ///
+    /// # Errors
+    /// [`EncryptError::PlaintextTooLong`] if more than `bound` bytes were already taken.
+    pub fn set_plaintext_bound(&mut self, bound: u64) -> Result<(), EncryptError> {
+        if self.taken > bound {
+            return Err(EncryptError::PlaintextTooLong);
+        }
+        self.bound = bound;
+        Ok(())
     }
 
     /// Takes plaintext from `input` and writes message bytes into `output`, returning
@@ -216,15 +269,16 @@ impl<'w> Encryptor<'w> {
     ///
     /// # Errors
     /// [`EncryptError::State`] after [`finish`](Self::finish) began or after a failure;
-    /// [`EncryptError::TooManyFrames`].
+    /// [`EncryptError::TooManyFrames`]; [`EncryptError::PlaintextTooLong`] past the bound set
+    /// with [`set_plaintext_bound`](Self::set_plaintext_bound) (the encryptor is then unusable).
     pub fn update(&mut self, input: &[u8], output: &mut [u8]) -> Result<(usize, usize), EncryptError> {
         if self.phase != Phase::Body {
             return Err(EncryptError::State);
         }
-        let mut consumed = 0;
-        let mut written = 0;
+        let mut consumed: usize = 0;
+        let mut written: usize = 0;
         loop {
-            written += self.drain(output.get_mut(written..).unwrap_or_default());
+            written = written.saturating_add(self.drain(output.get_mut(written..).unwrap_or_default()));
             if self.out_start < self.out_end {
                 return Ok((consumed, written));
             }
@@ -237,12 +291,21 @@ impl<'w> Encryptor<'w> {
                 self.seal_regular().inspect_err(|_| self.fail())?;
                 continue;
             }
-            let take = rest.len().min(self.frame_length - self.filled);
-            let start = FINAL_PREFIX_LEN + self.filled;
-            let dst = self.ws.get_mut(start..start + take).ok_or(EncryptError::State)?;
+            let take = rest.len().min(self.frame_length.saturating_sub(self.filled));
+            let taken = u64::try_from(take).ok().and_then(|t| self.taken.checked_add(t));
+            match taken {
+                Some(taken) if taken <= self.bound => self.taken = taken,
+                _ => {
+                    self.fail();
+                    return Err(EncryptError::PlaintextTooLong);
+                }
+            }
+            let start = FINAL_PREFIX_LEN.saturating_add(self.filled);
+            let dst = self.ws.get_mut(start..start.saturating_add(take)).ok_or(EncryptError::State)?;
             dst.copy_from_slice(rest.get(..take).unwrap_or_default());
-            self.filled += take;
-            consumed += take;
+            // Bounded by the frame length and the input length: cannot overflow.
+            self.filled = self.filled.saturating_add(take);
+            consumed = consumed.saturating_add(take);
         }
     }
 
@@ -253,9 +316,9 @@ impl<'w> Encryptor<'w> {
     /// # Errors
     /// [`EncryptError::State`] after a failure; a signing failure.
     pub fn finish(&mut self, output: &mut [u8]) -> Result<(usize, bool), EncryptError> {
-        let mut written = 0;
+        let mut written: usize = 0;
         loop {
-            written += self.drain(output.get_mut(written..).unwrap_or_default());
+            written = written.saturating_add(self.drain(output.get_mut(written..).unwrap_or_default()));
             if self.out_start < self.out_end {
                 return Ok((written, false));
             }
@@ -276,11 +339,13 @@ impl<'w> Encryptor<'w> {
     }
 
     fn drain(&mut self, output: &mut [u8]) -> usize {
-        let n = output.len().min(self.out_end - self.out_start);
-        if let (Some(dst), Some(src)) = (output.get_mut(..n), self.ws.get(self.out_start..self.out_start + n)) {
+        let n = output.len().min(self.out_end.saturating_sub(self.out_start));
+        if let (Some(dst), Some(src)) =
+            (output.get_mut(..n), self.ws.get(self.out_start..self.out_start.saturating_add(n)))
+        {
             dst.copy_from_slice(src);
         }
-        self.out_start += n;
+        self.out_start = self.out_start.saturating_add(n);
         n
     }
 
@@ -292,16 +357,18 @@ impl<'w> Encryptor<'w> {
         let len = self.frame_length;
         let aad = BodyAad::new(&self.message_id, Kind::Regular, sequence, len as u64);
         let iv = frame_iv(sequence);
-        let body = self.ws.get_mut(FINAL_PREFIX_LEN..FINAL_PREFIX_LEN + len).ok_or(EncryptError::State)?;
+        let body =
+            self.ws.get_mut(FINAL_PREFIX_LEN..FINAL_PREFIX_LEN.saturating_add(len)).ok_or(EncryptError::State)?;
         let tag = self.key.seal(&iv, aad.as_bytes(), body).map_err(|()| EncryptError::State)?;
         let start = FINAL_PREFIX_LEN - REGULAR_PREFIX_LEN;
-        let end = FINAL_PREFIX_LEN + len + TAG_LEN;
+        let end = FINAL_PREFIX_LEN.saturating_add(len).saturating_add(TAG_LEN);
         let mut w = Writer::new(self.ws.get_mut(start..FINAL_PREFIX_LEN).ok_or(EncryptError::State)?);
         w.u32(sequence).map_err(|_| EncryptError::State)?;
         w.put(&iv).map_err(|_| EncryptError::State)?;
-        self.ws.get_mut(FINAL_PREFIX_LEN + len..end).ok_or(EncryptError::State)?.copy_from_slice(&tag);
+        self.ws.get_mut(FINAL_PREFIX_LEN.saturating_add(len)..end).ok_or(EncryptError::State)?.copy_from_slice(&tag);
         self.emit(start, end);
-        self.sequence = sequence + 1;
+        // Below FINAL_FRAME_MARKER (u32::MAX), checked above.
+        self.sequence = sequence.saturating_add(1);
         self.filled = 0;
         Ok(())
     }
@@ -312,15 +379,16 @@ impl<'w> Encryptor<'w> {
         let len32 = u32::try_from(len).map_err(|_| EncryptError::State)?;
         let aad = BodyAad::new(&self.message_id, Kind::Final, sequence, len as u64);
         let iv = frame_iv(sequence);
-        let body = self.ws.get_mut(FINAL_PREFIX_LEN..FINAL_PREFIX_LEN + len).ok_or(EncryptError::State)?;
+        let body =
+            self.ws.get_mut(FINAL_PREFIX_LEN..FINAL_PREFIX_LEN.saturating_add(len)).ok_or(EncryptError::State)?;
         let tag = self.key.seal(&iv, aad.as_bytes(), body).map_err(|()| EncryptError::State)?;
-        let end = FINAL_PREFIX_LEN + len + TAG_LEN;
+        let end = FINAL_PREFIX_LEN.saturating_add(len).saturating_add(TAG_LEN);
         let mut w = Writer::new(self.ws.get_mut(..FINAL_PREFIX_LEN).ok_or(EncryptError::State)?);
         w.u32(FINAL_FRAME_MARKER).map_err(|_| EncryptError::State)?;
         w.u32(sequence).map_err(|_| EncryptError::State)?;
         w.put(&iv).map_err(|_| EncryptError::State)?;
         w.u32(len32).map_err(|_| EncryptError::State)?;
-        self.ws.get_mut(FINAL_PREFIX_LEN + len..end).ok_or(EncryptError::State)?.copy_from_slice(&tag);
+        self.ws.get_mut(FINAL_PREFIX_LEN.saturating_add(len)..end).ok_or(EncryptError::State)?.copy_from_slice(&tag);
         self.emit(0, end);
         self.filled = 0;
         self.phase = Phase::FinalSealed;

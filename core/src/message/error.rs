@@ -26,6 +26,10 @@ pub enum EncryptError {
     },
     /// The message would need more frames than the format allows (2^32 − 1).
     TooManyFrames,
+    /// More plaintext than the bound declared with
+    /// [`Encryptor::set_plaintext_bound`](super::Encryptor::set_plaintext_bound) (or the
+    /// plaintext length given to a data-key cache).
+    PlaintextTooLong,
     /// The random generator failed.
     Rng,
     /// The encryptor failed earlier, or was used after it finished.
@@ -41,6 +45,7 @@ impl fmt::Display for EncryptError {
             Self::InvalidFrameLength => f.write_str("the frame length must be at least 1"),
             Self::WorkspaceTooSmall { needed } => write!(f, "the workspace must hold at least {needed} bytes"),
             Self::TooManyFrames => f.write_str("a message holds at most 2^32 - 1 frames: use a larger frame length"),
+            Self::PlaintextTooLong => f.write_str("more plaintext than the declared plaintext length"),
             Self::Rng => f.write_str("the random generator failed"),
             Self::State => f.write_str("the encryptor failed earlier or has finished"),
         }

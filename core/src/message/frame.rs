@@ -50,9 +50,9 @@ impl BodyAad {
             Kind::Single => SINGLE,
         };
         let mut buf = [0u8; MAX_AAD_LEN];
-        let mut len = 0;
+        let mut len: usize = 0;
         for part in [message_id.as_slice(), label, &sequence.to_be_bytes(), &content_len.to_be_bytes()] {
-            let end = len + part.len();
+            let end = len.saturating_add(part.len());
             if let Some(dst) = buf.get_mut(len..end) {
                 dst.copy_from_slice(part);
             }

@@ -126,6 +126,12 @@ impl<'a> Cursor<'a> {
 }
 
 /// A parsed header, borrowing from the bytes it was parsed from.
+///
+/// **Unauthenticated**: [`Header::parse`] checks the layout and the limits only. Nothing in a
+/// parsed header — suite, message id, encryption context, EDKs, frame length — is authentic
+/// until the data key is unwrapped, the commitment matches and the header tag verifies, which
+/// the [`Decryptor`](super::Decryptor) does before it uses any of it. Use a parsed header to
+/// inspect or route a message (which keys could open it), never to decide that it is genuine.
 #[derive(Debug, Clone)]
 pub struct Header<'a> {
     /// The suite.
@@ -154,6 +160,10 @@ impl<'a> Header<'a> {
     /// Parses a header from the start of `bytes`, returning it and its length (the body
     /// follows). Limits are checked as soon as the field that states them is read, before
     /// waiting for more input.
+    ///
+    /// The result is **not authenticated**: neither the key commitment nor the header tag is
+    /// checked here (that needs the data key). Anyone can write a header that parses; see
+    /// [`Header`].
     ///
     /// # Errors
     /// [`HeaderError::Incomplete`] if `bytes` ends inside the header (feed more and retry with

@@ -3,6 +3,8 @@
 
 use std::io::{self, Read, Write};
 
+use zeroize::Zeroize;
+
 use super::decrypt::Decryptor;
 use super::encrypt::Encryptor;
 use super::keyring::Keyring;
@@ -47,12 +49,12 @@ impl<'w, W: Write> EncryptingWriter<'w, W> {
 impl<W: Write> Write for EncryptingWriter<'_, W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let mut out = [0u8; STAGE];
-        let mut consumed = 0;
+        let mut consumed: usize = 0;
         loop {
             let rest = buf.get(consumed..).unwrap_or_default();
             let (c, w) = self.encryptor.update(rest, &mut out).map_err(io::Error::other)?;
             self.inner.write_all(out.get(..w).unwrap_or_default())?;
-            consumed += c;
+            consumed = consumed.saturating_add(c);
             if consumed == buf.len() && w < out.len() {
                 return Ok(consumed);
             }
@@ -71,7 +73,8 @@ impl<W: Write> Write for EncryptingWriter<'_, W> {
 /// (`Ok(0)`) is returned only after the whole message verified, final frame and (for `05 78`)
 /// signature included. A truncated or tampered message yields an [`io::ErrorKind::InvalidData`]
 /// error instead. As with [`Decryptor`], plaintext read before end of file must be treated as
-/// unverified until then.
+/// unverified until then. A `read` that fails wipes the buffer it was given, so nothing it
+/// decrypted during that call is left there.
 #[derive(Debug)]
 pub struct DecryptingReader<'w, 'c, R: Read, K: Keyring> {
     inner: R,
@@ -96,9 +99,11 @@ impl<R: Read, K: Keyring> Read for DecryptingReader<'_, '_, R, K> {
         }
         loop {
             let input = self.stage.get(self.start..self.end).unwrap_or_default();
-            let (c, w) =
-                self.decryptor.update(input, buf).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-            self.start += c;
+            let (c, w) = self.decryptor.update(input, buf).map_err(|e| {
+                buf.zeroize();
+                io::Error::new(io::ErrorKind::InvalidData, e)
+            })?;
+            self.start = self.start.saturating_add(c);
             if w > 0 {
                 return Ok(w);
             }

@@ -13,6 +13,7 @@ use crate::audit::AuditSink;
 use crate::clock::Clock;
 use crate::data::DataKeySpec;
 use crate::hsm::Hsm;
+use crate::key::Arn;
 use crate::kms::Kms;
 use crate::store::KeyStore;
 
@@ -24,11 +25,16 @@ pub const KMS_PROVIDER_ID: &str = "aws-kms";
 /// It borrows the façade mutably for its lifetime: every data key it makes or unwraps is one
 /// audited KMS operation (GenerateDataKey, Encrypt or Decrypt), with the message's encryption
 /// context as the operation's context, so the data key only unwraps for a message with the
-/// same context. On decrypt it tries each `aws-kms` EDK in order, asks Decrypt to use only its
-/// own key, and accepts the result only if the EDK's provider info is that key's ARN.
+/// same context. On decrypt it first keeps only the EDKs whose provider id is `aws-kms` and
+/// whose provider info is its own key's ARN (resolved once, without an audited operation, from
+/// the key id, ARN or alias it was given), as the spec requires, so EDKs of other keys cost no
+/// KMS Decrypt (nor a failed Decrypt in the audit log); it tries those in order, asks Decrypt to
+/// use only its own key, and accepts the result only if the key that opened it has that ARN.
 pub struct KmsKeyring<'k, H: Hsm, S: KeyStore, C: Clock, A: AuditSink> {
     kms: &'k mut Kms<H, S, C, A>,
     key: &'k str,
+    /// The ARN of `key`, once resolved (the keyring holds the façade, so it cannot change).
+    own_arn: Option<Arn>,
 }
 
 impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> fmt::Debug for KmsKeyring<'_, H, S, C, A> {
@@ -41,7 +47,7 @@ impl<'k, H: Hsm, S: KeyStore, C: Clock, A: AuditSink> KmsKeyring<'k, H, S, C, A>
     /// A keyring for `key` (a key id, key ARN, alias name or alias ARN, as the façade resolves
     /// them) of `kms`.
     pub fn new(kms: &'k mut Kms<H, S, C, A>, key: &'k str) -> Self {
-        Self { kms, key }
+        Self { kms, key, own_arn: None }
     }
 }
 
@@ -93,7 +99,12 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Keyring for KmsKeyring<'_, H, 
         if materials.data_key().is_some() {
             return Err(KeyringError::Materials(MaterialsError::DataKeyAlreadySet));
         }
-        for edk in edks.iter().filter(|e| e.provider_id == KMS_PROVIDER_ID.as_bytes()) {
+        if self.own_arn.is_none() {
+            self.own_arn = Some(self.kms.resolve_key_arn(self.key).ok_or(KeyringError::UnableToDecrypt)?);
+        }
+        let own: &[u8] = self.own_arn.as_ref().map_or(&[], |a| a.as_str().as_bytes());
+        let mine = |e: &&EdkRef<'_>| e.provider_id == KMS_PROVIDER_ID.as_bytes() && e.provider_info == own;
+        for edk in edks.iter().filter(mine) {
             let Ok(decrypted) = self.kms.decrypt(edk.ciphertext, materials.context(), Some(self.key)) else {
                 continue;
             };

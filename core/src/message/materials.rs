@@ -26,6 +26,10 @@ pub const DEFAULT_MAX_EDKS: usize = 10;
 pub const RESERVED_CONTEXT_PREFIX: &str = "aws-crypto-";
 
 /// A plaintext data key: 32 bytes, zeroized on drop, printed redacted, not `Clone`.
+///
+/// Moving it (returning it, passing it to `set_data_key`) may leave a copy on the stack that is
+/// not wiped: prefer [`zeroed`](Self::zeroed) and filling [`as_mut_bytes`](Self::as_mut_bytes)
+/// where the key will stay (see the module's "Secrets in memory").
 pub struct DataKey {
     bytes: [u8; DATA_KEY_LEN],
 }
@@ -247,6 +251,29 @@ impl<'c> EncryptionMaterials<'c> {
         self.limits
     }
 
+    /// These materials without the caller's context, so that a data-key cache can keep them
+    /// beyond the request: the data key, EDKs (which bound the full context when they were
+    /// made) and signing key move over unchanged. The cache writes the request's context back
+    /// with [`context_with`](Self::context_with), and only for a request whose context is the
+    /// one these were made for (its cache identifier says so).
+    pub(crate) fn without_context(self) -> EncryptionMaterials<'static> {
+        let Self { suite, context: _, signing, data_key, edks, limits } = self;
+        EncryptionMaterials { suite, context: EncryptionContext::empty(), signing, data_key, edks, limits }
+    }
+
+    /// The context a header written with these materials holds for the caller's `base`
+    /// context: `base`, plus the public key for a signed suite.
+    pub(crate) fn context_with<'s>(
+        &'s self,
+        base: &EncryptionContext<'s>,
+    ) -> Result<EncryptionContext<'s>, MaterialsError> {
+        if base.iter().any(|(k, _)| k.starts_with(RESERVED_CONTEXT_PREFIX)) {
+            return Err(MaterialsError::ReservedContextKey);
+        }
+        full_context(base, self.signing.as_ref().map(signing::SigningKey::public_key_base64))
+            .map_err(MaterialsError::Context)
+    }
+
     pub(crate) fn signing_key(&self) -> Option<&signing::SigningKey> {
         self.signing.as_ref()
     }
@@ -314,10 +341,6 @@ impl<'h> DecryptionMaterials<'h> {
         }
         self.data_key = Some(key);
         Ok(())
-    }
-
-    pub(crate) fn take_data_key(&mut self) -> Option<DataKey> {
-        self.data_key.take()
     }
 }
 

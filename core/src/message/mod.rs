@@ -16,6 +16,22 @@
 //! - [`Encryptor`] and [`Decryptor`] (streaming, caller buffers), [`decrypt_buffered`] (nothing
 //!   released before the whole message verified), and with `std` the `io` adapters
 //!   `EncryptingWriter` and `DecryptingReader`.
+//! - [`CachingCmm`] over a [`LocalCache`]: the data-key cache (the SDK's caching CMM), so that
+//!   many messages share one keyring (KMS, HSM) call within [`CacheLimits`].
+//!
+//! # Secrets in memory
+//! Data keys, content keys and signing keys are zeroized when dropped, and the workspace when
+//! the encryptor or decryptor is dropped or fails. Rust may still copy a value when it is moved
+//! (returned, stored into a struct or an `Option`), and a moved-from copy on the stack is not
+//! wiped. Where it is cheap the keys are filled and used in place: [`DataKey::zeroed`] with
+//! [`DataKey::as_mut_bytes`] for keyrings, and the decryptor derives from the data key where the
+//! keyring left it in the materials rather than moving it out. What remains: the content key
+//! (the AES key schedule) is built by `derive` and moved into the encryptor or decryptor; a
+//! fresh signing key is moved from the materials into the encryptor; a [`DataKey`] returned by
+//! [`DataKey::from_slice`] or [`DataKey::random`] and passed to `set_data_key` is moved. Those
+//! stack copies live until the stack is reused. A caller for whom that matters should run
+//! message operations on a stack it wipes afterwards (the firmware can), as with any Rust
+//! code holding secrets.
 //!
 //! # Example
 //!
@@ -51,8 +67,9 @@
 //! len += written;
 //! drop(encryptor);
 //!
-//! // Decrypt: message bytes in (any chunking), verified plaintext out.
-//! let mut workspace = [0u8; Encryptor::workspace_len(4096)];
+//! // Decrypt: message bytes in (any chunking), verified plaintext out. A signed message's
+//! // footer is read after its final frame, which is held until the signature verified.
+//! let mut workspace = [0u8; Decryptor::workspace_len(4096)];
 //! let mut decryptor = Decryptor::new(&mut keyring, context, Limits::default(), &mut workspace);
 //! let mut plaintext = [0u8; 64];
 //! let (_, n) = decryptor.update(&message[..len], &mut plaintext)?;
@@ -61,6 +78,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod cache;
 mod decrypt;
 mod edk;
 mod encrypt;
@@ -78,6 +96,7 @@ mod raw_aes;
 mod signing;
 mod suite;
 
+pub use cache::{CacheError, CacheLimits, CacheStats, CachingCmm, LocalCache, MAX_PARTITION_ID_LEN};
 pub use decrypt::{Decryptor, decrypt_buffered};
 pub use encrypt::{DEFAULT_FRAME_LENGTH, EncryptConfig, Encryptor};
 pub use error::{DecryptError, EncryptError};

@@ -1,7 +1,11 @@
 //! The `05 78` footer: ECDSA P-384 over SHA-384 of the header and body.
 //!
-//! The signing key is fresh per message; its public key travels, base64 of the compressed SEC1
-//! point, in the encryption context under `aws-crypto-public-key`, as the spec says. Without the
+//! The signing key belongs to the encryption materials: fresh per message with
+//! [`Encryptor::new`](super::Encryptor::new), but shared by every message made from the same
+//! materials with [`Encryptor::with_shared_materials`](super::Encryptor::with_shared_materials)
+//! or from one entry of the data-key cache (as the SDKs' caching CMM shares it). Its public key travels, base64 of the compressed SEC1
+//! point, in the encryption context under `aws-crypto-public-key`, as the spec says.
+//! Signatures are written low-`s`; high-`s` ones are accepted on read, as the SDKs accept them. Without the
 //! `ecdsa-p384` feature the types here are uninhabited and the transcript is a no-op, so the
 //! rest of the module needs no `cfg`.
 
@@ -17,7 +21,7 @@ mod imp {
     use base64ct::{Base64, Encoding};
     use heapless::{String, Vec};
     use p384::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
-    use p384::ecdsa::{DerSignature, SigningKey as P384Signing, VerifyingKey as P384Verifying};
+    use p384::ecdsa::{DerSignature, Signature, SigningKey as P384Signing, VerifyingKey as P384Verifying};
     use rand_core::TryCryptoRng;
     use sha2::{Digest, Sha384};
     use zeroize::Zeroize;
@@ -28,7 +32,8 @@ mod imp {
     const PUBLIC_KEY_B64_LEN: usize = 68;
     const COMPRESSED_POINT_LEN: usize = 49;
 
-    /// A per-message signing key (the ecdsa crate zeroizes it on drop).
+    /// The signing key of a set of encryption materials: one message, or every message made
+    /// from shared materials (the ecdsa crate zeroizes it on drop).
     pub(crate) struct SigningKey {
         key: P384Signing,
         public_b64: String<PUBLIC_KEY_B64_LEN>,
@@ -57,12 +62,15 @@ mod imp {
             &self.public_b64
         }
 
-        /// Signs the transcript, returning the DER signature.
+        /// Signs the transcript, returning the DER signature, with `s` normalized to the low
+        /// half of the group order (`s <= n/2`, as the official SDKs write it), so that each
+        /// message has one signature Coffer writes rather than the two equally valid ones.
         pub(crate) fn sign(&self, transcript: Transcript) -> Result<Vec<u8, MAX_SIGNATURE_LEN>, ()> {
             let hash = transcript.hash.ok_or(())?;
             let digest = hash.finalize();
-            let sig: DerSignature = self.key.sign_prehash(&digest).map_err(|_| ())?;
-            Vec::from_slice(sig.as_bytes()).map_err(|_| ())
+            let sig: Signature = self.key.sign_prehash(&digest).map_err(|_| ())?;
+            let der: DerSignature = sig.normalize_s().to_der();
+            Vec::from_slice(der.as_bytes()).map_err(|_| ())
         }
     }
 
@@ -80,6 +88,10 @@ mod imp {
             P384Verifying::from_sec1_bytes(bytes).map(Self).map_err(|_| ())
         }
 
+        /// Verifies a DER signature over the transcript. A high-`s` signature (the other of the
+        /// two valid signatures of the same message, `n - s`) is accepted, as the official SDKs
+        /// accept it: this malleability lets anyone re-encode a valid footer, but not sign
+        /// anything new, so it changes nothing about what is authentic.
         pub(crate) fn verify(&self, transcript: Transcript, der: &[u8]) -> Result<(), ()> {
             let hash = transcript.hash.ok_or(())?;
             let sig = DerSignature::from_bytes(der).map_err(|_| ())?;

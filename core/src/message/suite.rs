@@ -32,6 +32,10 @@ pub enum SuiteError {
     NotEnabled(u16),
     /// Not an algorithm suite id of the message format.
     Unknown(u16),
+    /// A signed suite, refused by a decryptor set to refuse them
+    /// ([`Decryptor::refuse_signed`](super::Decryptor::refuse_signed)), right after the header
+    /// was parsed and before any key was tried.
+    Signed(u16),
 }
 
 impl fmt::Display for SuiteError {
@@ -45,6 +49,9 @@ impl fmt::Display for SuiteError {
                 write!(f, "algorithm suite {id:04x} is not enabled in this build (feature ecdsa-p384)")
             }
             Self::Unknown(id) => write!(f, "unknown algorithm suite {id:04x}"),
+            Self::Signed(id) => {
+                write!(f, "algorithm suite {id:04x} is signed, and this decryptor refuses signed suites")
+            }
         }
     }
 }

@@ -35,6 +35,32 @@ impl TryRng for TestRng {
 }
 impl TryCryptoRng for TestRng {}
 
+/// Counts the calls made to the keyring it wraps, so a test can tell that no key was tried.
+pub struct Counting<'a, K> {
+    pub inner: K,
+    pub calls: &'a core::cell::Cell<usize>,
+}
+
+impl<K: Keyring> Keyring for Counting<'_, K> {
+    fn on_encrypt<R: TryCryptoRng + ?Sized>(
+        &mut self,
+        materials: &mut coffer_core::message::EncryptionMaterials<'_>,
+        rng: &mut R,
+    ) -> Result<(), coffer_core::message::KeyringError> {
+        self.calls.set(self.calls.get() + 1);
+        self.inner.on_encrypt(materials, rng)
+    }
+
+    fn on_decrypt(
+        &mut self,
+        materials: &mut coffer_core::message::DecryptionMaterials<'_>,
+        edks: &[coffer_core::message::EdkRef<'_>],
+    ) -> Result<(), coffer_core::message::KeyringError> {
+        self.calls.set(self.calls.get() + 1);
+        self.inner.on_decrypt(materials, edks)
+    }
+}
+
 pub const KEY_A: [u8; 32] = [0x11; 32];
 pub const KEY_B: [u8; 32] = [0x22; 32];
 
