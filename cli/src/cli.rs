@@ -321,6 +321,11 @@ pub(crate) enum Command {
         #[arg(long)]
         operation: Option<String>,
     },
+    /// Serve the AWS KMS JSON API on a local port (AWS CLI and SDKs: --endpoint-url).
+    Serve(crate::serve::ServeArgs),
+    /// Access keys that sign requests to `coffer serve` (create, revoke, list).
+    #[command(subcommand)]
+    AccessKey(crate::serve::AccessKeyCommand),
     /// Check that a PKCS#11 token has what Coffer needs (changes nothing on it).
     TokenCheck {
         /// The module [default: the store's, else $COFFER_PKCS11_MODULE, else SoftHSMv2's].
@@ -366,6 +371,8 @@ impl Command {
             Self::Maintenance => "Maintenance",
             Self::Audit { .. } => "Audit",
             Self::TokenCheck { .. } => "TokenCheck",
+            Self::Serve(_) => "Serve",
+            Self::AccessKey(_) => "AccessKey",
         }
     }
 }

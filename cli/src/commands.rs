@@ -379,7 +379,11 @@ pub(crate) fn run<H: Hsm>(kms: &mut CliKms<'_, H>, command: &Command) -> Result<
         }
         Command::EncryptFile(args) => return crate::files::encrypt_file(kms, args),
         Command::DecryptFile(args) => return crate::files::decrypt_file(kms, args),
-        Command::Init(_) | Command::Audit { .. } | Command::TokenCheck { .. } => {
+        Command::Init(_)
+        | Command::Audit { .. }
+        | Command::TokenCheck { .. }
+        | Command::Serve(_)
+        | Command::AccessKey(_) => {
             return Err(CliError::new(Class::Internal, "not a KMS command").into());
         }
     })

@@ -13,6 +13,7 @@ mod error;
 mod files;
 mod input;
 mod output;
+mod serve;
 mod store;
 mod time;
 
@@ -134,6 +135,8 @@ fn run(cli: &Cli) -> Result<Obj, CliError> {
             Ok(Obj::new().with("Events", Val::List(events)))
         }
         Command::TokenCheck { module, token } => token_check(&root, module.as_deref(), token.as_deref()),
+        Command::Serve(args) => serve::serve(&root, args),
+        Command::AccessKey(command) => serve::access_key(&root, command),
         command => {
             let config = StoreConfig::load(&root)?;
             let clock = CliClock::from_env().map_err(CliError::validation)?;

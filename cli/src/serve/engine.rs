@@ -1,0 +1,169 @@
+//! The façade lane: one thread owns the HSM and serves the requests one at a time, each with
+//! the store's lock discipline of a `coffer` command (lock the store, run, append the audit
+//! events, unlock), so `coffer` commands run beside the server and neither loses an update.
+//!
+//! The thread also checks signatures: the access keys' secrets are unsealed by the HSM here,
+//! used, and zeroized, and never cross to the network side.
+
+use std::path::{Path, PathBuf};
+
+use coffer_core::hsm::{Capabilities, Hsm, Mac, Nonce, Tag, WrappedKey};
+use coffer_core::key::ArnPrefix;
+use coffer_core::{Kms, KmsConfig};
+use tokio::sync::{mpsc, oneshot};
+use zeroize::Zeroizing;
+
+use super::access_keys::{self, Lookup};
+use super::error::ApiError;
+use super::ops;
+use super::sigv4::{self, SignedRequest};
+use crate::audit::EventLog;
+use crate::cli::Command;
+use crate::commands::{self, Failure};
+use crate::error::{Class, CliError};
+use crate::store::DirStore;
+use crate::time::CliClock;
+
+/// A request for the lane: its signature, its command (or why it has none), where to answer.
+#[derive(Debug)]
+pub(crate) struct Call {
+    pub(crate) signed: SignedRequest,
+    pub(crate) command: Result<Command, ApiError>,
+    /// The JSON answer (it may hold secrets: zeroizing).
+    pub(crate) reply: oneshot::Sender<Result<Zeroizing<String>, ApiError>>,
+}
+
+/// What the lane serves.
+#[derive(Debug, Clone)]
+pub(crate) struct Lane {
+    pub(crate) root: PathBuf,
+    pub(crate) arn: ArnPrefix,
+    pub(crate) region: String,
+}
+
+/// The HSM borrowed for one façade: the lane keeps it between requests.
+#[derive(Debug)]
+struct Borrowed<'a, H: Hsm>(&'a mut H);
+
+impl<H: Hsm> Hsm for Borrowed<'_, H> {
+    type Handle = H::Handle;
+    type Error = H::Error;
+
+    fn capabilities(&self) -> Capabilities {
+        self.0.capabilities()
+    }
+    fn fill_random(&mut self, dest: &mut [u8]) -> Result<(), Self::Error> {
+        self.0.fill_random(dest)
+    }
+    fn find_root_keys(&mut self) -> Result<(), Self::Error> {
+        self.0.find_root_keys()
+    }
+    fn create_root_keys(&mut self) -> Result<(), Self::Error> {
+        self.0.create_root_keys()
+    }
+    fn generate_key(&mut self) -> Result<WrappedKey, Self::Error> {
+        self.0.generate_key()
+    }
+    fn load_key(&mut self, wrapped: &WrappedKey) -> Result<Self::Handle, Self::Error> {
+        self.0.load_key(wrapped)
+    }
+    fn release_key(&mut self, key: Self::Handle) -> Result<(), Self::Error> {
+        self.0.release_key(key)
+    }
+    fn seal(&mut self, key: Self::Handle, aad: &[u8], buf: &mut [u8]) -> Result<(Nonce, Tag), Self::Error> {
+        self.0.seal(key, aad, buf)
+    }
+    fn open(
+        &mut self,
+        key: Self::Handle,
+        nonce: &Nonce,
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &Tag,
+    ) -> Result<(), Self::Error> {
+        self.0.open(key, nonce, aad, buf, tag)
+    }
+    fn mac(&mut self, data: &[u8]) -> Result<Mac, Self::Error> {
+        self.0.mac(data)
+    }
+    fn verify_mac(&mut self, data: &[u8], mac: &Mac) -> Result<(), Self::Error> {
+        self.0.verify_mac(data, mac)
+    }
+}
+
+/// Serves calls until every sender is gone (the server has shut down and its requests in
+/// flight are answered).
+pub(crate) fn run<H: Hsm>(mut hsm: H, lane: &Lane, mut calls: mpsc::Receiver<Call>) {
+    while let Some(call) = calls.blocking_recv() {
+        let Call { signed, command, reply } = call;
+        let answer = serve(&mut hsm, lane, &signed, command);
+        // The client may have gone: its answer is dropped (and zeroized).
+        let _ = reply.send(answer);
+    }
+}
+
+/// The system clock, in seconds (signatures are checked against it, never against COFFER_NOW).
+fn system_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+fn serve<H: Hsm>(
+    hsm: &mut H,
+    lane: &Lane,
+    signed: &SignedRequest,
+    command: Result<Command, ApiError>,
+) -> Result<Zeroizing<String>, ApiError> {
+    authenticate(hsm, lane, signed)?;
+    let mut command = command?;
+    let result = execute(hsm, lane, &command);
+    ops::wipe(&mut command);
+    result.map(|doc| ops::to_json(&doc)).map_err(ApiError::from)
+}
+
+/// Checks the request's signature under its access key's secret.
+fn authenticate<H: Hsm>(hsm: &mut H, lane: &Lane, signed: &SignedRequest) -> Result<(), ApiError> {
+    let unrecognized =
+        || ApiError::client("UnrecognizedClientException", "The security token included in the request is invalid.");
+    let secret = match access_keys::secret(hsm, &lane.root, &signed.auth.access_key_id) {
+        Ok(secret) => secret,
+        Err(Lookup::Unknown) => return Err(unrecognized()),
+        Err(Lookup::Corrupt(what)) => {
+            eprintln!("coffer serve: {what} failed authentication under the root: refused (restore it or revoke it)");
+            return Err(unrecognized());
+        }
+        Err(Lookup::Failed(why)) => return Err(ApiError::internal(format!("cannot read an access key: {why}"))),
+    };
+    sigv4::verify(signed, &secret, &lane.region, system_now())
+}
+
+/// Runs a command as `coffer` would: store locked for its duration, audit events appended.
+fn execute<H: Hsm>(hsm: &mut H, lane: &Lane, command: &Command) -> Result<crate::output::Obj, CliError> {
+    // As for every `coffer` command: COFFER_NOW only in test builds, and a clock behind the
+    // store's last change is refused.
+    let clock = CliClock::from_env().map_err(|e| CliError::new(Class::Internal, e))?;
+    crate::time::check_not_before_store(&lane.root, &clock).map_err(|e| CliError::new(Class::Internal, e))?;
+    let mut store = open_store(&lane.root)?;
+    let mut log = EventLog::default();
+    let config = KmsConfig { arn: lane.arn.clone() };
+    let result = match Kms::new(Borrowed(hsm), &mut store, clock, &mut log, config) {
+        Err(e) => Err(commands::convert(&e, &store)),
+        Ok(mut kms) => {
+            let result = commands::run(&mut kms, command);
+            drop(kms);
+            match result {
+                Ok(doc) => Ok(doc),
+                Err(Failure::Cli(e)) => Err(e),
+                Err(Failure::Kms(e)) => Err(commands::convert(&e, &store)),
+            }
+        }
+    };
+    if let Err(e) = log.append_to(store.root()) {
+        eprintln!("coffer serve: warning: the audit events of a request were not recorded: {e}");
+    }
+    drop(store);
+    result
+}
+
+fn open_store(root: &Path) -> Result<DirStore, CliError> {
+    DirStore::open(root).map_err(|e| CliError::new(Class::Store, e.to_string()))
+}
