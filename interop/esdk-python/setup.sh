@@ -1,29 +1,15 @@
 #!/usr/bin/env bash
 # Usage: setup.sh VENV_DIR
-# Creates (or reuses) a Python venv in VENV_DIR and installs the pinned
-# requirements into it; non-interactive and idempotent. pip's output goes to
-# stderr; the only line on stdout, and so the last, is the venv's python path.
-# Set PYTHON to choose the interpreter that creates the venv (3.11 or newer).
+# Creates (or reuses) a Python venv in VENV_DIR and installs the pinned requirements into it
+# (interop/venv.sh); non-interactive and idempotent. pip's output goes to stderr; the only line
+# on stdout, and so the last, is the venv's python path. PYTHON chooses the interpreter.
 set -euo pipefail
 if [ $# -ne 1 ]; then
   echo "usage: $0 VENV_DIR" >&2
   exit 2
 fi
 here=$(cd "$(dirname "$0")" && pwd)
-venv=$1
-
-if [ -z "${PYTHON:-}" ]; then
-  if command -v python3.11 >/dev/null 2>&1; then PYTHON=python3.11; else PYTHON=python3; fi
-fi
-
-if [ ! -x "$venv/bin/python" ]; then
-  "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "need Python 3.11 or newer, found " + sys.version.split()[0])'
-  "$PYTHON" -m venv "$venv" >&2
-fi
-py=$(cd "$venv/bin" && pwd)/python
-
-export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
-"$py" -m pip install --quiet -r "$here/requirements.txt" >&2
+py=$(bash "$here/../venv.sh" "$1" "$here/requirements.txt")
 # Fail here, not in the first test, if the install is unusable.
 "$py" -c 'import aws_encryption_sdk, sys; v = aws_encryption_sdk.__version__; sys.exit(0 if v == "4.0.7" else "aws-encryption-sdk " + v + " installed, want 4.0.7")' >&2
 echo "$py"
