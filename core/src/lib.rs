@@ -21,6 +21,7 @@ extern crate std;
 
 pub mod audit;
 pub mod clock;
+pub mod crypto;
 pub mod data;
 mod encoding;
 pub mod error;

@@ -17,6 +17,7 @@
 mod common;
 
 use coffer_core::EncryptionContext;
+use coffer_core::crypto::{AwsLc, CryptoProvider, RustCrypto};
 use coffer_core::message::{Limits, RawAesKeyring};
 use std::path::PathBuf;
 
@@ -26,6 +27,16 @@ fn hex(s: &str) -> Vec<u8> {
 
 #[test]
 fn python_sdk_vectors_decrypt_as_expected() {
+    check_all(RustCrypto);
+}
+
+/// The same vectors, the same outcomes, on the aws-lc-rs provider (keyring and decryptor).
+#[test]
+fn python_sdk_vectors_decrypt_as_expected_on_aws_lc() {
+    check_all(AwsLc);
+}
+
+fn check_all<P: CryptoProvider>(provider: P) {
     let committed = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../interop/esdk-python/vectors"));
     let dir = std::env::var_os("COFFER_ESDK_VECTORS").map_or(committed, PathBuf::from);
     let manifest: serde_json::Value =
@@ -34,14 +45,18 @@ fn python_sdk_vectors_decrypt_as_expected() {
     for entry in manifest.as_array().unwrap() {
         let name = entry["name"].as_str().unwrap();
         let key = hex(entry["key_hex"].as_str().unwrap());
-        let keyring =
-            RawAesKeyring::new(entry["namespace"].as_str().unwrap(), entry["key_name"].as_str().unwrap(), &key)
-                .unwrap();
+        let keyring = RawAesKeyring::new_in(
+            entry["namespace"].as_str().unwrap(),
+            entry["key_name"].as_str().unwrap(),
+            &key,
+            provider,
+        )
+        .unwrap();
         let pairs: Vec<(&str, &str)> =
             entry["context"].as_object().unwrap().iter().map(|(k, v)| (k.as_str(), v.as_str().unwrap())).collect();
         let ctx = EncryptionContext::new(&pairs).unwrap();
         let msg = std::fs::read(dir.join(entry["ciphertext"].as_str().unwrap())).unwrap();
-        let result = common::decrypt_with(keyring, &ctx, Limits::default(), 200_000, &msg, 997, 4096);
+        let result = common::decrypt_with_in(keyring, &ctx, Limits::default(), 200_000, &msg, 997, 4096, provider);
         match entry["expect"].as_str().unwrap() {
             "ok" => {
                 let pt = std::fs::read(dir.join(entry["plaintext"].as_str().unwrap())).unwrap();

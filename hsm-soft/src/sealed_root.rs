@@ -10,6 +10,7 @@
 //! under the right KEK.
 
 use crate::{SoftError, gcm, root_keys::RootKeys};
+use coffer_core::crypto::CryptoProvider;
 use coffer_core::hsm::{KEY_LEN, NONCE_LEN, TAG_LEN};
 use core::fmt;
 use zeroize::Zeroizing;
@@ -54,11 +55,15 @@ impl fmt::Debug for SealedRootKeys {
 }
 
 /// Seals `root` under `kek` with `nonce`, which must be fresh and random.
-pub(crate) fn seal(root: &RootKeys, kek: &[u8; KEY_LEN], nonce: &[u8; NONCE_LEN]) -> Result<SealedRootKeys, SoftError> {
+pub(crate) fn seal<P: CryptoProvider>(
+    root: &RootKeys,
+    kek: &[u8; KEY_LEN],
+    nonce: &[u8; NONCE_LEN],
+) -> Result<SealedRootKeys, SoftError> {
     // The plaintext lives only in this zeroizing buffer, and is encrypted where it lies.
     let mut body = Zeroizing::new([0u8; BODY_LEN]);
     root.write_concat(&mut body);
-    let tag = gcm::seal_in_place(kek, nonce, &MAGIC, body.as_mut_slice())?;
+    let tag = gcm::seal_in_place::<P>(kek, nonce, &MAGIC, body.as_mut_slice())?;
 
     let mut out = [0u8; SEALED_ROOT_KEYS_LEN];
     let (magic, rest) = out.split_at_mut(NONCE_AT);
@@ -75,7 +80,11 @@ pub(crate) fn seal(root: &RootKeys, kek: &[u8; KEY_LEN], nonce: &[u8; NONCE_LEN]
 ///
 /// Wrong length or magic: [`SoftError::InvalidInput`]; anything else that does not authenticate
 /// (wrong KEK, any altered byte): [`SoftError::AuthenticationFailed`]. `root` is untouched on error.
-pub(crate) fn open(sealed: &[u8], kek: &[u8; KEY_LEN], root: &mut RootKeys) -> Result<(), SoftError> {
+pub(crate) fn open<P: CryptoProvider>(
+    sealed: &[u8],
+    kek: &[u8; KEY_LEN],
+    root: &mut RootKeys,
+) -> Result<(), SoftError> {
     let sealed: &[u8; SEALED_ROOT_KEYS_LEN] =
         sealed.try_into().map_err(|_| SoftError::InvalidInput("sealed root keys have the wrong length"))?;
     let (magic, rest) = sealed.split_at(NONCE_AT);
@@ -89,7 +98,7 @@ pub(crate) fn open(sealed: &[u8], kek: &[u8; KEY_LEN], root: &mut RootKeys) -> R
 
     let mut plain = Zeroizing::new([0u8; BODY_LEN]);
     plain.copy_from_slice(body);
-    gcm::open_in_place(kek, nonce, &MAGIC, plain.as_mut_slice(), tag)?;
+    gcm::open_in_place::<P>(kek, nonce, &MAGIC, plain.as_mut_slice(), tag)?;
     root.copy_from_concat(&plain);
     Ok(())
 }
@@ -98,13 +107,14 @@ pub(crate) fn open(sealed: &[u8], kek: &[u8; KEY_LEN], root: &mut RootKeys) -> R
 mod tests {
     use super::*;
     use crate::RootKeyMaterial;
+    use coffer_core::crypto::RustCrypto;
 
     #[test]
     fn layout_is_magic_nonce_body_tag() {
         let mut root = RootKeys::zeroed();
         root.copy_from(&RootKeyMaterial::new([1; 32], [2; 32]));
         let nonce = [9u8; NONCE_LEN];
-        let sealed = seal(&root, &[3; 32], &nonce).unwrap();
+        let sealed = seal::<RustCrypto>(&root, &[3; 32], &nonce).unwrap();
         let bytes = sealed.as_bytes();
         assert_eq!(SEALED_ROOT_KEYS_LEN, 96);
         assert_eq!(bytes[..4], *b"CSR1");
@@ -112,7 +122,7 @@ mod tests {
         assert!(!bytes[16..80].windows(4).any(|w| w == [1; 4] || w == [2; 4]));
 
         let mut back = RootKeys::zeroed();
-        open(bytes, &[3; 32], &mut back).unwrap();
+        open::<RustCrypto>(bytes, &[3; 32], &mut back).unwrap();
         assert_eq!(back.wrapping(), &[1; 32]);
         assert_eq!(back.sealing(), &[2; 32]);
     }
@@ -126,19 +136,19 @@ mod tests {
         let mut back = RootKeys::zeroed();
 
         // Another version's blob re-labelled "CSR2": refused as malformed.
-        let mut bytes = *seal(&root, &kek, &nonce).unwrap().as_bytes();
+        let mut bytes = *seal::<RustCrypto>(&root, &kek, &nonce).unwrap().as_bytes();
         bytes[3] = b'2';
-        assert!(matches!(open(&bytes, &kek, &mut back), Err(SoftError::InvalidInput(_))));
+        assert!(matches!(open::<RustCrypto>(&bytes, &kek, &mut back), Err(SoftError::InvalidInput(_))));
 
         // A body sealed under AAD "CSR2" but labelled "CSR1": the tag does not verify.
         let mut body = [0u8; BODY_LEN];
         root.write_concat(&mut body);
-        let tag = gcm::seal_in_place(&kek, &nonce, b"CSR2", &mut body).unwrap();
+        let tag = gcm::seal_in_place::<RustCrypto>(&kek, &nonce, b"CSR2", &mut body).unwrap();
         let mut forged = [0u8; SEALED_ROOT_KEYS_LEN];
         forged[..4].copy_from_slice(b"CSR1");
         forged[BODY_AT..TAG_AT].copy_from_slice(&body);
         forged[TAG_AT..].copy_from_slice(&tag);
-        assert_eq!(open(&forged, &kek, &mut back), Err(SoftError::AuthenticationFailed));
+        assert_eq!(open::<RustCrypto>(&forged, &kek, &mut back), Err(SoftError::AuthenticationFailed));
         assert_eq!(back.wrapping(), &[0; 32]);
     }
 }

@@ -7,10 +7,12 @@ use crate::{
     slots::Slots,
 };
 use aes::Aes256;
+use coffer_core::crypto::{CryptoProvider, RustCrypto};
 use coffer_core::hsm::{
     Capabilities, Hsm, KEY_LEN, MAX_SEAL_LEN, Mac, NONCE_LEN, Nonce, Tag, WRAPPED_KEY_LEN, WrappedKey,
 };
 use core::fmt;
+use core::marker::PhantomData;
 use rand_core::TryCryptoRng;
 use zeroize::Zeroizing;
 
@@ -26,6 +28,11 @@ use zeroize::Zeroizing;
 /// type where the HSM is created, as in `let hsm: SoftHsm<_> = SoftHsm::new(rng);`, or
 /// `SoftHsm::<_, 32>::new(rng)` for another capacity.
 ///
+/// `P` is the [crypto provider](coffer_core::crypto) for AES-GCM and HMAC:
+/// [`RustCrypto`] by default, `AwsLc` with core's `aws-lc` feature
+/// (`let hsm: SoftHsm<_, 8, AwsLc> = SoftHsm::new(rng);`). AES key wrap stays on RustCrypto
+/// (`aes-kw`) for both.
+///
 /// # Security
 /// - Key bytes live in this process's memory. Anything that can read it (a debugger, a core
 ///   dump, swap, a memory-safety bug elsewhere in the process, a cold-boot or probing attack on
@@ -36,20 +43,21 @@ use zeroize::Zeroizing;
 ///   count across loads or restarts; the layer above must bound each key version's use.
 /// - Tags and MACs are compared in constant time; a failed [`open`](Hsm::open) leaves the
 ///   buffer zeroed.
-pub struct SoftHsm<R, const SLOTS: usize = 8> {
+pub struct SoftHsm<R, const SLOTS: usize = 8, P: CryptoProvider = RustCrypto> {
     rng: R,
     root: Option<RootKeys>,
     slots: Slots<SLOTS>,
+    provider: PhantomData<P>,
 }
 
 /// What [`SoftHsm`] supports: everything Coffer requires, and creating its own root keys.
 const CAPABILITIES: Capabilities = Capabilities::REQUIRED.union(Capabilities::CREATE_ROOT_KEYS);
 
-impl<R: TryCryptoRng, const SLOTS: usize> SoftHsm<R, SLOTS> {
+impl<R: TryCryptoRng, const SLOTS: usize, P: CryptoProvider> SoftHsm<R, SLOTS, P> {
     /// An HSM without root keys: call [`create_root_keys`](Hsm::create_root_keys) next, or use
     /// [`with_root_keys`](Self::with_root_keys) / [`import_root_keys`](Self::import_root_keys).
     pub fn new(rng: R) -> Self {
-        Self { rng, root: None, slots: Slots::new() }
+        Self { rng, root: None, slots: Slots::new(), provider: PhantomData }
     }
 
     /// An HSM holding the caller's root keys. `material` is wiped when this returns.
@@ -74,7 +82,7 @@ impl<R: TryCryptoRng, const SLOTS: usize> SoftHsm<R, SLOTS> {
     pub fn import_root_keys(rng: R, sealed: &[u8], kek: &[u8; KEY_LEN]) -> Result<Self, SoftError> {
         let mut hsm = Self::new(rng);
         let root = hsm.root.insert(RootKeys::zeroed());
-        if let Err(e) = sealed_root::open(sealed, kek, root) {
+        if let Err(e) = sealed_root::open::<P>(sealed, kek, root) {
             hsm.root = None;
             return Err(e);
         }
@@ -90,7 +98,7 @@ impl<R: TryCryptoRng, const SLOTS: usize> SoftHsm<R, SLOTS> {
     pub fn export_root_keys(&mut self, kek: &[u8; KEY_LEN]) -> Result<SealedRootKeys, SoftError> {
         let root = self.root.as_ref().ok_or(SoftError::RootKeysNotFound)?;
         let nonce = random_nonce(&mut self.rng)?;
-        sealed_root::seal(root, kek, &nonce)
+        sealed_root::seal::<P>(root, kek, &nonce)
     }
 }
 
@@ -111,7 +119,7 @@ fn check_seal_args(aad: &[u8], buf: &[u8]) -> Result<(), SoftError> {
     Ok(())
 }
 
-impl<R: TryCryptoRng, const SLOTS: usize> Hsm for SoftHsm<R, SLOTS> {
+impl<R: TryCryptoRng, const SLOTS: usize, P: CryptoProvider> Hsm for SoftHsm<R, SLOTS, P> {
     type Handle = SoftHandle;
     type Error = SoftError;
 
@@ -171,28 +179,28 @@ impl<R: TryCryptoRng, const SLOTS: usize> Hsm for SoftHsm<R, SLOTS> {
         check_seal_args(aad, buf)?;
         let key = self.slots.key(key)?;
         let nonce = random_nonce(&mut self.rng)?;
-        let tag = gcm::seal_in_place(key, &nonce, aad, buf)?;
+        let tag = gcm::seal_in_place::<P>(key, &nonce, aad, buf)?;
         Ok((Nonce(nonce), Tag(tag)))
     }
 
     fn open(&mut self, key: SoftHandle, nonce: &Nonce, aad: &[u8], buf: &mut [u8], tag: &Tag) -> Result<(), SoftError> {
         check_seal_args(aad, buf)?;
         let key = self.slots.key(key)?;
-        gcm::open_in_place(key, &nonce.0, aad, buf, &tag.0)
+        gcm::open_in_place::<P>(key, &nonce.0, aad, buf, &tag.0)
     }
 
     fn mac(&mut self, data: &[u8]) -> Result<Mac, SoftError> {
         let root = self.root.as_ref().ok_or(SoftError::RootKeysNotFound)?;
-        mac::hmac_sha256(root.sealing(), data).map(Mac)
+        mac::hmac_sha256::<P>(root.sealing(), data).map(Mac)
     }
 
     fn verify_mac(&mut self, data: &[u8], mac: &Mac) -> Result<(), SoftError> {
         let root = self.root.as_ref().ok_or(SoftError::RootKeysNotFound)?;
-        mac::verify_hmac_sha256(root.sealing(), data, &mac.0)
+        mac::verify_hmac_sha256::<P>(root.sealing(), data, &mac.0)
     }
 }
 
-impl<R, const SLOTS: usize> fmt::Debug for SoftHsm<R, SLOTS> {
+impl<R, const SLOTS: usize, P: CryptoProvider> fmt::Debug for SoftHsm<R, SLOTS, P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let root = if self.root.is_some() { "present" } else { "absent" };
         f.debug_struct("SoftHsm").field("root_keys", &root).field("slots", &self.slots).finish_non_exhaustive()

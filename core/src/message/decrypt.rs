@@ -15,6 +15,7 @@ use super::materials::{DecryptionMaterials, Limits};
 use super::signing::{MAX_SIGNATURE_LEN, PUBLIC_KEY_CONTEXT_KEY, Transcript, VerifyingKey};
 use super::suite::SuiteError;
 use super::{IV_LEN, MESSAGE_ID_LEN, TAG_LEN};
+use crate::crypto::{CryptoProvider, RustCrypto};
 use crate::data::EncryptionContext;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +57,10 @@ enum Stage {
 /// The workspace holds plaintext: it is zeroized on drop and on any failure. The decryptor
 /// itself is about 3 KiB with the raw AES keyring; the header step needs about 2 KiB of stack
 /// besides what the keyring uses.
-pub struct Decryptor<'w, 'c, K> {
+///
+/// `P` is the [crypto provider](crate::crypto): [`RustCrypto`] unless the decryptor is made
+/// with [`new_in`](Self::new_in).
+pub struct Decryptor<'w, 'c, K, P: CryptoProvider = RustCrypto> {
     keyring: K,
     expected: EncryptionContext<'c>,
     limits: Limits,
@@ -72,16 +76,16 @@ pub struct Decryptor<'w, 'c, K> {
     /// The final frame's (or single block's) plaintext of a signed message, decrypted but held
     /// in the workspace until the footer signature verified.
     held: (usize, usize),
-    key: Option<ContentKey>,
+    key: Option<ContentKey<P>>,
     message_id: [u8; MESSAGE_ID_LEN],
     frame_length: usize,
     sequence: u32,
     verifier: Option<VerifyingKey>,
-    transcript: Transcript,
+    transcript: Transcript<P>,
     refuse_signed: bool,
 }
 
-impl<K> core::fmt::Debug for Decryptor<'_, '_, K> {
+impl<K, P: CryptoProvider> core::fmt::Debug for Decryptor<'_, '_, K, P> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Decryptor").field("stage", &self.stage).field("sequence", &self.sequence).finish()
     }
@@ -99,10 +103,24 @@ impl Decryptor<'_, '_, ()> {
 }
 
 impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
+    /// [`new_in`](Decryptor::new_in) with the default provider, [`RustCrypto`].
+    pub fn new(keyring: K, expected: EncryptionContext<'c>, limits: Limits, workspace: &'w mut [u8]) -> Self {
+        Self::new_in(keyring, expected, limits, workspace, RustCrypto)
+    }
+}
+
+impl<'w, 'c, K: Keyring, P: CryptoProvider> Decryptor<'w, 'c, K, P> {
     /// A decryptor that unwraps the data key with `keyring`, and requires every pair of
     /// `expected` to be in the message's encryption context with the same value (the message
-    /// may hold more pairs, such as the signature's public key).
-    pub fn new(keyring: K, expected: EncryptionContext<'c>, limits: Limits, workspace: &'w mut [u8]) -> Self {
+    /// may hold more pairs, such as the signature's public key). `provider` derives the keys,
+    /// opens the frames and hashes the transcript.
+    pub fn new_in(
+        keyring: K,
+        expected: EncryptionContext<'c>,
+        limits: Limits,
+        workspace: &'w mut [u8],
+        _provider: P,
+    ) -> Self {
         Self {
             keyring,
             expected,
@@ -456,7 +474,7 @@ impl<'w, 'c, K: Keyring> Decryptor<'w, 'c, K> {
     }
 }
 
-impl<K> Drop for Decryptor<'_, '_, K> {
+impl<K, P: CryptoProvider> Drop for Decryptor<'_, '_, K, P> {
     fn drop(&mut self) {
         self.ws.zeroize();
     }

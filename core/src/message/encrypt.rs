@@ -13,6 +13,7 @@ use super::materials::{EncryptionMaterials, Limits, MaterialsError};
 use super::signing::{SigningKey, Transcript};
 use super::suite::AlgorithmSuite;
 use super::{MESSAGE_ID_LEN, TAG_LEN};
+use crate::crypto::{CryptoProvider, RustCrypto};
 use crate::data::EncryptionContext;
 use crate::encoding::Writer;
 
@@ -72,13 +73,17 @@ enum Phase {
 /// Memory: besides the workspace, [`new`](Self::new) needs about 22 KiB of stack for the
 /// materials (room for 16 EDKs at their maximum sizes), plus what the keyring needs (the raw AES
 /// keyring: 4 KiB for the encoded context it binds); the encryptor itself is under 2 KiB.
-pub struct Encryptor<'w> {
+///
+/// `P` is the [crypto provider](crate::crypto) that derives the keys, encrypts the frames and
+/// hashes the transcript: [`RustCrypto`] unless the encryptor is made with one of the `_in`
+/// constructors, such as [`new_in`](Self::new_in).
+pub struct Encryptor<'w, P: CryptoProvider = RustCrypto> {
     ws: &'w mut [u8],
-    key: ContentKey,
+    key: ContentKey<P>,
     message_id: [u8; MESSAGE_ID_LEN],
     frame_length: usize,
     signing: Signer<'w>,
-    transcript: Transcript,
+    transcript: Transcript<P>,
     sequence: u32,
     filled: usize,
     out_start: usize,
@@ -89,7 +94,7 @@ pub struct Encryptor<'w> {
     bound: u64,
 }
 
-impl core::fmt::Debug for Encryptor<'_> {
+impl<P: CryptoProvider> core::fmt::Debug for Encryptor<'_, P> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Encryptor").field("sequence", &self.sequence).field("phase", &self.phase).finish()
     }
@@ -104,14 +109,10 @@ impl<'w> Encryptor<'w> {
         FINAL_PREFIX_LEN.saturating_add(frame_length as usize).saturating_add(TAG_LEN)
     }
 
-    /// Starts a message: makes materials (and, for `05 78`, a signing key), asks `keyring` for
-    /// the data key and its EDKs, draws a message id, and writes the header into the workspace,
-    /// from which [`update`](Self::update) and [`finish`](Self::finish) hand it out first.
+    /// [`new_in`](Encryptor::new_in) with the default provider, [`RustCrypto`].
     ///
     /// # Errors
-    /// [`EncryptError::InvalidFrameLength`]; [`EncryptError::WorkspaceTooSmall`] if `workspace`
-    /// cannot hold one frame or the header; the materials' refusals (reserved context keys, too
-    /// many EDKs, context too large with the public key); keyring and generator failures.
+    /// As [`new_in`](Encryptor::new_in).
     pub fn new<K: Keyring + ?Sized, R: TryCryptoRng + ?Sized>(
         keyring: &mut K,
         context: EncryptionContext<'_>,
@@ -119,25 +120,74 @@ impl<'w> Encryptor<'w> {
         rng: &mut R,
         workspace: &'w mut [u8],
     ) -> Result<Self, EncryptError> {
+        Self::new_in(keyring, context, config, rng, workspace, RustCrypto)
+    }
+
+    /// [`with_materials_in`](Encryptor::with_materials_in) with the default provider.
+    ///
+    /// # Errors
+    /// As [`with_materials_in`](Encryptor::with_materials_in).
+    pub fn with_materials<R: TryCryptoRng + ?Sized>(
+        materials: EncryptionMaterials<'_>,
+        frame_length: u32,
+        rng: &mut R,
+        workspace: &'w mut [u8],
+    ) -> Result<Self, EncryptError> {
+        Self::with_materials_in(materials, frame_length, rng, workspace, RustCrypto)
+    }
+
+    /// [`with_shared_materials_in`](Encryptor::with_shared_materials_in) with the default
+    /// provider.
+    ///
+    /// # Errors
+    /// As [`with_shared_materials_in`](Encryptor::with_shared_materials_in).
+    pub fn with_shared_materials<R: TryCryptoRng + ?Sized>(
+        materials: &'w EncryptionMaterials<'_>,
+        frame_length: u32,
+        rng: &mut R,
+        workspace: &'w mut [u8],
+    ) -> Result<Self, EncryptError> {
+        Self::with_shared_materials_in(materials, frame_length, rng, workspace, RustCrypto)
+    }
+}
+
+impl<'w, P: CryptoProvider> Encryptor<'w, P> {
+    /// Starts a message with the crypto provider `provider`: makes materials (and, for `05 78`, a signing key), asks `keyring` for
+    /// the data key and its EDKs, draws a message id, and writes the header into the workspace,
+    /// from which [`update`](Self::update) and [`finish`](Self::finish) hand it out first.
+    ///
+    /// # Errors
+    /// [`EncryptError::InvalidFrameLength`]; [`EncryptError::WorkspaceTooSmall`] if `workspace`
+    /// cannot hold one frame or the header; the materials' refusals (reserved context keys, too
+    /// many EDKs, context too large with the public key); keyring and generator failures.
+    pub fn new_in<K: Keyring + ?Sized, R: TryCryptoRng + ?Sized>(
+        keyring: &mut K,
+        context: EncryptionContext<'_>,
+        config: &EncryptConfig,
+        rng: &mut R,
+        workspace: &'w mut [u8],
+        provider: P,
+    ) -> Result<Self, EncryptError> {
         check_workspace(config.frame_length, workspace.len())?;
         let mut materials = EncryptionMaterials::new(config.suite, context, config.limits, rng)?;
         keyring.on_encrypt(&mut materials, rng)?;
-        Self::with_materials(materials, config.frame_length, rng, workspace)
+        Self::with_materials_in(materials, config.frame_length, rng, workspace, provider)
     }
 
     /// Starts a message from materials prepared elsewhere (by a cryptographic materials
     /// manager, such as a data-key cache): they must hold the data key and at least one EDK.
-    /// Draws the message id and writes the header, as [`new`](Self::new) does.
+    /// Draws the message id and writes the header, as [`new`](Self::new_in) does.
     ///
     /// # Errors
     /// [`EncryptError::NoDataKey`] if the materials lack the data key or any EDK;
     /// [`EncryptError::InvalidFrameLength`]; [`EncryptError::WorkspaceTooSmall`];
     /// [`EncryptError::Rng`].
-    pub fn with_materials<R: TryCryptoRng + ?Sized>(
+    pub fn with_materials_in<R: TryCryptoRng + ?Sized>(
         mut materials: EncryptionMaterials<'_>,
         frame_length: u32,
         rng: &mut R,
         workspace: &'w mut [u8],
+        _provider: P,
     ) -> Result<Self, EncryptError> {
         let context = materials.context().map_err(|e| EncryptError::Materials(MaterialsError::Context(e)))?;
         let mut encryptor = Self::start(&materials, &context, frame_length, rng, workspace)?;
@@ -156,22 +206,23 @@ impl<'w> Encryptor<'w> {
     ///
     /// For `05 78` this means that the messages made from the same materials are signed by the
     /// same P-384 key and carry the same public key in their encryption context (as with the
-    /// SDKs' caching CMM), rather than one fresh key per message as [`new`](Self::new) makes:
+    /// SDKs' caching CMM), rather than one fresh key per message as [`new`](Self::new_in) makes:
     /// a reader can tell that they come from the same materials.
     ///
     /// # Errors
-    /// As [`with_materials`](Self::with_materials).
-    pub fn with_shared_materials<R: TryCryptoRng + ?Sized>(
+    /// As [`with_materials`](Self::with_materials_in).
+    pub fn with_shared_materials_in<R: TryCryptoRng + ?Sized>(
         materials: &'w EncryptionMaterials<'_>,
         frame_length: u32,
         rng: &mut R,
         workspace: &'w mut [u8],
+        _provider: P,
     ) -> Result<Self, EncryptError> {
         let context = materials.context().map_err(|e| EncryptError::Materials(MaterialsError::Context(e)))?;
         Self::start_shared(materials, &context, frame_length, rng, workspace)
     }
 
-    /// As [`with_shared_materials`](Self::with_shared_materials), for materials a data-key cache
+    /// As [`with_shared_materials`](Self::with_shared_materials_in), for materials a data-key cache
     /// keeps without a context (see `EncryptionMaterials::without_context`): the header gets
     /// `context` (and, for `05 78`, the materials' public key).
     pub(crate) fn with_cached_materials<R: TryCryptoRng + ?Sized>(
@@ -180,6 +231,7 @@ impl<'w> Encryptor<'w> {
         frame_length: u32,
         rng: &mut R,
         workspace: &'w mut [u8],
+        _provider: P,
     ) -> Result<Self, EncryptError> {
         let context = materials.context_with(context)?;
         Self::start_shared(materials, &context, frame_length, rng, workspace)
@@ -436,7 +488,7 @@ fn check_workspace(frame_length: u32, workspace: usize) -> Result<(usize, usize)
     Ok((frame_length, needed))
 }
 
-impl Drop for Encryptor<'_> {
+impl<P: CryptoProvider> Drop for Encryptor<'_, P> {
     fn drop(&mut self) {
         self.ws.zeroize();
     }

@@ -17,6 +17,7 @@ use super::kdf::ContentKey;
 use super::materials::{Limits, MAX_EDKS};
 use super::suite::{AlgorithmSuite, SuiteError};
 use super::{COMMITMENT_LEN, IV_LEN, MESSAGE_ID_LEN, TAG_LEN};
+use crate::crypto::CryptoProvider;
 use crate::data::{ContextError, EncryptionContext, MAX_CONTEXT_ENCODED_LEN};
 use crate::encoding::{Truncated, Writer};
 
@@ -230,7 +231,7 @@ impl<'a> Header<'a> {
     }
 
     /// Checks the header tag under the message's content key.
-    pub(crate) fn verify_tag(&self, key: &ContentKey) -> Result<(), ()> {
+    pub(crate) fn verify_tag<P: CryptoProvider>(&self, key: &ContentKey<P>) -> Result<(), ()> {
         key.open(&[0u8; IV_LEN], self.body, &mut [], &self.tag)
     }
 }
@@ -259,7 +260,7 @@ impl HeaderFields<'_> {
     }
 
     /// Writes the header body then its tag into `out`, returning the total length.
-    pub(crate) fn write(&self, key: &ContentKey, out: &mut [u8]) -> Result<usize, Truncated> {
+    pub(crate) fn write<P: CryptoProvider>(&self, key: &ContentKey<P>, out: &mut [u8]) -> Result<usize, Truncated> {
         let mut w = Writer::new(out);
         w.u8(FORMAT_VERSION)?;
         w.u16(self.suite.id())?;

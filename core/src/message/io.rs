@@ -1,6 +1,7 @@
 //! `std::io` adapters: an encrypting [`Write`] and a decrypting [`Read`], each streaming
 //! through the caller's workspace, so memory stays about one frame whatever the message size.
 
+use crate::crypto::{CryptoProvider, RustCrypto};
 use std::io::{self, Read, Write};
 
 use zeroize::Zeroize;
@@ -18,14 +19,14 @@ const STAGE: usize = 8192;
 /// signature. A writer dropped without `finish` leaves an incomplete message, which every reader
 /// refuses.
 #[derive(Debug)]
-pub struct EncryptingWriter<'w, W: Write> {
+pub struct EncryptingWriter<'w, W: Write, P: CryptoProvider = RustCrypto> {
     inner: W,
-    encryptor: Encryptor<'w>,
+    encryptor: Encryptor<'w, P>,
 }
 
-impl<'w, W: Write> EncryptingWriter<'w, W> {
+impl<'w, W: Write, P: CryptoProvider> EncryptingWriter<'w, W, P> {
     /// Wraps `inner`; `encryptor` is a started [`Encryptor`].
-    pub fn new(inner: W, encryptor: Encryptor<'w>) -> Self {
+    pub fn new(inner: W, encryptor: Encryptor<'w, P>) -> Self {
         Self { inner, encryptor }
     }
 
@@ -46,7 +47,7 @@ impl<'w, W: Write> EncryptingWriter<'w, W> {
     }
 }
 
-impl<W: Write> Write for EncryptingWriter<'_, W> {
+impl<W: Write, P: CryptoProvider> Write for EncryptingWriter<'_, W, P> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let mut out = [0u8; STAGE];
         let mut consumed: usize = 0;
@@ -76,23 +77,23 @@ impl<W: Write> Write for EncryptingWriter<'_, W> {
 /// unverified until then. A `read` that fails wipes the buffer it was given, so nothing it
 /// decrypted during that call is left there.
 #[derive(Debug)]
-pub struct DecryptingReader<'w, 'c, R: Read, K: Keyring> {
+pub struct DecryptingReader<'w, 'c, R: Read, K: Keyring, P: CryptoProvider = RustCrypto> {
     inner: R,
-    decryptor: Decryptor<'w, 'c, K>,
+    decryptor: Decryptor<'w, 'c, K, P>,
     stage: [u8; STAGE],
     start: usize,
     end: usize,
     eof: bool,
 }
 
-impl<'w, 'c, R: Read, K: Keyring> DecryptingReader<'w, 'c, R, K> {
+impl<'w, 'c, R: Read, K: Keyring, P: CryptoProvider> DecryptingReader<'w, 'c, R, K, P> {
     /// Wraps `inner`, decrypting with `decryptor`.
-    pub fn new(inner: R, decryptor: Decryptor<'w, 'c, K>) -> Self {
+    pub fn new(inner: R, decryptor: Decryptor<'w, 'c, K, P>) -> Self {
         Self { inner, decryptor, stage: [0; STAGE], start: 0, end: 0, eof: false }
     }
 }
 
-impl<R: Read, K: Keyring> Read for DecryptingReader<'_, '_, R, K> {
+impl<R: Read, K: Keyring, P: CryptoProvider> Read for DecryptingReader<'_, '_, R, K, P> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if buf.is_empty() {
             return Ok(0);

@@ -5,39 +5,36 @@
 //! and the commitment key is the same with `info = "COMMITKEY"`. Because the message id is
 //! random per message, one data key can safely serve many messages.
 
-use aes_gcm::{AeadInOut, Aes256Gcm, KeyInit};
-use hkdf::Hkdf;
-use sha2::Sha512;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
 use super::materials::DataKey;
 use super::suite::AlgorithmSuite;
 use super::{COMMITMENT_LEN, IV_LEN, MESSAGE_ID_LEN, TAG_LEN};
+use crate::crypto::{AesGcmKey, CryptoProvider, HkdfSha512Prk};
 
-/// The content cipher of one message (AES-256-GCM under the derived key). The aes-gcm
-/// `zeroize` feature wipes its key schedule on drop.
-pub(crate) struct ContentKey {
-    cipher: Aes256Gcm,
+/// The content cipher of one message (AES-256-GCM under the derived key), from the provider
+/// `P`, which wipes the key on drop.
+pub(crate) struct ContentKey<P: CryptoProvider> {
+    cipher: P::AesGcm,
 }
 
-impl ContentKey {
+impl<P: CryptoProvider> ContentKey<P> {
     /// Encrypts `buf` in place, returning the tag.
     pub(crate) fn seal(&self, iv: &[u8; IV_LEN], aad: &[u8], buf: &mut [u8]) -> Result<[u8; TAG_LEN], ()> {
-        let tag = self.cipher.encrypt_inout_detached(iv.into(), aad, buf.into()).map_err(|_| ())?;
-        Ok(tag.into())
+        self.cipher.seal_in_place(iv, aad, buf).map_err(|_| ())
     }
 
     /// Checks `tag` and decrypts `buf` in place; on failure `buf` is wiped, so nothing left in it
     /// can be taken for plaintext.
     pub(crate) fn open(&self, iv: &[u8; IV_LEN], aad: &[u8], buf: &mut [u8], tag: &[u8; TAG_LEN]) -> Result<(), ()> {
-        self.cipher.decrypt_inout_detached(iv.into(), aad, (&mut *buf).into(), tag.into()).map_err(|_| {
+        self.cipher.open_in_place(iv, aad, buf, tag).map_err(|_| {
             buf.zeroize();
         })
     }
 }
 
-impl core::fmt::Debug for ContentKey {
+impl<P: CryptoProvider> core::fmt::Debug for ContentKey<P> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("ContentKey([REDACTED])")
     }
@@ -47,18 +44,18 @@ impl core::fmt::Debug for ContentKey {
 ///
 /// Returns `None` only if HKDF refuses the output length, which cannot happen for 32 bytes from
 /// SHA-512; the caller treats it as a failure rather than panicking.
-pub(crate) fn derive(
+pub(crate) fn derive<P: CryptoProvider>(
     suite: AlgorithmSuite,
     data_key: &DataKey,
     message_id: &[u8; MESSAGE_ID_LEN],
-) -> Option<(ContentKey, [u8; COMMITMENT_LEN])> {
-    let hk = Hkdf::<Sha512>::new(Some(message_id), data_key.as_bytes());
+) -> Option<(ContentKey<P>, [u8; COMMITMENT_LEN])> {
+    let hk = P::HkdfSha512::extract(message_id, data_key.as_bytes());
     let [hi, lo] = suite.id().to_be_bytes();
     let [d, e, r, i, v, e2, k, e3, y] = *b"DERIVEKEY";
     let info = [hi, lo, d, e, r, i, v, e2, k, e3, y];
     let mut key = [0u8; 32];
     let derived = hk.expand(&info, &mut key);
-    let cipher = Aes256Gcm::new_from_slice(&key);
+    let cipher = P::aes_gcm(&key);
     key.zeroize();
     let mut commitment = [0u8; COMMITMENT_LEN];
     let committed = hk.expand(b"COMMITKEY", &mut commitment);

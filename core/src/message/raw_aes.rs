@@ -6,8 +6,6 @@
 //! AES-GCM-encrypted data key || tag; the AAD is the canonical encoding of the message's
 //! encryption context, so an EDK cannot be moved to a message with another context.
 
-use aes_gcm::aes::Aes192;
-use aes_gcm::{AeadInOut, Aes128Gcm, Aes256Gcm, AesGcm, KeyInit};
 use core::fmt;
 use rand_core::TryCryptoRng;
 use zeroize::Zeroize;
@@ -16,9 +14,8 @@ use super::edk::{EdkRef, EncryptedDataKey, MAX_PROVIDER_ID_LEN, MAX_PROVIDER_INF
 use super::keyring::{Keyring, KeyringError};
 use super::materials::{DATA_KEY_LEN, DataKey, DecryptionMaterials, EncryptionMaterials};
 use super::{IV_LEN, TAG_LEN};
+use crate::crypto::{AesGcmKey, CryptoProvider, RustCrypto};
 use crate::data::MAX_CONTEXT_ENCODED_LEN;
-
-type Aes192Gcm = AesGcm<Aes192, aes_gcm::aead::consts::U12>;
 
 /// Tag length in bits, as written in the provider info.
 const TAG_BITS: u32 = 128;
@@ -52,45 +49,20 @@ impl fmt::Display for RawAesKeyringError {
 
 impl core::error::Error for RawAesKeyringError {}
 
-/// The wrapping cipher (aes-gcm wipes its key schedule on drop).
-enum Wrapping {
-    A128(Aes128Gcm),
-    A192(Aes192Gcm),
-    A256(Aes256Gcm),
-}
-
-impl Wrapping {
-    fn seal(&self, iv: &[u8; IV_LEN], aad: &[u8], buf: &mut [u8]) -> Result<[u8; TAG_LEN], ()> {
-        let tag = match self {
-            Self::A128(c) => c.encrypt_inout_detached(iv.into(), aad, buf.into()),
-            Self::A192(c) => c.encrypt_inout_detached(iv.into(), aad, buf.into()),
-            Self::A256(c) => c.encrypt_inout_detached(iv.into(), aad, buf.into()),
-        };
-        tag.map(Into::into).map_err(|_| ())
-    }
-
-    fn open(&self, iv: &[u8; IV_LEN], aad: &[u8], buf: &mut [u8], tag: &[u8; TAG_LEN]) -> Result<(), ()> {
-        let r = match self {
-            Self::A128(c) => c.decrypt_inout_detached(iv.into(), aad, buf.into(), tag.into()),
-            Self::A192(c) => c.decrypt_inout_detached(iv.into(), aad, buf.into(), tag.into()),
-            Self::A256(c) => c.decrypt_inout_detached(iv.into(), aad, buf.into(), tag.into()),
-        };
-        r.map_err(|_| ())
-    }
-}
-
 /// A keyring holding one AES wrapping key, named by a namespace and a name.
 ///
 /// As a generator it draws a fresh data key; otherwise it wraps the data key an earlier keyring
 /// made. On decrypt it tries, in order, every EDK whose provider id is its namespace and whose
 /// provider info names its key, and takes the first that unwraps.
-pub struct RawAesKeyring<'k> {
+///
+/// `P` is the [crypto provider](crate::crypto) that holds the wrapping key (wiped on drop).
+pub struct RawAesKeyring<'k, P: CryptoProvider = RustCrypto> {
     namespace: &'k str,
     name: &'k str,
-    key: Wrapping,
+    key: P::AesGcm,
 }
 
-impl fmt::Debug for RawAesKeyring<'_> {
+impl<P: CryptoProvider> fmt::Debug for RawAesKeyring<'_, P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RawAesKeyring")
             .field("namespace", &self.namespace)
@@ -101,25 +73,31 @@ impl fmt::Debug for RawAesKeyring<'_> {
 }
 
 impl<'k> RawAesKeyring<'k> {
-    /// A keyring for `key` (16, 24 or 32 bytes), known as `namespace`/`name`. The key bytes are
-    /// expanded into the cipher at once; the caller should wipe its copy.
+    /// [`new_in`](RawAesKeyring::new_in) with the default provider, [`RustCrypto`].
+    ///
+    /// # Errors
+    /// As [`new_in`](RawAesKeyring::new_in).
+    pub fn new(namespace: &'k str, name: &'k str, key: &[u8]) -> Result<Self, RawAesKeyringError> {
+        Self::new_in(namespace, name, key, RustCrypto)
+    }
+}
+
+impl<'k, P: CryptoProvider> RawAesKeyring<'k, P> {
+    /// A keyring for `key` (16, 24 or 32 bytes), known as `namespace`/`name`, whose wrapping
+    /// runs on `provider`. The key bytes are expanded into the cipher at once; the caller should
+    /// wipe its copy.
     ///
     /// # Errors
     /// [`RawAesKeyringError`] for a key of another length, or an empty, too long or reserved
     /// namespace or name.
-    pub fn new(namespace: &'k str, name: &'k str, key: &[u8]) -> Result<Self, RawAesKeyringError> {
+    pub fn new_in(namespace: &'k str, name: &'k str, key: &[u8], _provider: P) -> Result<Self, RawAesKeyringError> {
         if namespace.is_empty() || namespace.len() > MAX_PROVIDER_ID_LEN || namespace.starts_with("aws-kms") {
             return Err(RawAesKeyringError::Namespace);
         }
         if name.is_empty() || name.len() > MAX_PROVIDER_INFO_LEN - INFO_SUFFIX_LEN {
             return Err(RawAesKeyringError::Name);
         }
-        let key = match key.len() {
-            16 => Wrapping::A128(Aes128Gcm::new_from_slice(key).map_err(|_| RawAesKeyringError::KeyLength)?),
-            24 => Wrapping::A192(Aes192Gcm::new_from_slice(key).map_err(|_| RawAesKeyringError::KeyLength)?),
-            32 => Wrapping::A256(Aes256Gcm::new_from_slice(key).map_err(|_| RawAesKeyringError::KeyLength)?),
-            _ => return Err(RawAesKeyringError::KeyLength),
-        };
+        let key = P::aes_gcm(key).map_err(|_| RawAesKeyringError::KeyLength)?;
         Ok(Self { namespace, name, key })
     }
 
@@ -146,12 +124,12 @@ impl<'k> RawAesKeyring<'k> {
         let mut key = DataKey::zeroed();
         key.as_mut_bytes().copy_from_slice(wrapped);
         // On failure `key` is dropped, and so zeroized.
-        self.key.open(iv, aad, key.as_mut_bytes(), tag).ok()?;
+        self.key.open_in_place(iv, aad, key.as_mut_bytes(), tag).ok()?;
         Some(key)
     }
 }
 
-impl Keyring for RawAesKeyring<'_> {
+impl<P: CryptoProvider> Keyring for RawAesKeyring<'_, P> {
     fn on_encrypt<R: TryCryptoRng + ?Sized>(
         &mut self,
         materials: &mut EncryptionMaterials<'_>,
@@ -169,7 +147,7 @@ impl Keyring for RawAesKeyring<'_> {
         let mut wrapped = [0u8; WRAPPED_LEN];
         let (body, tag_out) = wrapped.split_at_mut(DATA_KEY_LEN);
         body.copy_from_slice(materials.data_key().ok_or(KeyringError::NoDataKey)?.as_bytes());
-        let tag = self.key.seal(&iv, aad, body).map_err(|()| {
+        let tag = self.key.seal_in_place(&iv, aad, body).map_err(|_| {
             // The buffer still holds the plaintext data key if sealing refused it.
             body.zeroize();
             KeyringError::WrapFailed

@@ -23,10 +23,10 @@ mod imp {
     use p384::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
     use p384::ecdsa::{DerSignature, Signature, SigningKey as P384Signing, VerifyingKey as P384Verifying};
     use rand_core::TryCryptoRng;
-    use sha2::{Digest, Sha384};
     use zeroize::Zeroize;
 
     use super::MAX_SIGNATURE_LEN;
+    use crate::crypto::{CryptoProvider, Sha384Hash};
 
     /// Base64 of a 49-byte compressed point: 68 characters.
     const PUBLIC_KEY_B64_LEN: usize = 68;
@@ -65,9 +65,12 @@ mod imp {
         /// Signs the transcript, returning the DER signature, with `s` normalized to the low
         /// half of the group order (`s <= n/2`, as the official SDKs write it), so that each
         /// message has one signature Coffer writes rather than the two equally valid ones.
-        pub(crate) fn sign(&self, transcript: Transcript) -> Result<Vec<u8, MAX_SIGNATURE_LEN>, ()> {
+        pub(crate) fn sign<P: CryptoProvider>(
+            &self,
+            transcript: Transcript<P>,
+        ) -> Result<Vec<u8, MAX_SIGNATURE_LEN>, ()> {
             let hash = transcript.hash.ok_or(())?;
-            let digest = hash.finalize();
+            let digest = hash.finalize().map_err(|_| ())?;
             let sig: Signature = self.key.sign_prehash(&digest).map_err(|_| ())?;
             let der: DerSignature = sig.normalize_s().to_der();
             Vec::from_slice(der.as_bytes()).map_err(|_| ())
@@ -92,21 +95,22 @@ mod imp {
         /// two valid signatures of the same message, `n - s`) is accepted, as the official SDKs
         /// accept it: this malleability lets anyone re-encode a valid footer, but not sign
         /// anything new, so it changes nothing about what is authentic.
-        pub(crate) fn verify(&self, transcript: Transcript, der: &[u8]) -> Result<(), ()> {
+        pub(crate) fn verify<P: CryptoProvider>(&self, transcript: Transcript<P>, der: &[u8]) -> Result<(), ()> {
             let hash = transcript.hash.ok_or(())?;
             let sig = DerSignature::from_bytes(der).map_err(|_| ())?;
-            self.0.verify_prehash(&hash.finalize(), &sig).map_err(|_| ())
+            let digest = hash.finalize().map_err(|_| ())?;
+            self.0.verify_prehash(&digest, &sig).map_err(|_| ())
         }
     }
 
     /// SHA-384 of every byte of the header and body, for a signed suite; nothing otherwise.
-    pub(crate) struct Transcript {
-        hash: Option<Sha384>,
+    pub(crate) struct Transcript<P: CryptoProvider> {
+        hash: Option<P::Sha384>,
     }
 
-    impl Transcript {
+    impl<P: CryptoProvider> Transcript<P> {
         pub(crate) fn new(signed: bool) -> Self {
-            Self { hash: signed.then(Sha384::new) }
+            Self { hash: signed.then(P::Sha384::new) }
         }
 
         pub(crate) fn update(&mut self, bytes: &[u8]) {
@@ -119,10 +123,12 @@ mod imp {
 
 #[cfg(not(feature = "ecdsa-p384"))]
 mod imp {
+    use core::marker::PhantomData;
     use heapless::Vec;
     use rand_core::TryCryptoRng;
 
     use super::MAX_SIGNATURE_LEN;
+    use crate::crypto::CryptoProvider;
 
     /// No signed suite in this build: cannot exist.
     pub(crate) enum SigningKey {}
@@ -136,7 +142,10 @@ mod imp {
             match *self {}
         }
 
-        pub(crate) fn sign(&self, _transcript: Transcript) -> Result<Vec<u8, MAX_SIGNATURE_LEN>, ()> {
+        pub(crate) fn sign<P: CryptoProvider>(
+            &self,
+            _transcript: Transcript<P>,
+        ) -> Result<Vec<u8, MAX_SIGNATURE_LEN>, ()> {
             match *self {}
         }
     }
@@ -149,17 +158,17 @@ mod imp {
             Err(())
         }
 
-        pub(crate) fn verify(&self, _transcript: Transcript, _der: &[u8]) -> Result<(), ()> {
+        pub(crate) fn verify<P: CryptoProvider>(&self, _transcript: Transcript<P>, _der: &[u8]) -> Result<(), ()> {
             match *self {}
         }
     }
 
     /// Nothing to hash without signed suites.
-    pub(crate) struct Transcript;
+    pub(crate) struct Transcript<P>(PhantomData<P>);
 
-    impl Transcript {
+    impl<P: CryptoProvider> Transcript<P> {
         pub(crate) fn new(_signed: bool) -> Self {
-            Self
+            Self(PhantomData)
         }
 
         pub(crate) fn update(&mut self, _bytes: &[u8]) {}
@@ -174,7 +183,7 @@ impl fmt::Debug for SigningKey {
     }
 }
 
-impl fmt::Debug for Transcript {
+impl<P: crate::crypto::CryptoProvider> fmt::Debug for Transcript<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Transcript")
     }

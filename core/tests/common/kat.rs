@@ -44,6 +44,11 @@ pub const MESSAGE_ID: [u8; 32] = hex!("d0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e
 pub const PLAINTEXT: &[u8] = b"Coffer known-answer test vector!";
 
 pub fn kat(suite: AlgorithmSuite) -> Vec<u8> {
+    kat_in(suite, coffer_core::crypto::RustCrypto)
+}
+
+/// The vector made on the crypto provider `provider` (every provider must make the same bytes).
+pub fn kat_in<P: coffer_core::crypto::CryptoProvider>(suite: AlgorithmSuite, provider: P) -> Vec<u8> {
     let mut script = Vec::new();
     if suite.is_signed() {
         script.extend_from_slice(&SIGNING_SCALAR);
@@ -52,11 +57,12 @@ pub fn kat(suite: AlgorithmSuite) -> Vec<u8> {
     script.extend_from_slice(&WRAP_IV);
     script.extend_from_slice(&MESSAGE_ID);
     let ctx = EncryptionContext::new(CONTEXT).unwrap();
-    let mut keyring = RawAesKeyring::new(NAMESPACE, KEY_NAME, &WRAPPING_KEY).unwrap();
+    let mut keyring = RawAesKeyring::new_in(NAMESPACE, KEY_NAME, &WRAPPING_KEY, provider).unwrap();
     let mut rng = Script(script);
     let config = crate::common::config(suite, 16);
     let mut ws = vec![0u8; 4096];
-    let mut enc = coffer_core::message::Encryptor::new(&mut keyring, ctx, &config, &mut rng, &mut ws).unwrap();
+    let mut enc =
+        coffer_core::message::Encryptor::new_in(&mut keyring, ctx, &config, &mut rng, &mut ws, provider).unwrap();
     let mut out = vec![0u8; 4096];
     let (c, mut n) = enc.update(PLAINTEXT, &mut out).unwrap();
     assert_eq!(c, PLAINTEXT.len());

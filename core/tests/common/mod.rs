@@ -3,6 +3,7 @@
 #![allow(dead_code, unreachable_pub, clippy::missing_panics_doc, clippy::cast_possible_truncation)]
 
 use coffer_core::EncryptionContext;
+use coffer_core::crypto::{CryptoProvider, RustCrypto};
 use coffer_core::message::{
     AlgorithmSuite, DecryptError, Decryptor, EncryptConfig, Encryptor, Keyring, Limits, MAX_HEADER_LEN, RawAesKeyring,
 };
@@ -94,9 +95,24 @@ pub fn encrypt_with<K: Keyring>(
     chunk: usize,
     out_chunk: usize,
 ) -> Vec<u8> {
+    encrypt_with_in(keyring, ctx, config, seed, pt, chunk, out_chunk, RustCrypto)
+}
+
+/// [`encrypt_with`] on the crypto provider `provider`.
+#[allow(clippy::too_many_arguments)]
+pub fn encrypt_with_in<K: Keyring, P: CryptoProvider>(
+    keyring: &mut K,
+    ctx: &EncryptionContext<'_>,
+    config: &EncryptConfig,
+    seed: u64,
+    pt: &[u8],
+    chunk: usize,
+    out_chunk: usize,
+    provider: P,
+) -> Vec<u8> {
     let mut rng = TestRng(seed);
     let mut ws = vec![0u8; Encryptor::workspace_len(config.frame_length).max(MAX_HEADER_LEN)];
-    let mut enc = Encryptor::new(keyring, ctx.clone(), config, &mut rng, &mut ws).unwrap();
+    let mut enc = Encryptor::new_in(keyring, ctx.clone(), config, &mut rng, &mut ws, provider).unwrap();
     let mut msg = Vec::new();
     let mut out = vec![0u8; out_chunk];
     for piece in pt.chunks(chunk.max(1)) {
@@ -132,8 +148,23 @@ pub fn decrypt_with<K: Keyring>(
     chunk: usize,
     out_chunk: usize,
 ) -> Result<Vec<u8>, DecryptError> {
+    decrypt_with_in(keyring, expected, limits, ws_len, msg, chunk, out_chunk, RustCrypto)
+}
+
+/// [`decrypt_with`] on the crypto provider `provider`.
+#[allow(clippy::too_many_arguments)]
+pub fn decrypt_with_in<K: Keyring, P: CryptoProvider>(
+    keyring: K,
+    expected: &EncryptionContext<'_>,
+    limits: Limits,
+    ws_len: usize,
+    msg: &[u8],
+    chunk: usize,
+    out_chunk: usize,
+    provider: P,
+) -> Result<Vec<u8>, DecryptError> {
     let mut ws = vec![0u8; ws_len];
-    let mut dec = Decryptor::new(keyring, expected.clone(), limits, &mut ws);
+    let mut dec = Decryptor::new_in(keyring, expected.clone(), limits, &mut ws, provider);
     let mut pt = Vec::new();
     let mut out = vec![0u8; out_chunk.max(1)];
     for piece in msg.chunks(chunk.max(1)) {

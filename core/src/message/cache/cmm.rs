@@ -1,5 +1,6 @@
 //! The caching cryptographic materials manager.
 
+use crate::crypto::{CryptoProvider, RustCrypto};
 use core::fmt;
 use heapless::String;
 use rand_core::TryCryptoRng;
@@ -298,13 +299,31 @@ impl<'a, K: Keyring, C: Clock, const E: usize, const D: usize> CachingCmm<'a, K,
         rng: &mut R,
         workspace: &'w mut [u8],
     ) -> Result<Encryptor<'w>, EncryptError> {
+        self.encryptor_in(context, config, plaintext_len, rng, workspace, RustCrypto)
+    }
+
+    /// As [`encryptor`](Self::encryptor), with the crypto provider `provider` for the message.
+    ///
+    /// # Errors
+    /// As [`encryptor`](Self::encryptor).
+    pub fn encryptor_in<'w, R: TryCryptoRng + ?Sized, P: CryptoProvider>(
+        &'w mut self,
+        context: &EncryptionContext<'_>,
+        config: &EncryptConfig,
+        plaintext_len: Option<u64>,
+        rng: &mut R,
+        workspace: &'w mut [u8],
+        provider: P,
+    ) -> Result<Encryptor<'w, P>, EncryptError> {
         let frame_length = config.frame_length;
         let mut encryptor = match self.lookup(context, config, plaintext_len, rng)? {
             Lookup::Cached(slot) => {
                 let entry = self.cache.encrypt_entry(slot).ok_or(EncryptError::State)?;
-                Encryptor::with_cached_materials(&entry.materials, context, frame_length, rng, workspace)?
+                Encryptor::with_cached_materials(&entry.materials, context, frame_length, rng, workspace, provider)?
             }
-            Lookup::Bypass(materials) => Encryptor::with_materials(materials, frame_length, rng, workspace)?,
+            Lookup::Bypass(materials) => {
+                Encryptor::with_materials_in(materials, frame_length, rng, workspace, provider)?
+            }
         };
         if let Some(len) = plaintext_len {
             encryptor.set_plaintext_bound(len)?;

@@ -1,0 +1,131 @@
+//! `AwsLc`: the same operations through `aws-lc-rs` (AWS-LC's assembly: AES-NI, VAES, AVX-512,
+//! SHA extensions). std targets only; the provider the official Rust Encryption SDK uses.
+
+use aws_lc_rs::{aead, digest, hkdf, hmac};
+use core::fmt;
+
+use super::{
+    AesGcmKey, CryptoError, CryptoProvider, GCM_NONCE_LEN, GCM_TAG_LEN, HMAC_SHA256_LEN, HkdfSha512Prk, SHA384_LEN,
+    Sha384Hash,
+};
+
+/// `aws-lc-rs`: AES-GCM, HKDF, HMAC and SHA-2 from AWS-LC. Feature `aws-lc`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AwsLc;
+
+/// An expanded AES-GCM key. aws-lc-rs keeps it in an `EVP_AEAD_CTX` that is released with
+/// `OPENSSL_free`, which cleanses the allocation before freeing it.
+pub struct AwsLcAesGcm(aead::LessSafeKey);
+
+impl fmt::Debug for AwsLcAesGcm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AwsLcAesGcm([REDACTED])")
+    }
+}
+
+impl AesGcmKey for AwsLcAesGcm {
+    fn seal_in_place(
+        &self,
+        nonce: &[u8; GCM_NONCE_LEN],
+        aad: &[u8],
+        buf: &mut [u8],
+    ) -> Result<[u8; GCM_TAG_LEN], CryptoError> {
+        // Coffer's callers never reuse a nonce under one key: a message key is derived per
+        // message and its IVs are frame numbers; hsm-soft draws 96 random bits per seal.
+        let nonce = aead::Nonce::assume_unique_for_key(*nonce);
+        let tag =
+            self.0.seal_in_place_separate_tag(nonce, aead::Aad::from(aad), buf).map_err(|_| CryptoError::Length)?;
+        tag.as_ref().try_into().map_err(|_| CryptoError::Length)
+    }
+
+    fn open_in_place(
+        &self,
+        nonce: &[u8; GCM_NONCE_LEN],
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &[u8; GCM_TAG_LEN],
+    ) -> Result<(), CryptoError> {
+        let nonce = aead::Nonce::assume_unique_for_key(*nonce);
+        self.0
+            .open_in_place_separate_tag(nonce, aead::Aad::from(aad), tag, buf)
+            .map(|_| ())
+            .map_err(|_| CryptoError::Unauthentic)
+    }
+}
+
+/// A running SHA-384 (`aws_lc_rs::digest`).
+#[derive(Clone)]
+pub struct AwsLcSha384(digest::Context);
+
+impl fmt::Debug for AwsLcSha384 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AwsLcSha384")
+    }
+}
+
+impl Sha384Hash for AwsLcSha384 {
+    fn new() -> Self {
+        Self(digest::Context::new(&digest::SHA384))
+    }
+
+    fn update(&mut self, data: &[u8]) {
+        self.0.update(data);
+    }
+
+    fn finalize(self) -> Result<[u8; SHA384_LEN], CryptoError> {
+        self.0.finish().as_ref().try_into().map_err(|_| CryptoError::Length)
+    }
+}
+
+/// HKDF-SHA-512 after extraction; aws-lc-rs zeroizes the pseudo-random key on drop.
+pub struct AwsLcHkdfSha512(hkdf::Prk);
+
+impl fmt::Debug for AwsLcHkdfSha512 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AwsLcHkdfSha512([REDACTED])")
+    }
+}
+
+/// An output length for `hkdf::Prk::expand`, which asks for it through a trait.
+struct OutLen(usize);
+
+impl hkdf::KeyType for OutLen {
+    fn len(&self) -> usize {
+        self.0
+    }
+}
+
+impl HkdfSha512Prk for AwsLcHkdfSha512 {
+    fn extract(salt: &[u8], ikm: &[u8]) -> Self {
+        Self(hkdf::Salt::new(hkdf::HKDF_SHA512, salt).extract(ikm))
+    }
+
+    fn expand(&self, info: &[u8], out: &mut [u8]) -> Result<(), CryptoError> {
+        let info = [info];
+        let okm = self.0.expand(&info, OutLen(out.len())).map_err(|_| CryptoError::Length)?;
+        okm.fill(out).map_err(|_| CryptoError::Length)
+    }
+}
+
+impl CryptoProvider for AwsLc {
+    type AesGcm = AwsLcAesGcm;
+    type Sha384 = AwsLcSha384;
+    type HkdfSha512 = AwsLcHkdfSha512;
+
+    fn aes_gcm(key: &[u8]) -> Result<Self::AesGcm, CryptoError> {
+        let algorithm = match key.len() {
+            16 => &aead::AES_128_GCM,
+            24 => &aead::AES_192_GCM,
+            32 => &aead::AES_256_GCM,
+            _ => return Err(CryptoError::KeyLength),
+        };
+        let key = aead::UnboundKey::new(algorithm, key).map_err(|_| CryptoError::KeyLength)?;
+        Ok(AwsLcAesGcm(aead::LessSafeKey::new(key)))
+    }
+
+    fn hmac_sha256(key: &[u8], data: &[u8]) -> Result<[u8; HMAC_SHA256_LEN], CryptoError> {
+        let key = hmac::Key::new(hmac::HMAC_SHA256, key);
+        let tag = hmac::sign(&key, data);
+        tag.as_ref().try_into().map_err(|_| CryptoError::KeyLength)
+    }
+}
