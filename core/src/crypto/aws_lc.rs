@@ -5,8 +5,8 @@ use aws_lc_rs::{aead, digest, hkdf, hmac};
 use core::fmt;
 
 use super::{
-    AesGcmKey, CryptoError, CryptoProvider, GCM_NONCE_LEN, GCM_TAG_LEN, HMAC_SHA256_LEN, HkdfSha512Prk, SHA384_LEN,
-    Sha384Hash,
+    AesGcmKey, AesGcmOutOfPlace, CryptoError, CryptoProvider, GCM_NONCE_LEN, GCM_TAG_LEN, HMAC_SHA256_LEN,
+    HkdfSha512Prk, SHA384_LEN, Sha384Hash,
 };
 
 /// `aws-lc-rs`: AES-GCM, HKDF, HMAC and SHA-2 from AWS-LC. Feature `aws-lc`.
@@ -49,6 +49,40 @@ impl AesGcmKey for AwsLcAesGcm {
         self.0
             .open_in_place_separate_tag(nonce, aead::Aad::from(aad), tag, buf)
             .map(|_| ())
+            .map_err(|_| CryptoError::Unauthentic)
+    }
+}
+
+impl AesGcmOutOfPlace for AwsLcAesGcm {
+    fn seal_to(
+        &self,
+        nonce: &[u8; GCM_NONCE_LEN],
+        aad: &[u8],
+        input: &[u8],
+        output: &mut [u8],
+    ) -> Result<[u8; GCM_TAG_LEN], CryptoError> {
+        let nonce = aead::Nonce::assume_unique_for_key(*nonce);
+        let mut tag = [0u8; GCM_TAG_LEN];
+        self.0
+            .seal_out_of_place_scatter(nonce, aead::Aad::from(aad), input, output, &[], &mut tag)
+            .map_err(|_| CryptoError::Length)?;
+        Ok(tag)
+    }
+
+    fn open_to(
+        &self,
+        nonce: &[u8; GCM_NONCE_LEN],
+        aad: &[u8],
+        input: &[u8],
+        tag: &[u8; GCM_TAG_LEN],
+        output: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        if input.len() != output.len() {
+            return Err(CryptoError::Length);
+        }
+        let nonce = aead::Nonce::assume_unique_for_key(*nonce);
+        self.0
+            .open_separate_gather(nonce, aead::Aad::from(aad), input, tag, output)
             .map_err(|_| CryptoError::Unauthentic)
     }
 }

@@ -71,7 +71,7 @@ impl core::error::Error for CryptoError {}
 /// an associated function or a keyed type, so choosing a provider costs nothing at run time.
 pub trait CryptoProvider: Copy + Default + fmt::Debug + Send + Sync + 'static {
     /// An expanded AES-GCM key (128, 192 or 256 bits), wiped on drop.
-    type AesGcm: AesGcmKey;
+    type AesGcm: AesGcmOutOfPlace;
     /// A running SHA-384.
     type Sha384: Sha384Hash;
     /// The pseudo-random key of HKDF-SHA-512 after extraction, wiped on drop.
@@ -115,6 +115,36 @@ pub trait AesGcmKey {
         aad: &[u8],
         buf: &mut [u8],
         tag: &[u8; GCM_TAG_LEN],
+    ) -> Result<(), CryptoError>;
+}
+
+/// The out-of-place forms, so that a message frame goes from the caller's input to the caller's
+/// output in one pass instead of being copied through a workspace.
+pub trait AesGcmOutOfPlace: AesGcmKey {
+    /// Encrypts `input` into `output` (the same length) and returns the tag.
+    ///
+    /// # Errors
+    /// [`CryptoError::Length`] if the lengths differ or exceed what GCM allows.
+    fn seal_to(
+        &self,
+        nonce: &[u8; GCM_NONCE_LEN],
+        aad: &[u8],
+        input: &[u8],
+        output: &mut [u8],
+    ) -> Result<[u8; GCM_TAG_LEN], CryptoError>;
+
+    /// Checks `tag` and decrypts `input` into `output` (the same length).
+    ///
+    /// # Errors
+    /// [`CryptoError::Unauthentic`] on any failure; [`CryptoError::Length`] if the lengths
+    /// differ. `output` is then left in an unspecified state: callers wipe it.
+    fn open_to(
+        &self,
+        nonce: &[u8; GCM_NONCE_LEN],
+        aad: &[u8],
+        input: &[u8],
+        tag: &[u8; GCM_TAG_LEN],
+        output: &mut [u8],
     ) -> Result<(), CryptoError>;
 }
 

@@ -1,6 +1,7 @@
 //! [`RustCrypto`]: the provider of the RustCrypto crates, `no_std` and heap-free.
 
 use aes_gcm::aead::consts::U12;
+use aes_gcm::aead::inout::InOutBuf;
 use aes_gcm::aes::Aes192;
 use aes_gcm::{AeadInOut, Aes128Gcm, Aes256Gcm, AesGcm, KeyInit};
 use core::fmt;
@@ -9,8 +10,8 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use super::{
-    AesGcmKey, CryptoError, CryptoProvider, GCM_NONCE_LEN, GCM_TAG_LEN, HMAC_SHA256_LEN, HkdfSha512Prk, SHA384_LEN,
-    Sha384Hash,
+    AesGcmKey, AesGcmOutOfPlace, CryptoError, CryptoProvider, GCM_NONCE_LEN, GCM_TAG_LEN, HMAC_SHA256_LEN,
+    HkdfSha512Prk, SHA384_LEN, Sha384Hash,
 };
 
 /// The RustCrypto crates: `aes-gcm`, `hkdf`, `hmac`, `sha2`. The default provider, and the only
@@ -62,6 +63,41 @@ impl AesGcmKey for RustCryptoAesGcm {
             Self::A128(c) => c.decrypt_inout_detached(nonce.into(), aad, buf.into(), tag.into()),
             Self::A192(c) => c.decrypt_inout_detached(nonce.into(), aad, buf.into(), tag.into()),
             Self::A256(c) => c.decrypt_inout_detached(nonce.into(), aad, buf.into(), tag.into()),
+        };
+        opened.map_err(|_| CryptoError::Unauthentic)
+    }
+}
+
+impl AesGcmOutOfPlace for RustCryptoAesGcm {
+    fn seal_to(
+        &self,
+        nonce: &[u8; GCM_NONCE_LEN],
+        aad: &[u8],
+        input: &[u8],
+        output: &mut [u8],
+    ) -> Result<[u8; GCM_TAG_LEN], CryptoError> {
+        let buf = InOutBuf::new(input, output).map_err(|_| CryptoError::Length)?;
+        let tag = match self {
+            Self::A128(c) => c.encrypt_inout_detached(nonce.into(), aad, buf),
+            Self::A192(c) => c.encrypt_inout_detached(nonce.into(), aad, buf),
+            Self::A256(c) => c.encrypt_inout_detached(nonce.into(), aad, buf),
+        };
+        tag.map(Into::into).map_err(|_| CryptoError::Length)
+    }
+
+    fn open_to(
+        &self,
+        nonce: &[u8; GCM_NONCE_LEN],
+        aad: &[u8],
+        input: &[u8],
+        tag: &[u8; GCM_TAG_LEN],
+        output: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        let buf = InOutBuf::new(input, output).map_err(|_| CryptoError::Length)?;
+        let opened = match self {
+            Self::A128(c) => c.decrypt_inout_detached(nonce.into(), aad, buf, tag.into()),
+            Self::A192(c) => c.decrypt_inout_detached(nonce.into(), aad, buf, tag.into()),
+            Self::A256(c) => c.decrypt_inout_detached(nonce.into(), aad, buf, tag.into()),
         };
         opened.map_err(|_| CryptoError::Unauthentic)
     }

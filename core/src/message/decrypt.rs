@@ -201,6 +201,25 @@ impl<'w, 'c, K: Keyring, P: CryptoProvider> Decryptor<'w, 'c, K, P> {
                 // Trailing bytes after the end of the message.
                 return Err(self.fail(DecryptError::Invalid));
             }
+            // The fast path: at a frame boundary, a whole regular frame in `input` and room for
+            // its plaintext in `output`: check and decrypt it straight from one to the other.
+            if self.stage == Stage::FrameStart && self.filled == 0 {
+                let unit = REGULAR_PREFIX_LEN.saturating_add(self.frame_length).saturating_add(TAG_LEN);
+                let out_at = *written;
+                if let Some(frame) = rest.get(..unit)
+                    && read_u32(frame, 0).ok() != Some(FINAL_FRAME_MARKER)
+                    && let Some(out) = output.get_mut(out_at..out_at.saturating_add(self.frame_length))
+                {
+                    if let Err(e) = self.open_regular_into(frame, out) {
+                        // `open_regular_into` wiped `out`; the caller's earlier output is wiped by
+                        // `update`.
+                        return Err(self.fail(e));
+                    }
+                    consumed = consumed.saturating_add(unit);
+                    *written = out_at.saturating_add(self.frame_length);
+                    continue;
+                }
+            }
             let take = rest.len().min(self.need.saturating_sub(self.filled));
             let at = self.base.saturating_add(self.filled);
             let dst = match self.ws.get_mut(at..at.saturating_add(take)) {
@@ -407,6 +426,34 @@ impl<'w, 'c, K: Keyring, P: CryptoProvider> Decryptor<'w, 'c, K, P> {
         key.open(&iv, aad.as_bytes(), body, &tag).map_err(|()| DecryptError::Invalid)?;
         self.out_start = body_at;
         self.out_end = body_at.saturating_add(len);
+        Ok(())
+    }
+
+    /// Verifies and decrypts the regular frame `frame` (prefix, body, tag: all of it) into `out`
+    /// (one frame length), with the checks of [`open_frame`](Self::open_frame): the next
+    /// sequence number, its IV, the frame's bytes into the transcript, the tag. On failure `out`
+    /// is wiped.
+    fn open_regular_into(&mut self, frame: &[u8], out: &mut [u8]) -> Result<(), DecryptError> {
+        let sequence = read_u32(frame, 0)?;
+        if sequence != self.sequence {
+            return Err(DecryptError::Invalid);
+        }
+        let iv: [u8; IV_LEN] = read_array(frame, 4)?;
+        if iv != frame_iv(sequence) {
+            return Err(DecryptError::Invalid);
+        }
+        let len = out.len();
+        let body =
+            frame.get(REGULAR_PREFIX_LEN..REGULAR_PREFIX_LEN.saturating_add(len)).ok_or(DecryptError::Invalid)?;
+        let tag: [u8; TAG_LEN] = read_array(frame, REGULAR_PREFIX_LEN.saturating_add(len))?;
+        if frame.len() != REGULAR_PREFIX_LEN.saturating_add(len).saturating_add(TAG_LEN) {
+            return Err(DecryptError::Invalid);
+        }
+        self.transcript.update(frame);
+        let aad = BodyAad::new(&self.message_id, Kind::Regular, sequence, len as u64);
+        let key = self.key.as_ref().ok_or(DecryptError::Invalid)?;
+        key.open_to(&iv, aad.as_bytes(), body, &tag, out).map_err(|()| DecryptError::Invalid)?;
+        self.sequence = self.sequence.checked_add(1).ok_or(DecryptError::Invalid)?;
         Ok(())
     }
 

@@ -343,15 +343,23 @@ impl<'w, P: CryptoProvider> Encryptor<'w, P> {
                 self.seal_regular().inspect_err(|_| self.fail())?;
                 continue;
             }
-            let take = rest.len().min(self.frame_length.saturating_sub(self.filled));
-            let taken = u64::try_from(take).ok().and_then(|t| self.taken.checked_add(t));
-            match taken {
-                Some(taken) if taken <= self.bound => self.taken = taken,
-                _ => {
-                    self.fail();
-                    return Err(EncryptError::PlaintextTooLong);
-                }
+            // The fast path: nothing buffered, more than a frame of input (so this frame is not
+            // the last), and room for the whole frame in `output`: encrypt it straight from
+            // `input` into `output`, without passing through the workspace.
+            let unit = REGULAR_PREFIX_LEN.saturating_add(self.frame_length).saturating_add(TAG_LEN);
+            if self.filled == 0
+                && rest.len() > self.frame_length
+                && let Some(plain) = rest.get(..self.frame_length)
+                && let Some(out) = output.get_mut(written..written.saturating_add(unit))
+            {
+                self.take_plaintext(self.frame_length)?;
+                self.seal_regular_into(plain, out).inspect_err(|_| self.fail())?;
+                consumed = consumed.saturating_add(self.frame_length);
+                written = written.saturating_add(unit);
+                continue;
             }
+            let take = rest.len().min(self.frame_length.saturating_sub(self.filled));
+            self.take_plaintext(take)?;
             let start = FINAL_PREFIX_LEN.saturating_add(self.filled);
             let dst = self.ws.get_mut(start..start.saturating_add(take)).ok_or(EncryptError::State)?;
             dst.copy_from_slice(rest.get(..take).unwrap_or_default());
@@ -399,6 +407,46 @@ impl<'w, P: CryptoProvider> Encryptor<'w, P> {
         }
         self.out_start = self.out_start.saturating_add(n);
         n
+    }
+
+    /// Counts `take` more bytes of plaintext against the declared bound; past it, the encryptor
+    /// fails.
+    fn take_plaintext(&mut self, take: usize) -> Result<(), EncryptError> {
+        let taken = u64::try_from(take).ok().and_then(|t| self.taken.checked_add(t));
+        match taken {
+            Some(taken) if taken <= self.bound => {
+                self.taken = taken;
+                Ok(())
+            }
+            _ => {
+                self.fail();
+                Err(EncryptError::PlaintextTooLong)
+            }
+        }
+    }
+
+    /// Seals the regular frame of plaintext `plain` (one frame length) into `out` (prefix, body
+    /// and tag; exactly that long), as [`seal_regular`](Self::seal_regular) does in the
+    /// workspace, and feeds it to the transcript.
+    fn seal_regular_into(&mut self, plain: &[u8], out: &mut [u8]) -> Result<(), EncryptError> {
+        let sequence = self.sequence;
+        if sequence == FINAL_FRAME_MARKER {
+            return Err(EncryptError::TooManyFrames);
+        }
+        let len = plain.len();
+        let aad = BodyAad::new(&self.message_id, Kind::Regular, sequence, len as u64);
+        let iv = frame_iv(sequence);
+        let (prefix, rest) = out.split_at_mut_checked(REGULAR_PREFIX_LEN).ok_or(EncryptError::State)?;
+        let (body, tag_out) = rest.split_at_mut_checked(len).ok_or(EncryptError::State)?;
+        let tag_out: &mut [u8; TAG_LEN] = tag_out.try_into().map_err(|_| EncryptError::State)?;
+        *tag_out = self.key.seal_to(&iv, aad.as_bytes(), plain, body).map_err(|()| EncryptError::State)?;
+        let mut w = Writer::new(prefix);
+        w.u32(sequence).map_err(|_| EncryptError::State)?;
+        w.put(&iv).map_err(|_| EncryptError::State)?;
+        self.transcript.update(out);
+        // Below FINAL_FRAME_MARKER (u32::MAX), checked above.
+        self.sequence = sequence.saturating_add(1);
+        Ok(())
     }
 
     fn seal_regular(&mut self) -> Result<(), EncryptError> {

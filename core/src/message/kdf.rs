@@ -11,7 +11,7 @@ use zeroize::Zeroize;
 use super::materials::DataKey;
 use super::suite::AlgorithmSuite;
 use super::{COMMITMENT_LEN, IV_LEN, MESSAGE_ID_LEN, TAG_LEN};
-use crate::crypto::{AesGcmKey, CryptoProvider, HkdfSha512Prk};
+use crate::crypto::{AesGcmKey, AesGcmOutOfPlace, CryptoProvider, HkdfSha512Prk};
 
 /// The content cipher of one message (AES-256-GCM under the derived key), from the provider
 /// `P`, which wipes the key on drop.
@@ -30,6 +30,35 @@ impl<P: CryptoProvider> ContentKey<P> {
     pub(crate) fn open(&self, iv: &[u8; IV_LEN], aad: &[u8], buf: &mut [u8], tag: &[u8; TAG_LEN]) -> Result<(), ()> {
         self.cipher.open_in_place(iv, aad, buf, tag).map_err(|_| {
             buf.zeroize();
+        })
+    }
+}
+
+impl<P: CryptoProvider> ContentKey<P> {
+    /// Encrypts `input` into `output` (same length), returning the tag: a frame straight from
+    /// the caller's plaintext to the caller's output.
+    pub(crate) fn seal_to(
+        &self,
+        iv: &[u8; IV_LEN],
+        aad: &[u8],
+        input: &[u8],
+        output: &mut [u8],
+    ) -> Result<[u8; TAG_LEN], ()> {
+        self.cipher.seal_to(iv, aad, input, output).map_err(|_| ())
+    }
+
+    /// Checks `tag` and decrypts `input` into `output` (same length); on failure `output` is
+    /// wiped.
+    pub(crate) fn open_to(
+        &self,
+        iv: &[u8; IV_LEN],
+        aad: &[u8],
+        input: &[u8],
+        tag: &[u8; TAG_LEN],
+        output: &mut [u8],
+    ) -> Result<(), ()> {
+        self.cipher.open_to(iv, aad, input, tag, output).map_err(|_| {
+            output.zeroize();
         })
     }
 }
