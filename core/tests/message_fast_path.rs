@@ -42,7 +42,13 @@ fn same_bytes_either_path<P: CryptoProvider>(p: P) {
             let config = config(suite, FRAME);
             let direct = encrypt_with_in(&mut keyring(p), &ctx(), &config, 9, &pt, 1 << 20, 1 << 20, p);
             let buffered = encrypt_with_in(&mut keyring(p), &ctx(), &config, 9, &pt, 1, 1, p);
-            assert!(direct == buffered, "{suite:?} {len}: the direct path wrote other bytes");
+            // aws-lc-rs signs with a random nonce: the footers may differ, nothing else.
+            assert!(
+                without_footer(suite, &direct) == without_footer(suite, &buffered),
+                "{suite:?} {len}: the direct path wrote other bytes"
+            );
+            let back = decrypt_with_in(keyring(p), &ctx(), Limits::default(), 4096, &buffered, 1 << 20, 1 << 20, p);
+            assert!(back.unwrap() == pt, "{suite:?} {len}: the buffered message");
             let ws = Decryptor::workspace_len(FRAME);
             for (chunk, out) in [(1 << 20, 1 << 20), (1, 1), (UNIT, F), (UNIT, F - 1), (UNIT - 1, F), (UNIT + 1, F + 1)]
             {

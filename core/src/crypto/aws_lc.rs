@@ -8,6 +8,8 @@ use super::{
     AesGcmKey, AesGcmOutOfPlace, CryptoError, CryptoProvider, GCM_NONCE_LEN, GCM_TAG_LEN, HMAC_SHA256_LEN,
     HkdfSha512Prk, SHA384_LEN, Sha384Hash,
 };
+#[cfg(feature = "ecdsa-p384")]
+use super::{P384_MAX_DER_LEN, P384_POINT_LEN, P384_SCALAR_LEN};
 
 /// `aws-lc-rs`: AES-GCM, HKDF, HMAC and SHA-2 from AWS-LC. Feature `aws-lc`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -162,4 +164,63 @@ impl CryptoProvider for AwsLc {
         let tag = hmac::sign(&key, data);
         tag.as_ref().try_into().map_err(|_| CryptoError::KeyLength)
     }
+
+    #[cfg(feature = "ecdsa-p384")]
+    fn p384_public_key(scalar: &[u8; P384_SCALAR_LEN]) -> Result<[u8; P384_POINT_LEN], CryptoError> {
+        use aws_lc_rs::encoding::{AsBigEndian, EcPublicKeyCompressedBin};
+        use aws_lc_rs::signature::KeyPair;
+        let pair = p384_key_pair(scalar)?;
+        let point: EcPublicKeyCompressedBin<'_> =
+            pair.public_key().as_be_bytes().map_err(|_| CryptoError::KeyLength)?;
+        point.as_ref().try_into().map_err(|_| CryptoError::KeyLength)
+    }
+
+    #[cfg(feature = "ecdsa-p384")]
+    fn p384_sign_prehash(
+        scalar: &[u8; P384_SCALAR_LEN],
+        digest: &[u8; SHA384_LEN],
+        der: &mut [u8; P384_MAX_DER_LEN],
+    ) -> Result<usize, CryptoError> {
+        let pair = p384_key_pair(scalar)?;
+        let digest = digest::Digest::import_less_safe(digest, &digest::SHA384).map_err(|_| CryptoError::Length)?;
+        let sig = pair.sign_digest(&digest).map_err(|_| CryptoError::Length)?;
+        // AWS-LC draws its nonce at random and leaves `s` as it comes; Coffer writes the low
+        // one, as the SDKs do (the RustCrypto types only re-encode: no secret is involved).
+        let parsed = p384::ecdsa::Signature::from_der(sig.as_ref()).map_err(|_| CryptoError::Length)?;
+        let encoded = parsed.normalize_s().to_der();
+        let bytes = encoded.as_bytes();
+        der.get_mut(..bytes.len()).ok_or(CryptoError::Length)?.copy_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    #[cfg(feature = "ecdsa-p384")]
+    fn p384_verify_prehash(
+        public: &[u8; P384_POINT_LEN],
+        digest: &[u8; SHA384_LEN],
+        der: &[u8],
+    ) -> Result<(), CryptoError> {
+        use aws_lc_rs::signature::{ECDSA_P384_SHA384_ASN1, UnparsedPublicKey};
+        let digest = digest::Digest::import_less_safe(digest, &digest::SHA384).map_err(|_| CryptoError::Unauthentic)?;
+        UnparsedPublicKey::new(&ECDSA_P384_SHA384_ASN1, public)
+            .verify_digest(&digest, der)
+            .map_err(|_| CryptoError::Unauthentic)
+    }
+}
+
+/// The key pair of a P-384 scalar, through an RFC 5915 `ECPrivateKey` (AWS-LC computes the
+/// public point). The encoding holds the scalar, so it is wiped after use.
+#[cfg(feature = "ecdsa-p384")]
+fn p384_key_pair(scalar: &[u8; P384_SCALAR_LEN]) -> Result<aws_lc_rs::signature::EcdsaKeyPair, CryptoError> {
+    use aws_lc_rs::signature::{ECDSA_P384_SHA384_ASN1_SIGNING, EcdsaKeyPair};
+    // SEQUENCE { INTEGER 1, OCTET STRING scalar, [0] { OID secp384r1 } }
+    const HEAD: [u8; 7] = [0x30, 0x3e, 0x02, 0x01, 0x01, 0x04, 0x30];
+    const TAIL: [u8; 9] = [0xa0, 0x07, 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22];
+    let mut der = zeroize::Zeroizing::new([0u8; HEAD.len() + P384_SCALAR_LEN + TAIL.len()]);
+    let (head, rest) = der.split_at_mut(HEAD.len());
+    let (body, tail) = rest.split_at_mut(P384_SCALAR_LEN);
+    head.copy_from_slice(&HEAD);
+    body.copy_from_slice(scalar);
+    tail.copy_from_slice(&TAIL);
+    EcdsaKeyPair::from_private_key_der(&ECDSA_P384_SHA384_ASN1_SIGNING, der.as_slice())
+        .map_err(|_| CryptoError::KeyLength)
 }

@@ -17,10 +17,14 @@
 //! `OPENSSL_free`, which cleanses the allocation first, and zeroizes HKDF pseudo-random keys
 //! itself. Neither prints key material in `Debug`.
 //!
+//! ECDSA P-384 (the `05 78` footer) is behind the seam too, with the `ecdsa-p384` feature: key
+//! generation from a scalar the caller's generator draws, signing and verifying of a SHA-384
+//! digest. RustCrypto signs deterministically (RFC 6979), aws-lc-rs with a random nonce, so a
+//! `05 78` message's signature differs between them while everything before it is the same.
+//!
 //! Not behind the seam, on purpose: the data-key cache's identifiers (SHA-384 of a few hundred
-//! public bytes per lookup), AES key wrap in hsm-soft (two calls per key version load), and
-//! ECDSA P-384 (RustCrypto `p384`; the provider hashes the transcript it signs). None is on a
-//! path whose speed depends on the provider.
+//! public bytes per lookup) and AES key wrap in hsm-soft (two calls per key version load).
+//! Neither is on a path whose speed depends on the provider.
 
 #[cfg(feature = "aws-lc")]
 mod aws_lc;
@@ -89,7 +93,48 @@ pub trait CryptoProvider: Copy + Default + fmt::Debug + Send + Sync + 'static {
     /// [`CryptoError::KeyLength`] only if the library refuses the key, which neither provider
     /// does for any length.
     fn hmac_sha256(key: &[u8], data: &[u8]) -> Result<[u8; HMAC_SHA256_LEN], CryptoError>;
+
+    /// The compressed SEC1 public point of the P-384 private scalar `scalar` (big-endian).
+    ///
+    /// # Errors
+    /// [`CryptoError::KeyLength`] if `scalar` is zero or not below the group order.
+    #[cfg(feature = "ecdsa-p384")]
+    fn p384_public_key(scalar: &[u8; P384_SCALAR_LEN]) -> Result<[u8; P384_POINT_LEN], CryptoError>;
+
+    /// Signs the SHA-384 `digest` with `scalar`; writes the DER signature, with `s` in the low
+    /// half of the group order, into `der` and returns its length.
+    ///
+    /// # Errors
+    /// [`CryptoError::KeyLength`] for an invalid scalar; [`CryptoError::Length`] if the library
+    /// fails to sign.
+    #[cfg(feature = "ecdsa-p384")]
+    fn p384_sign_prehash(
+        scalar: &[u8; P384_SCALAR_LEN],
+        digest: &[u8; SHA384_LEN],
+        der: &mut [u8; P384_MAX_DER_LEN],
+    ) -> Result<usize, CryptoError>;
+
+    /// Verifies the DER signature `der` of the SHA-384 `digest` under the compressed SEC1 point
+    /// `public`. Both halves of `s` are accepted, as the Encryption SDKs accept them.
+    ///
+    /// # Errors
+    /// [`CryptoError::Unauthentic`] for an invalid point, a malformed signature or one that
+    /// does not verify.
+    #[cfg(feature = "ecdsa-p384")]
+    fn p384_verify_prehash(
+        public: &[u8; P384_POINT_LEN],
+        digest: &[u8; SHA384_LEN],
+        der: &[u8],
+    ) -> Result<(), CryptoError>;
 }
+
+/// A P-384 private scalar: 48 bytes, big-endian.
+pub const P384_SCALAR_LEN: usize = 48;
+/// A compressed SEC1 P-384 point.
+pub const P384_POINT_LEN: usize = 49;
+/// The longest DER encoding of a P-384 ECDSA signature: SEQUENCE of two INTEGERs of up to 49
+/// bytes.
+pub const P384_MAX_DER_LEN: usize = 104;
 
 /// AES-GCM with a 96-bit nonce and a detached 128-bit tag, in place.
 pub trait AesGcmKey {

@@ -13,6 +13,8 @@ use super::{
     AesGcmKey, AesGcmOutOfPlace, CryptoError, CryptoProvider, GCM_NONCE_LEN, GCM_TAG_LEN, HMAC_SHA256_LEN,
     HkdfSha512Prk, SHA384_LEN, Sha384Hash,
 };
+#[cfg(feature = "ecdsa-p384")]
+use super::{P384_MAX_DER_LEN, P384_POINT_LEN, P384_SCALAR_LEN};
 
 /// The RustCrypto crates: `aes-gcm`, `hkdf`, `hmac`, `sha2`. The default provider, and the only
 /// one on targets without std.
@@ -160,5 +162,45 @@ impl CryptoProvider for RustCrypto {
         let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(key).map_err(|_| CryptoError::KeyLength)?;
         mac.update(data);
         Ok(mac.finalize().into_bytes().into())
+    }
+
+    #[cfg(feature = "ecdsa-p384")]
+    fn p384_public_key(scalar: &[u8; P384_SCALAR_LEN]) -> Result<[u8; P384_POINT_LEN], CryptoError> {
+        let secret = p384::SecretKey::from_slice(scalar).map_err(|_| CryptoError::KeyLength)?;
+        use p384::elliptic_curve::sec1::ToSec1Point;
+        let point = secret.public_key().to_sec1_point(true);
+        point.as_bytes().try_into().map_err(|_| CryptoError::KeyLength)
+    }
+
+    #[cfg(feature = "ecdsa-p384")]
+    fn p384_sign_prehash(
+        scalar: &[u8; P384_SCALAR_LEN],
+        digest: &[u8; SHA384_LEN],
+        der: &mut [u8; P384_MAX_DER_LEN],
+    ) -> Result<usize, CryptoError> {
+        use ecdsa::DigestAlgorithm;
+        let secret = p384::SecretKey::from_slice(scalar).map_err(|_| CryptoError::KeyLength)?;
+        // What `p384::ecdsa::SigningKey::sign_prehash` does (RFC 6979, no extra input), without
+        // the public point that constructing a `SigningKey` would compute.
+        let (sig, _) = ecdsa::hazmat::sign_prehashed_rfc6979::<
+            p384::NistP384,
+            <p384::NistP384 as DigestAlgorithm>::Digest,
+        >(&secret.to_nonzero_scalar(), digest, &[]);
+        let encoded = sig.normalize_s().to_der();
+        let bytes = encoded.as_bytes();
+        der.get_mut(..bytes.len()).ok_or(CryptoError::Length)?.copy_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    #[cfg(feature = "ecdsa-p384")]
+    fn p384_verify_prehash(
+        public: &[u8; P384_POINT_LEN],
+        digest: &[u8; SHA384_LEN],
+        der: &[u8],
+    ) -> Result<(), CryptoError> {
+        use p384::ecdsa::signature::hazmat::PrehashVerifier;
+        let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(public).map_err(|_| CryptoError::Unauthentic)?;
+        let sig = p384::ecdsa::DerSignature::from_bytes(der).map_err(|_| CryptoError::Unauthentic)?;
+        key.verify_prehash(digest, &sig).map_err(|_| CryptoError::Unauthentic)
     }
 }

@@ -169,7 +169,7 @@ impl<'w, P: CryptoProvider> Encryptor<'w, P> {
         provider: P,
     ) -> Result<Self, EncryptError> {
         check_workspace(config.frame_length, workspace.len())?;
-        let mut materials = EncryptionMaterials::new(config.suite, context, config.limits, rng)?;
+        let mut materials = EncryptionMaterials::new_in(config.suite, context, config.limits, rng, provider)?;
         keyring.on_encrypt(&mut materials, rng)?;
         Self::with_materials_in(materials, config.frame_length, rng, workspace, provider)
     }

@@ -5,6 +5,7 @@
 //! suite, the signing key; decryption materials hold the suite, the context, the data key and
 //! the verification key. Everything is fixed-capacity: no heap.
 
+use crate::crypto::{CryptoProvider, RustCrypto};
 use core::fmt;
 use heapless::Vec;
 use rand_core::TryCryptoRng;
@@ -177,11 +178,26 @@ impl<'c> EncryptionMaterials<'c> {
         limits: Limits,
         rng: &mut R,
     ) -> Result<Self, MaterialsError> {
+        Self::new_in(suite, context, limits, rng, RustCrypto)
+    }
+
+    /// As [`new`](Self::new), with the signing key's public point computed by `provider` (the
+    /// key itself is provider-neutral: any provider signs with it).
+    ///
+    /// # Errors
+    /// As [`new`](Self::new).
+    pub fn new_in<R: TryCryptoRng + ?Sized, P: CryptoProvider>(
+        suite: AlgorithmSuite,
+        context: EncryptionContext<'c>,
+        limits: Limits,
+        rng: &mut R,
+        _provider: P,
+    ) -> Result<Self, MaterialsError> {
         if context.iter().any(|(k, _)| k.starts_with(RESERVED_CONTEXT_PREFIX)) {
             return Err(MaterialsError::ReservedContextKey);
         }
         let signing = if suite.is_signed() {
-            Some(signing::SigningKey::random(rng).map_err(|()| MaterialsError::Rng)?)
+            Some(signing::SigningKey::random::<P, R>(rng).map_err(|()| MaterialsError::Rng)?)
         } else {
             None
         };

@@ -20,39 +20,35 @@ pub(crate) const MAX_SIGNATURE_LEN: usize = 104;
 mod imp {
     use base64ct::{Base64, Encoding};
     use heapless::{String, Vec};
-    use p384::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
-    use p384::ecdsa::{DerSignature, Signature, SigningKey as P384Signing, VerifyingKey as P384Verifying};
     use rand_core::TryCryptoRng;
-    use zeroize::Zeroize;
+    use zeroize::Zeroizing;
 
     use super::MAX_SIGNATURE_LEN;
-    use crate::crypto::{CryptoProvider, Sha384Hash};
+    use crate::crypto::{CryptoProvider, P384_MAX_DER_LEN, P384_POINT_LEN, P384_SCALAR_LEN, Sha384Hash};
 
     /// Base64 of a 49-byte compressed point: 68 characters.
     const PUBLIC_KEY_B64_LEN: usize = 68;
-    const COMPRESSED_POINT_LEN: usize = 49;
 
     /// The signing key of a set of encryption materials: one message, or every message made
-    /// from shared materials (the ecdsa crate zeroizes it on drop).
+    /// from shared materials. Held as its scalar (wiped on drop) and public key, so that any
+    /// crypto provider can sign with it.
     pub(crate) struct SigningKey {
-        key: P384Signing,
+        scalar: Zeroizing<[u8; P384_SCALAR_LEN]>,
         public_b64: String<PUBLIC_KEY_B64_LEN>,
     }
 
     impl SigningKey {
-        /// A fresh key from `rng` (a scalar out of range, chance about 2^-190, is drawn again).
-        pub(crate) fn random<R: TryCryptoRng + ?Sized>(rng: &mut R) -> Result<Self, ()> {
-            let mut scalar = [0u8; 48];
+        /// A fresh key from `rng`, its public point computed by `P` (a scalar out of range,
+        /// chance about 2^-190, is drawn again).
+        pub(crate) fn random<P: CryptoProvider, R: TryCryptoRng + ?Sized>(rng: &mut R) -> Result<Self, ()> {
+            let mut scalar = Zeroizing::new([0u8; P384_SCALAR_LEN]);
             for _ in 0..8 {
-                rng.try_fill_bytes(&mut scalar).map_err(|_| ())?;
-                let key = P384Signing::from_slice(&scalar);
-                scalar.zeroize();
-                if let Ok(key) = key {
-                    let point = key.verifying_key().to_sec1_point(true);
+                rng.try_fill_bytes(scalar.as_mut_slice()).map_err(|_| ())?;
+                if let Ok(point) = P::p384_public_key(&scalar) {
                     let mut buf = [0u8; PUBLIC_KEY_B64_LEN];
-                    let b64 = Base64::encode(point.as_bytes(), &mut buf).map_err(|_| ())?;
+                    let b64 = Base64::encode(&point, &mut buf).map_err(|_| ())?;
                     let public_b64 = String::try_from(b64).map_err(|_| ())?;
-                    return Ok(Self { key, public_b64 });
+                    return Ok(Self { scalar, public_b64 });
                 }
             }
             Err(())
@@ -71,24 +67,26 @@ mod imp {
         ) -> Result<Vec<u8, MAX_SIGNATURE_LEN>, ()> {
             let hash = transcript.hash.ok_or(())?;
             let digest = hash.finalize().map_err(|_| ())?;
-            let sig: Signature = self.key.sign_prehash(&digest).map_err(|_| ())?;
-            let der: DerSignature = sig.normalize_s().to_der();
-            Vec::from_slice(der.as_bytes()).map_err(|_| ())
+            let mut der = [0u8; P384_MAX_DER_LEN];
+            let len = P::p384_sign_prehash(&self.scalar, &digest, &mut der).map_err(|_| ())?;
+            Vec::from_slice(der.get(..len).ok_or(())?).map_err(|_| ())
         }
     }
 
-    /// The public key a reader takes from the context.
-    pub(crate) struct VerifyingKey(P384Verifying);
+    /// The public key a reader takes from the context: a compressed point, checked as a point
+    /// of the curve when the signature is verified.
+    pub(crate) struct VerifyingKey([u8; P384_POINT_LEN]);
 
     impl VerifyingKey {
         pub(crate) fn from_base64(b64: &str) -> Result<Self, ()> {
-            let mut buf = [0u8; COMPRESSED_POINT_LEN];
+            let mut buf = [0u8; P384_POINT_LEN];
             let bytes = Base64::decode(b64, &mut buf).map_err(|_| ())?;
             // Only the compressed form the spec writes: one encoding per key.
-            if bytes.len() != COMPRESSED_POINT_LEN {
-                return Err(());
+            let point: [u8; P384_POINT_LEN] = bytes.try_into().map_err(|_| ())?;
+            match point.first() {
+                Some(0x02 | 0x03) => Ok(Self(point)),
+                _ => Err(()),
             }
-            P384Verifying::from_sec1_bytes(bytes).map(Self).map_err(|_| ())
         }
 
         /// Verifies a DER signature over the transcript. A high-`s` signature (the other of the
@@ -97,9 +95,8 @@ mod imp {
         /// anything new, so it changes nothing about what is authentic.
         pub(crate) fn verify<P: CryptoProvider>(&self, transcript: Transcript<P>, der: &[u8]) -> Result<(), ()> {
             let hash = transcript.hash.ok_or(())?;
-            let sig = DerSignature::from_bytes(der).map_err(|_| ())?;
             let digest = hash.finalize().map_err(|_| ())?;
-            self.0.verify_prehash(&digest, &sig).map_err(|_| ())
+            P::p384_verify_prehash(&self.0, &digest, der).map_err(|_| ())
         }
     }
 
@@ -134,7 +131,7 @@ mod imp {
     pub(crate) enum SigningKey {}
 
     impl SigningKey {
-        pub(crate) fn random<R: TryCryptoRng + ?Sized>(_rng: &mut R) -> Result<Self, ()> {
+        pub(crate) fn random<P: CryptoProvider, R: TryCryptoRng + ?Sized>(_rng: &mut R) -> Result<Self, ()> {
             Err(())
         }
 

@@ -192,3 +192,18 @@ pub fn decrypt_with_in<K: Keyring, P: CryptoProvider>(
 pub fn decrypt(msg: &[u8], expected: &EncryptionContext<'_>) -> Result<Vec<u8>, DecryptError> {
     decrypt_with(keyring_a(), expected, Limits::default(), 70_000, msg, 1 << 20, 1 << 20)
 }
+
+/// The message without its `05 78` footer (the 2-byte length and the DER signature), or the
+/// whole message for an unsigned suite: what two crypto providers must make byte for byte
+/// (RustCrypto signs deterministically, aws-lc-rs with a random nonce).
+pub fn without_footer(suite: AlgorithmSuite, msg: &[u8]) -> &[u8] {
+    if !suite.is_signed() {
+        return msg;
+    }
+    // A P-384 DER signature is 8 to 104 bytes; its length prefix sits right before it.
+    (8..=104usize)
+        .rev()
+        .find(|&len| msg.len() >= len + 2 && msg[msg.len() - len - 2..msg.len() - len] == (len as u16).to_be_bytes())
+        .map(|len| &msg[..msg.len() - len - 2])
+        .expect("a signed message ends with a footer")
+}

@@ -316,7 +316,7 @@ impl<'a, K: Keyring, C: Clock, const E: usize, const D: usize> CachingCmm<'a, K,
         provider: P,
     ) -> Result<Encryptor<'w, P>, EncryptError> {
         let frame_length = config.frame_length;
-        let mut encryptor = match self.lookup(context, config, plaintext_len, rng)? {
+        let mut encryptor = match self.lookup(context, config, plaintext_len, rng, provider)? {
             Lookup::Cached(slot) => {
                 let entry = self.cache.encrypt_entry(slot).ok_or(EncryptError::State)?;
                 Encryptor::with_cached_materials(&entry.materials, context, frame_length, rng, workspace, provider)?
@@ -332,21 +332,22 @@ impl<'a, K: Keyring, C: Clock, const E: usize, const D: usize> CachingCmm<'a, K,
     }
 
     /// Finds (or makes and caches) the materials for a request; counts hits, misses, bypasses.
-    fn lookup<'x, R: TryCryptoRng + ?Sized>(
+    fn lookup<'x, R: TryCryptoRng + ?Sized, P: CryptoProvider>(
         &mut self,
         context: &EncryptionContext<'x>,
         config: &EncryptConfig,
         plaintext_len: Option<u64>,
         rng: &mut R,
+        provider: P,
     ) -> Result<Lookup<'x>, EncryptError> {
         let (Some(len), Ok(now)) = (plaintext_len, self.clock.now()) else {
             self.stats.encrypt_bypasses = self.stats.encrypt_bypasses.saturating_add(1);
-            return self.fresh(context, config, rng).map(Lookup::Bypass);
+            return self.fresh(context, config, rng, provider).map(Lookup::Bypass);
         };
         if len > self.limits.max_bytes || E == 0 {
             // Too long to count against any cached key (or nowhere to cache): fresh materials.
             self.stats.encrypt_bypasses = self.stats.encrypt_bypasses.saturating_add(1);
-            return self.fresh(context, config, rng).map(Lookup::Bypass);
+            return self.fresh(context, config, rng, provider).map(Lookup::Bypass);
         }
         let suite = config.suite;
         let id = encryption_id(self.partition.as_bytes(), suite, context);
@@ -365,19 +366,20 @@ impl<'a, K: Keyring, C: Clock, const E: usize, const D: usize> CachingCmm<'a, K,
             self.cache.remove_encrypt(slot);
         }
         self.stats.encrypt_misses = self.stats.encrypt_misses.saturating_add(1);
-        let materials = self.fresh(context, config, rng)?.without_context();
+        let materials = self.fresh(context, config, rng, provider)?.without_context();
         let slot = self.cache.put_encrypt(id, now, len, materials).ok_or(EncryptError::State)?;
         Ok(Lookup::Cached(slot))
     }
 
     /// New materials from the keyring (one keyring call).
-    fn fresh<'x, R: TryCryptoRng + ?Sized>(
+    fn fresh<'x, R: TryCryptoRng + ?Sized, P: CryptoProvider>(
         &mut self,
         context: &EncryptionContext<'x>,
         config: &EncryptConfig,
         rng: &mut R,
+        provider: P,
     ) -> Result<EncryptionMaterials<'x>, EncryptError> {
-        let mut materials = EncryptionMaterials::new(config.suite, context.clone(), config.limits, rng)?;
+        let mut materials = EncryptionMaterials::new_in(config.suite, context.clone(), config.limits, rng, provider)?;
         self.stats.keyring_calls = self.stats.keyring_calls.saturating_add(1);
         self.keyring.on_encrypt(&mut materials, rng)?;
         if materials.data_key().is_none() || materials.encrypted_data_keys().is_empty() {
