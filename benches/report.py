@@ -29,6 +29,10 @@ def mib_s(mean_ns, throughput):
     return throughput["Bytes"] / (mean_ns / 1e9) / 2**20
 
 
+def rate(mib_per_s):
+    return f"{mib_per_s:,.0f}" if mib_per_s >= 10 else f"{mib_per_s:.2f}"
+
+
 def latency(ns):
     if ns >= 1e9:
         return f"{ns / 1e9:.2f} s"
@@ -70,7 +74,8 @@ def message_tables(results, targets):
     for name in sorted(g for g in results if g.startswith("message-")):
         group = results[name]
         coffers = sorted(f for f in group if f.startswith("coffer-"))
-        peers = sorted(f for f in group if not f.startswith("coffer-"))
+        # The floors first, then the other implementations.
+        peers = sorted((f for f in group if not f.startswith("coffer-")), key=lambda f: (not f.startswith("raw-"), f))
         header = ["size"] + [f"{f} MiB/s" for f in coffers + peers]
         for c in coffers:
             floor = "raw-aes-gcm-" + c.removeprefix("coffer-")
@@ -79,7 +84,7 @@ def message_tables(results, targets):
         for size in sizes_of(group):
             row = [size]
             speed = {f: mib_s(*group[f][size]) for f in coffers + peers if size in group[f]}
-            row += [f"{speed[f]:,.0f}" if f in speed else "–" for f in coffers + peers]
+            row += [rate(speed[f]) if f in speed else "–" for f in coffers + peers]
             for c in coffers:
                 floor = "raw-aes-gcm-" + c.removeprefix("coffer-")
                 for peer, goal in ((floor, 0.9), ("aws-esdk", 1.0)):
@@ -138,8 +143,8 @@ def cache_tables(results, target, targets):
                          str(calls["aead"]) if calls else "–", str(calls["calls"]) if calls else "–"])
         out.append(f"**{name}**\n\n" + table(["", "time for all", "per message", "HSM seals/opens", "HSM trait calls"], rows))
         if "coffer-cached" in group and "coffer-uncached" in group:
-            speedup = group["coffer-uncached"][""][0] / group["coffer-cached"][""][0]
-            out[-1] += f"\n\nWith the cache: {speedup:.1f}× faster."
+            ratio = group["coffer-cached"][""][0] / group["coffer-uncached"][""][0]
+            out[-1] += f"\n\nTime with the cache / without: {ratio:.2f}×."
     if figures:
         limit = figures["messages"] // figures["max_messages"]
         for direction in ("encrypt", "decrypt"):
