@@ -5,7 +5,7 @@
 //! Ids: `message-<encrypt|decrypt>-<suite>/<impl>/<size>`, throughput in plaintext bytes.
 #![forbid(unsafe_code)]
 
-use coffer_benches::coffer::{self, Buffers, CofferRustCrypto, Provider, SUITES};
+use coffer_benches::coffer::{Buffers, CofferRustCrypto, Provider, SUITES};
 use coffer_benches::esdk::Esdk;
 use coffer_benches::floor::{self, AwsLc, Floor, RustCrypto};
 use coffer_benches::{plaintext, size_label};
@@ -20,18 +20,23 @@ const AAD: [u8; 64] = [0xA5; 64];
 const NONCE: [u8; 12] = [0x5A; 12];
 const FLOOR_KEY: [u8; 32] = [0x33; 32];
 
+/// Calls `f::<P>(args)` for Coffer on each crypto provider: one line per provider.
+macro_rules! with_providers {
+    ($f:ident($($arg:expr),*)) => {
+        $f::<CofferRustCrypto>($($arg),*);
+    };
+}
+
 fn messages(c: &mut Criterion) {
     floor::check_floors();
     let esdk = Esdk::new();
-    let mut buffers = Buffers::new(SIZES[SIZES.len() - 1]);
     for (suite, suite_name) in SUITES {
-        check_round_trips(&esdk, &mut buffers, suite);
+        with_providers!(check_round_trips(&esdk, suite));
         let mut encrypt = c.benchmark_group(format!("message-encrypt-{suite_name}"));
         for size in SIZES {
             configure(&mut encrypt, size);
             let pt = plaintext(size);
-            // Coffer over each provider: one line per provider.
-            coffer_encrypt::<CofferRustCrypto>(&mut encrypt, &mut buffers, suite, &pt);
+            with_providers!(coffer_encrypt(&mut encrypt, suite, &pt));
             floor_seal::<RustCrypto>(&mut encrypt, &pt);
             floor_seal::<AwsLc>(&mut encrypt, &pt);
             encrypt.bench_function(BenchmarkId::new("aws-esdk", size_label(size)), |b| {
@@ -44,7 +49,7 @@ fn messages(c: &mut Criterion) {
         for size in SIZES {
             configure(&mut decrypt, size);
             let pt = plaintext(size);
-            coffer_decrypt::<CofferRustCrypto>(&mut decrypt, &mut buffers, suite, &pt);
+            with_providers!(coffer_decrypt(&mut decrypt, suite, &pt));
             floor_open::<RustCrypto>(&mut decrypt, &pt);
             floor_open::<AwsLc>(&mut decrypt, &pt);
             let message = esdk.encrypt(suite, &pt);
@@ -63,26 +68,18 @@ fn configure(group: &mut BenchmarkGroup<'_, WallTime>, size: usize) {
     group.sample_size(if size >= 1 << 20 { 10 } else { 50 });
 }
 
-fn coffer_encrypt<P: Provider>(
-    group: &mut BenchmarkGroup<'_, WallTime>,
-    buffers: &mut Buffers,
-    suite: AlgorithmSuite,
-    pt: &[u8],
-) {
+fn coffer_encrypt<P: Provider>(group: &mut BenchmarkGroup<'_, WallTime>, suite: AlgorithmSuite, pt: &[u8]) {
+    let mut buffers = Buffers::new(P::keyring(), pt.len());
     let id = BenchmarkId::new(format!("coffer-{}", P::NAME), size_label(pt.len()));
-    group.bench_function(id, |b| b.iter(|| P::encrypt(buffers, suite, black_box(pt))));
+    group.bench_function(id, |b| b.iter(|| P::encrypt(&mut buffers, suite, black_box(pt))));
 }
 
-fn coffer_decrypt<P: Provider>(
-    group: &mut BenchmarkGroup<'_, WallTime>,
-    buffers: &mut Buffers,
-    suite: AlgorithmSuite,
-    pt: &[u8],
-) {
-    let len = P::encrypt(buffers, suite, pt);
+fn coffer_decrypt<P: Provider>(group: &mut BenchmarkGroup<'_, WallTime>, suite: AlgorithmSuite, pt: &[u8]) {
+    let mut buffers = Buffers::new(P::keyring(), pt.len());
+    let len = P::encrypt(&mut buffers, suite, pt);
     let message = buffers.out[..len].to_vec();
     let id = BenchmarkId::new(format!("coffer-{}", P::NAME), size_label(pt.len()));
-    group.bench_function(id, |b| b.iter(|| P::decrypt(buffers, black_box(&message))));
+    group.bench_function(id, |b| b.iter(|| P::decrypt(&mut buffers, black_box(&message))));
 }
 
 fn floor_seal<F: Floor>(group: &mut BenchmarkGroup<'_, WallTime>, pt: &[u8]) {
@@ -106,24 +103,18 @@ fn floor_open<F: Floor>(group: &mut BenchmarkGroup<'_, WallTime>, pt: &[u8]) {
     });
 }
 
-/// Outside any timing: each side decrypts its own message and the other's (same format, same
-/// keyring names), multi-frame, in `suite`.
-fn check_round_trips(esdk: &Esdk, buffers: &mut Buffers, suite: AlgorithmSuite) {
+/// Outside any timing: Coffer on provider `P` and aws-esdk each decrypt their own message and
+/// the other's (same format, same keyring names), multi-frame, in `suite`.
+fn check_round_trips<P: Provider>(esdk: &Esdk, suite: AlgorithmSuite) {
     let pt = plaintext(3 * coffer_benches::FRAME as usize + 100);
-    let len = coffer::encrypt(
-        &mut coffer::keyring(),
-        suite,
-        &pt,
-        &mut buffers.workspace,
-        &mut buffers.out,
-        &mut coffer_benches::rng(),
-    );
+    let mut buffers = Buffers::new(P::keyring(), pt.len());
+    let len = P::encrypt(&mut buffers, suite, &pt);
     let by_coffer = buffers.out[..len].to_vec();
     let by_esdk = esdk.encrypt(suite, &pt);
     assert_eq!(by_coffer[..3], by_esdk[..3], "format version and suite id");
     for message in [&by_coffer, &by_esdk] {
         assert_eq!(esdk.decrypt(message), pt, "aws-esdk decrypts");
-        let n = coffer::decrypt(coffer::keyring(), message, &mut buffers.workspace, &mut buffers.out);
+        let n = P::decrypt(&mut buffers, message);
         assert_eq!(buffers.out[..n], pt, "Coffer decrypts");
     }
 }

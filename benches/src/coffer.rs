@@ -16,55 +16,65 @@ pub const SUITES: [(AlgorithmSuite, &str); 2] = [
     (AlgorithmSuite::AesGcm256HkdfSha512CommitEcdsaP384, "05-78"),
 ];
 
-/// Coffer's message path as built with one crypto provider, beside that provider's floor.
-/// Coffer over another provider (aws-lc) is one more implementation and one more line in
-/// `benches/message.rs`.
+/// Coffer's message path on one crypto provider, beside that provider's floor. Coffer on
+/// another provider (aws-lc, through core's `*_in` constructors) is one more implementation,
+/// using [`drive_encryptor!`] and [`drive_decryptor!`], and one more line in
+/// `benches/message.rs`'s `with_providers!`.
 pub trait Provider {
     /// The provider's name, as in the bench ids (`coffer-<name>`).
     const NAME: &'static str;
     /// Its raw AES-256-GCM.
     type Floor: Floor;
-    /// Encrypts `plaintext` into `out` (see [`encrypt`]).
-    fn encrypt(buffers: &mut Buffers, suite: AlgorithmSuite, plaintext: &[u8]) -> usize;
-    /// Decrypts `message` into `out` (see [`decrypt`]).
-    fn decrypt(buffers: &mut Buffers, message: &[u8]) -> usize;
+    /// Coffer's raw AES keyring on this provider.
+    type Keyring: Keyring;
+    /// The keyring, named and keyed as the `aws-esdk` peer's.
+    fn keyring() -> Self::Keyring;
+    /// One message of `plaintext` into `buffers.out`; returns its length.
+    fn encrypt(buffers: &mut Buffers<Self::Keyring>, suite: AlgorithmSuite, plaintext: &[u8]) -> usize;
+    /// Decrypts and verifies `message` into `buffers.out`; returns the plaintext length.
+    fn decrypt(buffers: &mut Buffers<Self::Keyring>, message: &[u8]) -> usize;
 }
 
-/// Coffer as it builds by default: RustCrypto's `aes-gcm`, `hkdf`, `p384`.
+/// Coffer as it builds by default: RustCrypto's `aes-gcm`, `hkdf`, `sha2`, `p384`.
 pub struct CofferRustCrypto;
 
 impl Provider for CofferRustCrypto {
     const NAME: &'static str = RustCrypto::NAME;
     type Floor = RustCrypto;
+    type Keyring = RawAesKeyring<'static>;
 
-    fn encrypt(buffers: &mut Buffers, suite: AlgorithmSuite, plaintext: &[u8]) -> usize {
-        let Buffers { keyring, workspace, out, .. } = buffers;
+    fn keyring() -> Self::Keyring {
+        keyring()
+    }
+
+    fn encrypt(buffers: &mut Buffers<Self::Keyring>, suite: AlgorithmSuite, plaintext: &[u8]) -> usize {
+        let Buffers { keyring, workspace, out } = buffers;
         encrypt(keyring, suite, plaintext, workspace, out, &mut crate::rng())
     }
 
-    fn decrypt(buffers: &mut Buffers, message: &[u8]) -> usize {
-        let Buffers { keyring, workspace, out, .. } = buffers;
+    fn decrypt(buffers: &mut Buffers<Self::Keyring>, message: &[u8]) -> usize {
+        let Buffers { keyring, workspace, out } = buffers;
         decrypt(keyring, message, workspace, out)
     }
 }
 
 /// What one message bench reuses across iterations: the keyring, a workspace for either
 /// direction and either suite, and an output buffer for the largest message.
-pub struct Buffers {
-    /// Coffer's raw AES keyring, named as the `aws-esdk` peer's.
-    pub keyring: RawAesKeyring<'static>,
+pub struct Buffers<K> {
+    /// Coffer's raw AES keyring.
+    pub keyring: K,
     /// The encryptor's or decryptor's workspace (one frame, the footer, the header).
     pub workspace: Vec<u8>,
     /// Message bytes or plaintext.
     pub out: Vec<u8>,
 }
 
-impl Buffers {
+impl<K> Buffers<K> {
     /// Buffers for messages of up to `max_plaintext` bytes.
-    pub fn new(max_plaintext: usize) -> Self {
+    pub fn new(keyring: K, max_plaintext: usize) -> Self {
         let workspace_len = Encryptor::workspace_len(FRAME).max(Decryptor::workspace_len(FRAME)).max(MAX_HEADER_LEN);
         Self {
-            keyring: keyring(),
+            keyring,
             workspace: vec![0; workspace_len],
             // The plaintext, plus per frame its sequence number, IV and tag, plus the header
             // and the footer: far less than one frame's worth of slack per 100 frames.
@@ -94,32 +104,54 @@ pub fn encrypt<K: Keyring + ?Sized, R: TryCryptoRng + ?Sized>(
     rng: &mut R,
 ) -> usize {
     let config = EncryptConfig { suite, frame_length: FRAME, limits: Limits::default() };
-    let mut encryptor = Encryptor::new(keyring, context(), &config, rng, workspace).expect("Encryptor::new");
-    let (consumed, mut len) = encryptor.update(plaintext, out).expect("Encryptor::update");
-    assert_eq!(consumed, plaintext.len(), "the output buffer is too small");
-    loop {
-        let (written, done) = encryptor.finish(&mut out[len..]).expect("Encryptor::finish");
-        len += written;
-        if done {
-            return len;
-        }
-        assert!(written > 0, "the output buffer is too small");
-    }
+    let encryptor = Encryptor::new(keyring, context(), &config, rng, workspace).expect("Encryptor::new");
+    crate::drive_encryptor!(encryptor, plaintext, out)
 }
 
 /// Decrypts and verifies one whole message into `out`; returns the plaintext length.
 pub fn decrypt<K: Keyring>(keyring: K, message: &[u8], workspace: &mut [u8], out: &mut [u8]) -> usize {
-    let mut decryptor = Decryptor::new(keyring, context(), Limits::default(), workspace);
-    let (consumed, mut len) = decryptor.update(message, out).expect("Decryptor::update");
-    assert_eq!(consumed, message.len(), "the output buffer is too small");
-    // A signed message's final frame is released only once its footer verified.
-    loop {
-        let (_, written) = decryptor.update(&[], &mut out[len..]).expect("Decryptor::update");
-        if written == 0 {
-            break;
+    let decryptor = Decryptor::new(keyring, context(), Limits::default(), workspace);
+    crate::drive_decryptor!(decryptor, message, out)
+}
+
+/// Feeds the whole plaintext to a started `Encryptor` (of any provider) and finishes the
+/// message into `out`; evaluates to the message length.
+#[macro_export]
+macro_rules! drive_encryptor {
+    ($encryptor:expr, $plaintext:expr, $out:expr) => {{
+        let mut encryptor = $encryptor;
+        let (plaintext, out): (&[u8], &mut [u8]) = ($plaintext, $out);
+        let (consumed, mut len) = encryptor.update(plaintext, out).expect("Encryptor::update");
+        assert_eq!(consumed, plaintext.len(), "the output buffer is too small");
+        loop {
+            let (written, done) = encryptor.finish(&mut out[len..]).expect("Encryptor::finish");
+            len += written;
+            if done {
+                break len;
+            }
+            assert!(written > 0, "the output buffer is too small");
         }
-        len += written;
-    }
-    decryptor.finish().expect("Decryptor::finish");
-    len
+    }};
+}
+
+/// Feeds a whole message to a `Decryptor` (of any provider), takes all its plaintext into
+/// `out` and checks the message ended verified; evaluates to the plaintext length.
+#[macro_export]
+macro_rules! drive_decryptor {
+    ($decryptor:expr, $message:expr, $out:expr) => {{
+        let mut decryptor = $decryptor;
+        let (message, out): (&[u8], &mut [u8]) = ($message, $out);
+        let (consumed, mut len) = decryptor.update(message, out).expect("Decryptor::update");
+        assert_eq!(consumed, message.len(), "the output buffer is too small");
+        // A signed message's final frame is released only once its footer verified.
+        loop {
+            let (_, written) = decryptor.update(&[], &mut out[len..]).expect("Decryptor::update");
+            if written == 0 {
+                break;
+            }
+            len += written;
+        }
+        decryptor.finish().expect("Decryptor::finish");
+        len
+    }};
 }
