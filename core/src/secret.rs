@@ -5,7 +5,8 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 /// Up to `N` secret bytes (a data key, a decrypted plaintext, random bytes).
 ///
-/// The whole backing array is zeroized on drop. `Debug` prints only the length. There is no
+/// The bytes held are zeroized on drop; the rest of the array never held any (the length is
+/// fixed when the buffer is made, and writes go only through [`as_mut_bytes`](Self::as_mut_bytes)). `Debug` prints only the length. There is no
 /// `Clone`: a copy of a secret is made on purpose, with [`as_bytes`](Self::as_bytes).
 pub struct SecretBytes<const N: usize> {
     buf: [u8; N],
@@ -55,7 +56,12 @@ impl<const N: usize> Default for SecretBytes<N> {
 
 impl<const N: usize> Drop for SecretBytes<N> {
     fn drop(&mut self) {
-        self.buf.zeroize();
+        // Only `buf[..len]` was ever writable; wiping the whole array (4 KiB for a KMS
+        // plaintext) one volatile byte at a time cost more than the AES-GCM of a small Encrypt.
+        match self.buf.get_mut(..self.len) {
+            Some(held) => held.zeroize(),
+            None => self.buf.zeroize(),
+        }
         self.len = 0;
     }
 }
