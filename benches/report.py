@@ -81,7 +81,8 @@ def message_tables(results, targets):
         header = ["size"] + [f"{f} MiB/s" for f in coffers + peers]
         for c in coffers:
             floor = "raw-aes-gcm-" + c.removeprefix("coffer-")
-            header += [f"{c} / {floor}", f"{c} / aws-esdk"]
+            framed = "raw-aes-gcm-framed-" + c.removeprefix("coffer-")
+            header += [f"{c} / {floor}", f"{c} / {framed}", f"{c} / aws-esdk"]
         rows = []
         for size in sizes_of(group):
             row = [size]
@@ -89,11 +90,13 @@ def message_tables(results, targets):
             row += [rate(speed[f]) if f in speed else "–" for f in coffers + peers]
             for c in coffers:
                 floor = "raw-aes-gcm-" + c.removeprefix("coffer-")
-                for peer, goal in ((floor, 0.9), ("aws-esdk", 1.0)):
+                framed = "raw-aes-gcm-framed-" + c.removeprefix("coffer-")
+                # The framed floor is shown, not a target: the floor is the one-shot call.
+                for peer, goal in ((floor, 0.9), (framed, None), ("aws-esdk", 1.0)):
                     if c in speed and peer in speed:
                         ratio = speed[c] / speed[peer]
                         row.append(f"{ratio:.2f}×")
-                        if size_key(size) >= 64 * 2**10:
+                        if goal is not None and size_key(size) >= 64 * 2**10:
                             targets.check(ratio >= goal, f"{name} {size}: {c} ≥ {goal}× {peer} ({ratio:.2f}×)")
                     else:
                         row.append("–")
@@ -183,7 +186,7 @@ def main():
         sys.exit(f"no criterion results under {target / 'criterion'}: run the benches first (docs/BENCHMARKS.md)")
     targets = Targets()
     sections = message_tables(results, targets)
-    sections += latency_tables(results, "kms-", "coffer-soft", (lambda g, p: g in ("kms-encrypt", "kms-decrypt"), 0.5, targets),
+    sections += latency_tables(results, "kms-", "coffer-soft", (lambda g, p: g.startswith(("kms-encrypt-", "kms-decrypt-")), 0.5, targets),
                                "latency; ratio of throughputs, raw = 1", lower_is_better=False)
     sections += latency_tables(results, "pkcs11-", "backend", (lambda g, p: p == "raw-cryptoki", 1.10, targets),
                                "latency; ratio of latencies", lower_is_better=True)

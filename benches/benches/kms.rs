@@ -3,13 +3,15 @@
 //! seal (or open) of the same size: what the façade adds to the one AEAD call it makes
 //! (resolving the key, unwrapping its version, the blob format, the audit event).
 //!
-//! Ids: `kms-<op>/<impl>/<size>`. GenerateDataKey takes at most 1024 bytes: its sizes are
-//! 32 B (AES_256) and 1 KiB.
+//! Once per crypto provider (hsm-soft's `P`, beside that provider's raw AES-GCM). Ids:
+//! `kms-<op>-<provider>/<impl>/<size>`. GenerateDataKey takes at most 1024 bytes: its sizes
+//! are 32 B (AES_256) and 1 KiB.
 #![forbid(unsafe_code)]
 
-use coffer_benches::floor::{Floor, RustCrypto};
+use coffer_benches::floor::{self, Floor};
 use coffer_core::audit::RingAudit;
 use coffer_core::clock::SystemClock;
+use coffer_core::crypto::CryptoProvider;
 use coffer_core::hsm::Hsm;
 use coffer_core::store::MemoryStore;
 use coffer_core::{DataKeySpec, EncryptionContext, Kms, KmsConfig};
@@ -21,7 +23,13 @@ const NONCE: [u8; 12] = [0x5A; 12];
 const KEY: [u8; 32] = [0x33; 32];
 
 fn kms(c: &mut Criterion) {
-    let mut hsm: SoftHsm<_> = SoftHsm::new(coffer_benches::rng());
+    kms_on::<coffer_core::crypto::RustCrypto, floor::RustCrypto>(c);
+    kms_on::<coffer_core::crypto::AwsLc, floor::AwsLc>(c);
+}
+
+/// The groups for hsm-soft on provider `P`, beside `F`, the same provider's raw AES-GCM.
+fn kms_on<P: CryptoProvider, F: Floor>(c: &mut Criterion) {
+    let mut hsm: SoftHsm<_, 8, P> = SoftHsm::new(coffer_benches::rng());
     hsm.create_root_keys().expect("root keys");
     let mut store = Box::new(MemoryStore::<16>::new());
     let mut audit = RingAudit::<64>::new();
@@ -30,9 +38,10 @@ fn kms(c: &mut Criterion) {
     let context = EncryptionContext::new(&[("purpose", "benchmark"), ("tenant", "acme")]).expect("a context");
     // The AAD the façade binds is the encoded context and the blob header: about this long.
     let aad = [0xA5u8; 96];
-    let floor = RustCrypto::new(&KEY);
+    let floor = F::new(&KEY);
+    let raw = format!("raw-aes-gcm-{}", F::NAME);
 
-    let mut group = c.benchmark_group("kms-encrypt");
+    let mut group = c.benchmark_group(format!("kms-encrypt-{}", F::NAME));
     for size in [32, 4096] {
         let pt = coffer_benches::plaintext(size);
         group.throughput(Throughput::Bytes(size as u64));
@@ -40,13 +49,13 @@ fn kms(c: &mut Criterion) {
             b.iter(|| kms.encrypt(&key, black_box(&pt), &context).expect("Encrypt"))
         });
         let mut buf = pt.clone();
-        group.bench_function(BenchmarkId::new("raw-aes-gcm-rustcrypto", label(size)), |b| {
+        group.bench_function(BenchmarkId::new(&raw, label(size)), |b| {
             b.iter(|| floor.seal(&NONCE, &aad, black_box(&mut buf)))
         });
     }
     group.finish();
 
-    let mut group = c.benchmark_group("kms-decrypt");
+    let mut group = c.benchmark_group(format!("kms-decrypt-{}", F::NAME));
     for size in [32, 4096] {
         let pt = coffer_benches::plaintext(size);
         let blob = kms.encrypt(&key, &pt, &context).expect("Encrypt");
@@ -58,13 +67,13 @@ fn kms(c: &mut Criterion) {
         });
         let mut sealed = pt.clone();
         let tag = floor.seal(&NONCE, &aad, &mut sealed);
-        group.bench_function(BenchmarkId::new("raw-aes-gcm-rustcrypto", label(size)), |b| {
+        group.bench_function(BenchmarkId::new(&raw, label(size)), |b| {
             b.iter_batched_ref(|| sealed.clone(), |buf| floor.open(&NONCE, &aad, buf, &tag), BatchSize::SmallInput)
         });
     }
     group.finish();
 
-    let mut group = c.benchmark_group("kms-generate-data-key");
+    let mut group = c.benchmark_group(format!("kms-generate-data-key-{}", F::NAME));
     for size in [32u16, 1024] {
         let spec = if size == 32 { DataKeySpec::Aes256 } else { DataKeySpec::NumberOfBytes(size) };
         let made = kms.generate_data_key(&key, spec, &context).expect("GenerateDataKey");
@@ -75,7 +84,7 @@ fn kms(c: &mut Criterion) {
             b.iter(|| kms.generate_data_key(&key, spec, &context).expect("GenerateDataKey"))
         });
         let mut buf = vec![0u8; size.into()];
-        group.bench_function(BenchmarkId::new("raw-aes-gcm-rustcrypto", label(size.into())), |b| {
+        group.bench_function(BenchmarkId::new(&raw, label(size.into())), |b| {
             b.iter(|| floor.seal(&NONCE, &aad, black_box(&mut buf)))
         });
     }

@@ -155,3 +155,31 @@ macro_rules! drive_decryptor {
         len
     }};
 }
+
+/// Coffer on `aws-lc-rs` (core's `aws-lc` feature).
+pub struct CofferAwsLc;
+
+impl Provider for CofferAwsLc {
+    const NAME: &'static str = crate::floor::AwsLc::NAME;
+    type Floor = crate::floor::AwsLc;
+    type Keyring = RawAesKeyring<'static, coffer_core::crypto::AwsLc>;
+
+    fn keyring() -> Self::Keyring {
+        RawAesKeyring::new_in(NAMESPACE, KEY_NAME, &WRAPPING_KEY, coffer_core::crypto::AwsLc).expect("a keyring")
+    }
+
+    fn encrypt(buffers: &mut Buffers<Self::Keyring>, suite: AlgorithmSuite, plaintext: &[u8]) -> usize {
+        let Buffers { keyring, workspace, out } = buffers;
+        let config = EncryptConfig { suite, frame_length: FRAME, limits: Limits::default() };
+        let encryptor =
+            Encryptor::new_in(keyring, context(), &config, &mut crate::rng(), workspace, coffer_core::crypto::AwsLc)
+                .expect("Encryptor::new_in");
+        crate::drive_encryptor!(encryptor, plaintext, out)
+    }
+
+    fn decrypt(buffers: &mut Buffers<Self::Keyring>, message: &[u8]) -> usize {
+        let Buffers { keyring, workspace, out } = buffers;
+        let decryptor = Decryptor::new_in(keyring, context(), Limits::default(), workspace, coffer_core::crypto::AwsLc);
+        crate::drive_decryptor!(decryptor, message, out)
+    }
+}

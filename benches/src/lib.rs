@@ -5,6 +5,7 @@
 
 pub mod coffer;
 pub mod counting;
+#[cfg(feature = "esdk")]
 pub mod esdk;
 pub mod figures;
 pub mod floor;
