@@ -1,24 +1,4 @@
-//! Message header parsing of arbitrary bytes: a typed error or a header, never a panic; a
-//! parsed header spans only bytes it was given, and an incomplete one asks for more than it had.
+//! Message header parsing of arbitrary bytes: a typed error or a header, never a panic.
 #![no_main]
 
-use coffer_core::message::{Header, HeaderError, Limits};
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| {
-    for limits in [Limits::default(), Limits { max_encrypted_data_keys: 16 }] {
-        match Header::parse(data, &limits) {
-            Ok((header, len)) => {
-                assert!(len <= data.len());
-                assert!(header.body.len() + 16 == len);
-                assert!(header.edks.len() <= limits.max_encrypted_data_keys);
-                // The same bytes without what follows parse the same way.
-                let (again, len2) = Header::parse(&data[..len], &limits).expect("a header reparses");
-                assert_eq!(len, len2);
-                assert_eq!(header.message_id, again.message_id);
-            }
-            Err(HeaderError::Incomplete { needed }) => assert!(needed > data.len()),
-            Err(_) => {}
-        }
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| coffer_fuzz_bodies::message::header_parse::run(data));

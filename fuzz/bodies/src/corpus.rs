@@ -11,7 +11,7 @@ use coffer_core::{EncryptionContext, Error};
 
 use crate::common::{self, START};
 use crate::kms_model::{DataKeySel, KeyForm, KeySel, Op, Tamper, encode};
-use crate::sealed;
+use crate::{message, sealed};
 
 /// One seed: the file name (without the target folder) and its bytes.
 pub type Seed = (String, Vec<u8>);
@@ -25,6 +25,10 @@ pub fn seeds(name: &str) -> Vec<Seed> {
         "decrypt" => decrypt(),
         "record_load" => record_load(),
         "kms_model" => kms_model(),
+        "message_header_parse" => message::seeds::header_parse(),
+        "message_decrypt_stream" => message::seeds::decrypt_stream(),
+        "message_round_trip" => message::seeds::round_trip(),
+        "message_cache" => message::seeds::cache(),
         _ => Vec::new(),
     }
 }

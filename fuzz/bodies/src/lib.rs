@@ -24,6 +24,7 @@
 pub mod common;
 pub mod corpus;
 pub mod kms_model;
+pub mod message;
 pub mod parsers;
 pub mod sealed;
 
@@ -35,6 +36,10 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("key_ref_parse", parsers::key_ref_parse),
     ("decrypt", sealed::decrypt),
     ("record_load", sealed::record_load),
+    ("message_header_parse", message::header_parse::run),
+    ("message_decrypt_stream", message::decrypt_stream::run),
+    ("message_round_trip", message::round_trip::run),
+    ("message_cache", message::cache::run),
     ("kms_model", kms_model::run),
 ];
 
