@@ -162,7 +162,7 @@ impl CryptoProvider for AwsLc {
     fn hmac_sha256(key: &[u8], data: &[u8]) -> Result<[u8; HMAC_SHA256_LEN], CryptoError> {
         let key = hmac::Key::new(hmac::HMAC_SHA256, key);
         let tag = hmac::sign(&key, data);
-        tag.as_ref().try_into().map_err(|_| CryptoError::KeyLength)
+        tag.as_ref().try_into().map_err(|_| CryptoError::Length)
     }
 
     #[cfg(feature = "ecdsa-p384")]

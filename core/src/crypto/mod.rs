@@ -90,8 +90,8 @@ pub trait CryptoProvider: Copy + Default + fmt::Debug + Send + Sync + 'static {
     /// HMAC-SHA-256 of `data` under `key` (any length, as RFC 2104 allows).
     ///
     /// # Errors
-    /// [`CryptoError::KeyLength`] only if the library refuses the key, which neither provider
-    /// does for any length.
+    /// [`CryptoError::KeyLength`] if the library refuses the key, or [`CryptoError::Length`]
+    /// if it returns a tag of another length; neither provider does either.
     fn hmac_sha256(key: &[u8], data: &[u8]) -> Result<[u8; HMAC_SHA256_LEN], CryptoError>;
 
     /// The compressed SEC1 public point of the P-384 private scalar `scalar` (big-endian).

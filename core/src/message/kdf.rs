@@ -32,9 +32,7 @@ impl<P: CryptoProvider> ContentKey<P> {
             buf.zeroize();
         })
     }
-}
 
-impl<P: CryptoProvider> ContentKey<P> {
     /// Encrypts `input` into `output` (same length), returning the tag: a frame straight from
     /// the caller's plaintext to the caller's output.
     pub(crate) fn seal_to(
