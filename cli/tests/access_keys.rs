@@ -193,7 +193,7 @@ fn planted_access_key_records_are_refused_without_stopping_the_server() {
     let store = Store::new();
     let genuine = create_access_key(&store);
     let dir = store.file("access-keys");
-    // A FIFO, a symbolic link to a genuine record moved away, a sparse 16 GiB file.
+    // A FIFO, a symbolic link to a genuine record moved away, a sparse 64 MiB file.
     let fifo = "CFAKFIFOFIFOFIFOFIFO";
     mkfifo(&dir.join(fifo));
     let linked = create_access_key(&store);
@@ -201,7 +201,7 @@ fn planted_access_key_records_are_refused_without_stopping_the_server() {
     std::fs::rename(dir.join(&linked), &moved).unwrap();
     std::os::unix::fs::symlink(&moved, dir.join(&linked)).unwrap();
     let huge = "CFAKHUGEHUGEHUGEHUGE";
-    std::fs::File::create(dir.join(huge)).unwrap().set_len(1 << 34).unwrap();
+    std::fs::File::create(dir.join(huge)).unwrap().set_len(64 << 20).unwrap();
 
     // Listing opens every record: it must not wait on the FIFO nor read the huge one whole.
     let run = within_deadline(store.command(&["access-key", "list"]), "access-key list");

@@ -47,6 +47,12 @@ fn builds(store: &Store) -> Vec<String> {
         .collect()
 }
 
+/// Asserts `init` was refused with a StoreException saying `why` (after the test KDF's warning).
+fn refused(run: &common::Run, why: &str) {
+    assert_eq!(run.code, 15, "{run:?}");
+    assert!(run.stderr.contains("(StoreException)") && run.stderr.contains(why), "{run:?}");
+}
+
 /// Checks what a killed `init` left: nothing, or a whole store. Then `init` (again) must give
 /// a working store and leave no build directory behind.
 fn check_after_kill(store: &Store, what: &str) {
@@ -54,9 +60,7 @@ fn check_after_kill(store: &Store, what: &str) {
     if root.exists() {
         assert!(root.join("config.json").exists(), "{what}: a store directory without config.json");
         store.ok(&["list-keys"]);
-        let again = store.run(&["init"]);
-        let err = again.failed("StoreException", 15);
-        assert!(err.contains("already exists"), "{what}: {err}");
+        refused(&store.run(&["init"]), "already exists");
     } else {
         let run = store.run(&["list-keys"]);
         assert!(run.failed("StoreException", 15).contains("run `coffer init`"), "{what}: {run:?}");
@@ -78,7 +82,7 @@ fn init_killed_at_every_step_leaves_no_store_or_a_whole_one() {
             let init = store.command(&["init"]);
             let mut traced = Command::new("strace");
             traced
-                .args(["-f", "-qq", "-o", "/dev/null", "-e", "trace=none", "-e"])
+                .args(["-f", "-qq", "-o", "/dev/null", "-e"])
                 .arg(format!("inject={syscall}:signal=KILL:when={when}"))
                 .arg(init.get_program());
             traced.args(init.get_args());
@@ -139,7 +143,7 @@ fn an_existing_empty_directory_is_replaced_and_anything_else_refused() {
     let used = Store::empty();
     std::fs::create_dir(used.path()).unwrap();
     std::fs::write(used.file("notes"), b"mine").unwrap();
-    assert!(used.run(&["init"]).failed("StoreException", 15).contains("not empty"));
+    refused(&used.run(&["init"]), "not empty");
     assert_eq!(std::fs::read(used.file("notes")).unwrap(), b"mine");
     assert!(builds(&used).is_empty());
 
@@ -148,7 +152,7 @@ fn an_existing_empty_directory_is_replaced_and_anything_else_refused() {
     let target = linked.dir.path().join("elsewhere");
     std::fs::create_dir(&target).unwrap();
     std::os::unix::fs::symlink(&target, linked.path()).unwrap();
-    assert!(linked.run(&["init"]).failed("StoreException", 15).contains("symbolic link"));
+    refused(&linked.run(&["init"]), "symbolic link");
     assert!(std::fs::symlink_metadata(linked.path()).unwrap().file_type().is_symlink());
     assert!(std::fs::read_dir(&target).unwrap().next().is_none());
 }

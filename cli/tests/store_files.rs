@@ -153,7 +153,7 @@ fn an_audit_line_too_long_is_skipped_not_kept() {
     let log = store.file("audit.log");
     let len = std::fs::metadata(&log).unwrap().len();
     std::fs::OpenOptions::new().write(true).open(&log).unwrap().set_len(len + (2 << 30)).unwrap();
-    let mut cmd = store.command(&["audit", "--operation", "CreateKey"]);
+    let cmd = store.command(&["audit", "--operation", "CreateKey"]);
     let program = cmd.get_program().to_owned();
     let args: Vec<_> = cmd.get_args().map(ToOwned::to_owned).collect();
     let envs: Vec<_> = cmd.get_envs().map(|(k, v)| (k.to_owned(), v.map(ToOwned::to_owned))).collect();
