@@ -284,3 +284,44 @@ impl<R: std::io::BufRead> Lines<R> {
         Some(Ok(if too_long { None } else { Some(&self.line) }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every line back, over-long ones as `None`, whatever the buffer size cuts them into.
+    fn lines(text: &[u8], capacity: usize) -> Vec<Option<Vec<u8>>> {
+        let mut lines = Lines { reader: std::io::BufReader::with_capacity(capacity, text), line: Vec::new() };
+        let mut out = Vec::new();
+        while let Some(line) = lines.next_line() {
+            out.push(line.unwrap().map(<[u8]>::to_vec));
+        }
+        out
+    }
+
+    #[test]
+    fn lines_are_bounded_and_split_at_newlines_only() {
+        let exact = vec![b'a'; MAX_LINE];
+        let over = vec![b'b'; MAX_LINE + 1];
+        let mut text = Vec::new();
+        for part in [&b"one"[..], b"", &exact, &over, b"two"] {
+            text.extend_from_slice(part);
+            text.push(b'\n');
+        }
+        text.extend_from_slice(b"last, cut short");
+        for capacity in [1, 7, 4096, 1 << 20] {
+            let got = lines(&text, capacity);
+            let want = [
+                Some(b"one".to_vec()),
+                Some(Vec::new()),
+                Some(exact.clone()),
+                None,
+                Some(b"two".to_vec()),
+                Some(b"last, cut short".to_vec()),
+            ];
+            assert!(got == want, "capacity {capacity}: {} lines", got.len());
+        }
+        assert!(lines(b"", 8).is_empty());
+        assert_eq!(lines(b"\n", 8), [Some(Vec::new())]);
+    }
+}

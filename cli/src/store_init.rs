@@ -104,7 +104,10 @@ fn check_in_the_way(root: &Path) -> Result<(), CliError> {
         return Err(not_empty(root));
     }
     if meta.uid() != rustix::process::geteuid().as_raw() {
-        return Err(store_error(format!("{} is owned by another user: refusing to make a store in it", root.display())));
+        return Err(store_error(format!(
+            "{} is owned by another user: refusing to make a store in it",
+            root.display()
+        )));
     }
     Ok(())
 }
@@ -146,7 +149,8 @@ fn publish(tmp: &Path, root: &Path, parent: &Path) -> Result<(), CliError> {
     match fs::rename(tmp, root) {
         Ok(()) => {}
         // Made meanwhile by another init, or filled by someone: the kernel said so atomically.
-        Err(e) if matches!(e.raw_os_error(), Some(code) if code == rustix::io::Errno::NOTEMPTY.raw_os_error()
+        Err(e)
+            if matches!(e.raw_os_error(), Some(code) if code == rustix::io::Errno::NOTEMPTY.raw_os_error()
             || code == rustix::io::Errno::EXIST.raw_os_error()) =>
         {
             return Err(if root.join(CONFIG_FILE).exists() { already(root) } else { not_empty(root) });

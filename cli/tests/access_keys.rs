@@ -157,7 +157,10 @@ fn access_key_creation_and_revocation_are_audited_by_id_only() {
     assert_eq!(created[0]["Outcome"], "Success");
     let deleted = events("DeleteAccessKey");
     assert_eq!(deleted.len(), 3, "{deleted:?}");
-    assert_eq!((&deleted[0]["AccessKeyId"], &deleted[0]["Outcome"]), (&Value::from(id.as_str()), &Value::from("Success")));
+    assert_eq!(
+        (&deleted[0]["AccessKeyId"], &deleted[0]["Outcome"]),
+        (&Value::from(id.as_str()), &Value::from("Success"))
+    );
     assert_eq!(deleted[1]["AccessKeyId"], id.as_str());
     assert_eq!((&deleted[1]["Outcome"], &deleted[1]["ErrorCode"]), (&"Failure".into(), &"NotFoundException".into()));
     // A text that is no access key id is not copied into the log.
@@ -174,7 +177,8 @@ fn a_world_writable_access_keys_directory_is_refused() {
     create_access_key(&store);
     let dir = store.file("access-keys");
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
-    for args in [&["access-key", "list"][..], &["access-key", "create"], &["list-keys"], &["serve", "--bind", "127.0.0.1:0"]]
+    for args in
+        [&["access-key", "list"][..], &["access-key", "create"], &["list-keys"], &["serve", "--bind", "127.0.0.1:0"]]
     {
         let run = within_deadline(store.command(args), &args.join(" "));
         let err = run.failed("StoreException", 15);

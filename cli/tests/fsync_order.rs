@@ -85,15 +85,15 @@ fn check_moves(lines: &[String], dir: &str, real: &str, call: &str) -> usize {
         }
         let tmp: String = line[start + 1..].chars().take_while(|&c| c != '"').collect();
         let fd_of_tmp = format!("<{}>", tmp.replacen(dir, real, 1));
-        let opened = find(lines, 0, |l| l.contains("openat(") && l.contains(&format!("\"{tmp}\"")) && l.contains("O_CREAT"))
-            .unwrap_or_else(|| panic!("no open of {tmp}"));
+        let opened =
+            find(lines, 0, |l| l.contains("openat(") && l.contains(&format!("\"{tmp}\"")) && l.contains("O_CREAT"))
+                .unwrap_or_else(|| panic!("no open of {tmp}"));
         let writes: Vec<usize> =
             (opened..moved).filter(|&i| lines[i].contains("write(") && lines[i].contains(&fd_of_tmp)).collect();
         assert!(!writes.is_empty(), "{tmp}: not written before it was moved");
-        let synced = find(lines, opened, |l| {
-            (l.contains("fsync(") || l.contains("fdatasync(")) && l.contains(&fd_of_tmp)
-        })
-        .unwrap_or_else(|| panic!("{tmp}: never fsynced"));
+        let synced =
+            find(lines, opened, |l| (l.contains("fsync(") || l.contains("fdatasync(")) && l.contains(&fd_of_tmp))
+                .unwrap_or_else(|| panic!("{tmp}: never fsynced"));
         assert!(synced < moved, "{tmp}: fsynced (line {synced}) after it was moved (line {moved})");
         assert!(writes.iter().all(|&w| w < synced), "{tmp}: written after its fsync");
         let dir_synced = find(lines, moved, |l| l.contains("fsync(") && l.contains(&format!("<{real}>)")));
