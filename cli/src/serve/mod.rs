@@ -82,10 +82,12 @@ fn lock(root: &Path) -> Result<DirStore, CliError> {
     DirStore::open(root).map_err(|e| CliError::new(Class::Store, e.to_string()))
 }
 
-/// Appends an access key's event to the audit log (the store is locked).
+/// Appends an access key's event to the audit log (the store is locked), dated by the
+/// commands' clock as every event is.
 fn audit_access_key(store: &DirStore, operation: &'static str, id: Option<&str>, outcome: Result<(), &'static str>) {
+    let time = crate::time::CliClock::from_env().ok().and_then(|c| coffer_core::Clock::now(&c).ok());
     let mut log = EventLog::default();
-    log.record_access_key(now(), operation, id, outcome);
+    log.record_access_key(time.unwrap_or_else(now), operation, id, outcome);
     if let Err(e) = log.append_to(store.root()) {
         eprintln!("warning: the audit event of this command was not recorded: {e}");
     }
