@@ -23,7 +23,7 @@ use crate::config::{
 };
 use crate::error::{Class, CliError};
 use crate::output::Obj;
-use crate::store::{CONFIG_FILE, DirStore};
+use crate::store::CONFIG_FILE;
 
 /// Environment variable holding the soft backend's passphrase.
 pub(crate) const ENV_PASSPHRASE: &str = "COFFER_PASSPHRASE";
@@ -198,7 +198,7 @@ pub(crate) fn init(root: &Path, args: &InitArgs) -> Result<Obj, CliError> {
     };
     config.arn_prefix().map_err(|e| CliError::validation(e.message))?;
     if root.join(CONFIG_FILE).exists() {
-        return Err(already(root));
+        return Err(crate::store_init::already(root));
     }
     // Everything that can be refused is checked before the store directory is made.
     let kdf = if args.pkcs11 {
@@ -247,17 +247,8 @@ pub(crate) fn init(root: &Path, args: &InitArgs) -> Result<Obj, CliError> {
             Backend::Pkcs11 { module: module.display().to_string(), token, label_prefix: args.label_prefix.clone() };
         config.seal(&mut hsm)?;
     }
-    let store = DirStore::create(root).map_err(|e| CliError::new(Class::Store, e.to_string()))?;
-    // Checked again under the lock: two concurrent inits make one store.
-    if root.join(CONFIG_FILE).exists() {
-        return Err(already(root));
-    }
-    store
-        .write_file(CONFIG_FILE, config.to_json()?.as_bytes())
-        .map_err(|e| CliError::new(Class::Store, e.to_string()))?;
+    // Built aside and renamed into place: two concurrent inits make one store, and a killed
+    // one leaves none.
+    crate::store_init::create(root, config.to_json()?.as_bytes())?;
     Ok(summary)
-}
-
-fn already(root: &Path) -> CliError {
-    CliError::new(Class::Store, format!("a key store already exists at {}", root.display()))
 }

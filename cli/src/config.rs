@@ -8,8 +8,6 @@
 //! read only from a store no other user can write ([`crate::store::check_permissions`]), and
 //! only absolute module paths are accepted.
 
-use std::fs;
-use std::io;
 use std::path::Path;
 
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -35,6 +33,8 @@ pub(crate) const DEFAULT_KDF_PARALLELISM: u32 = 1;
 pub(crate) const MIN_KDF_MEMORY_KIB: u32 = 19 * 1024;
 /// OWASP's minimum passes at that memory cost.
 pub(crate) const MIN_KDF_ITERATIONS: u32 = 2;
+/// The largest `config.json` read (one is under 1 KiB).
+const MAX_CONFIG_LEN: usize = 64 * 1024;
 /// The largest memory cost a store may ask for: 4 GiB.
 pub(crate) const MAX_KDF_MEMORY_KIB: u32 = 4 * 1024 * 1024;
 /// The most passes a store may ask for.
@@ -206,17 +206,17 @@ impl StoreConfig {
             ));
         }
         crate::store::check_permissions(root).map_err(|e| CliError::new(Class::Store, e))?;
-        let text = match fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+        let text = match crate::store_file::read_bounded(&path, MAX_CONFIG_LEN) {
+            Ok(Some(text)) => text,
+            Ok(None) => {
                 return Err(CliError::new(
                     Class::Store,
                     format!("no key store at {} (run `coffer init`, or set --store / COFFER_HOME)", root.display()),
                 ));
             }
-            Err(e) => return Err(CliError::new(Class::Store, format!("cannot read {}: {e}", path.display()))),
+            Err(e) => return Err(CliError::new(Class::Store, e.describe(&path))),
         };
-        let config: Self = serde_json::from_str(&text)
+        let config: Self = serde_json::from_slice(&text)
             .map_err(|e| CliError::new(Class::Store, format!("{} is malformed: {e}", path.display())))?;
         if config.format != FORMAT {
             return Err(CliError::new(Class::Store, format!("{}: unknown format {:?}", path.display(), config.format)));

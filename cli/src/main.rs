@@ -14,7 +14,10 @@ mod files;
 mod input;
 mod output;
 mod serve;
+mod session;
 mod store;
+mod store_file;
+mod store_init;
 mod time;
 
 use std::io::Write as _;
@@ -32,6 +35,7 @@ use crate::commands::Failure;
 use crate::config::{Backend, StoreConfig};
 use crate::error::{Class, CliError, EXIT_USAGE};
 use crate::output::{Obj, Val, render};
+use crate::session::{Session, WithHsm};
 use crate::store::DirStore;
 use crate::time::CliClock;
 
@@ -137,30 +141,19 @@ fn run(cli: &Cli) -> Result<Obj, CliError> {
         Command::TokenCheck { module, token } => token_check(&root, module.as_deref(), token.as_deref()),
         Command::Serve(args) => serve::serve(&root, args),
         Command::AccessKey(command) => serve::access_key(&root, command),
-        command => {
-            let config = StoreConfig::load(&root)?;
-            let clock = CliClock::from_env().map_err(CliError::validation)?;
-            time::check_not_before_store(&root, &clock).map_err(|e| CliError::new(Class::Internal, e))?;
-            let unlock_failed = |e: CliError| {
-                if e.class == Class::AccessDenied {
-                    let now = coffer_core::Clock::now(&clock).unwrap_or(0);
-                    audit::record_unlock_failure(&root, now, e.class.name());
-                }
-                e
-            };
-            match &config.backend {
-                Backend::Soft { kdf, sealed_root_keys } => {
-                    let mut hsm = backend::open_soft(kdf, sealed_root_keys).map_err(unlock_failed)?;
-                    config.verify(&root, &mut hsm)?;
-                    with_kms(hsm, &root, &config, clock, command)
-                }
-                Backend::Pkcs11 { module, token, label_prefix } => {
-                    let mut hsm = backend::open_pkcs11(module, token, label_prefix).map_err(unlock_failed)?;
-                    config.verify(&root, &mut hsm)?;
-                    with_kms(hsm, &root, &config, clock, command)
-                }
-            }
-        }
+        command => Session::open(&root)?.unlock(KmsCommand(command)),
+    }
+}
+
+/// A key command, run once the session is unlocked.
+#[derive(Debug)]
+struct KmsCommand<'a>(&'a Command);
+
+impl WithHsm for KmsCommand<'_> {
+    type Output = Obj;
+
+    fn run<H: Hsm>(self, hsm: H, session: &Session) -> Result<Obj, CliError> {
+        with_kms(hsm, &session.root, &session.config, session.clock, self.0)
     }
 }
 

@@ -8,13 +8,19 @@
 //! lock               the advisory lock file (flock, exclusive, held by every command)
 //! keys/<key id>      sealed key records
 //! aliases/@<name>    sealed alias records ("alias/" dropped, "/" written as ".", see below)
+//! access-keys/<id>   sealed access keys of `coffer serve` (see `serve::access_keys`)
 //! audit.log          audit events, one JSON object per line
 //! ```
 //!
 //! A record is written to a temporary file (`~tmp-...`) in its directory, flushed with fsync,
 //! renamed over the old file and the directory is fsynced: a crash at any point leaves the old
 //! record or the new one, never a mix. Temporary files left by a killed process are removed by
-//! the next command (it holds the lock, so no writer can still own them).
+//! the next command (it holds the lock, so no writer can still own them), in `keys/`,
+//! `aliases/` and `access-keys/` alike; anything else named like one (a directory, say) is
+//! not Coffer's and is left alone.
+//!
+//! Every file of the store is opened through [`crate::store_file`]: no symbolic link followed,
+//! regular files only (a FIFO cannot make a command wait), reads bounded.
 //!
 //! File names: bytes `[A-Za-z0-9_-]` are kept, `/` becomes `.`, every other byte is `%XX`; a
 //! name starting with `alias/` is written `@` followed by the encoding of the rest (alias names
@@ -37,6 +43,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use coffer_core::store::{KeyStore, MAX_NAME_LEN, RecordKind, StoreError, StoreErrorKind};
 use fs4::FileExt;
 
+use crate::store_file;
+
 /// The store's configuration file.
 pub(crate) const CONFIG_FILE: &str = "config.json";
 /// The lock file.
@@ -45,10 +53,12 @@ pub(crate) const LOCK_FILE: &str = "lock";
 pub(crate) const AUDIT_FILE: &str = "audit.log";
 const KEYS_DIR: &str = "keys";
 const ALIASES_DIR: &str = "aliases";
-const TMP_PREFIX: &str = "~tmp-";
-/// `O_NOFOLLOW`, for opening the lock and the audit log: a symbolic link put in their place is
-/// refused rather than followed to a file elsewhere.
-pub(crate) const O_NOFOLLOW: i32 = rustix::fs::OFlags::NOFOLLOW.bits().cast_signed();
+/// The directory of `coffer serve`'s access keys.
+pub(crate) const ACCESS_KEYS_DIR: &str = "access-keys";
+/// What the names of temporary files begin with.
+pub(crate) const TMP_PREFIX: &str = "~tmp-";
+/// The directories of the store, made (mode 0700) and cleaned of temporaries by every command.
+pub(crate) const STORE_DIRS: [&str; 3] = [KEYS_DIR, ALIASES_DIR, ACCESS_KEYS_DIR];
 
 static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -86,11 +96,16 @@ pub(crate) fn check_permissions(root: &Path) -> Result<(), String> {
         return Err(format!("{} is not a directory", root.display()));
     }
     check(root, &meta)?;
-    for name in [CONFIG_FILE, KEYS_DIR, ALIASES_DIR, LOCK_FILE, AUDIT_FILE] {
+    let files = [CONFIG_FILE, LOCK_FILE, AUDIT_FILE].map(|name| (name, false));
+    for (name, is_dir) in STORE_DIRS.map(|name| (name, true)).into_iter().chain(files) {
         let path = root.join(name);
         match fs::symlink_metadata(&path) {
             Ok(meta) if meta.file_type().is_symlink() => {
                 return Err(format!("{} is a symbolic link: refusing it", path.display()));
+            }
+            Ok(meta) if meta.is_dir() != is_dir || !(meta.is_dir() || meta.is_file()) => {
+                let want = if is_dir { "a directory" } else { "a regular file" };
+                return Err(format!("{} is not {want}: refusing it", path.display()));
             }
             Ok(meta) => check(&path, &meta)?,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -115,6 +130,15 @@ impl DirStoreError {
 
     fn other(kind: StoreErrorKind, message: String) -> Self {
         Self { kind, message }
+    }
+
+    fn file(path: &Path, e: &store_file::FileError) -> Self {
+        let kind = match e {
+            store_file::FileError::TooLarge => StoreErrorKind::TooLarge,
+            store_file::FileError::Io(io) => return Self::io("cannot read", path, io),
+            store_file::FileError::NotRegular(_) => StoreErrorKind::Other,
+        };
+        Self { kind, message: e.describe(path) }
     }
 }
 
@@ -152,15 +176,7 @@ impl DirStore {
     pub(crate) fn open(root: &Path) -> Result<Self, DirStoreError> {
         check_permissions(root).map_err(|e| DirStoreError::other(StoreErrorKind::Other, e))?;
         let lock_path = root.join(LOCK_FILE);
-        let lock = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .custom_flags(O_NOFOLLOW)
-            .open(&lock_path)
-            .map_err(|e| DirStoreError::io("cannot open the lock file", &lock_path, &e))?;
+        let lock = store_file::open_lock(&lock_path).map_err(|e| DirStoreError::file(&lock_path, &e))?;
         // fs4's flock, named explicitly: std's inherent `File::lock` is newer than the MSRV.
         // Tried first without waiting, so that a wait is said rather than looking like a hang.
         match FileExt::try_lock(&lock) {
@@ -172,7 +188,8 @@ impl DirStore {
             Err(fs4::TryLockError::Error(e)) => return Err(DirStoreError::io("cannot lock", &lock_path, &e)),
         }
         let store = Self { root: root.to_path_buf(), lock, locked: true, last_read: None, names: [None, None] };
-        for dir in [store.root.clone(), store.dir(RecordKind::Key), store.dir(RecordKind::Alias)] {
+        remove_stale_temporaries(&store.root)?;
+        for dir in STORE_DIRS.map(|name| store.root.join(name)) {
             fs::DirBuilder::new()
                 .recursive(true)
                 .mode(0o700)
@@ -181,38 +198,6 @@ impl DirStore {
             remove_stale_temporaries(&dir)?;
         }
         Ok(store)
-    }
-
-    /// Creates the store directory (mode 0700), or takes an existing empty one (set to mode
-    /// 0700: whatever made it, the store is the user's alone), and opens it.
-    ///
-    /// # Errors
-    /// A directory that is not empty (keys or aliases left there would be orphaned), owned by
-    /// another user; I/O failures.
-    pub(crate) fn create(root: &Path) -> Result<Self, DirStoreError> {
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(root)
-            .map_err(|e| DirStoreError::io("cannot create the store directory", root, &e))?;
-        let mut entries = fs::read_dir(root).map_err(|e| DirStoreError::io("cannot list", root, &e))?;
-        if entries.next().is_some() {
-            return Err(DirStoreError::other(
-                StoreErrorKind::Other,
-                format!("{} is not empty: init makes a store only in a new or empty directory", root.display()),
-            ));
-        }
-        let euid = rustix::process::geteuid().as_raw();
-        let meta = fs::metadata(root).map_err(|e| DirStoreError::io("cannot read", root, &e))?;
-        if std::os::unix::fs::MetadataExt::uid(&meta) != euid {
-            return Err(DirStoreError::other(
-                StoreErrorKind::Other,
-                format!("{} is owned by another user: refusing to make a store in it", root.display()),
-            ));
-        }
-        fs::set_permissions(root, std::os::unix::fs::PermissionsExt::from_mode(0o700))
-            .map_err(|e| DirStoreError::io("cannot set the mode of", root, &e))?;
-        Self::open(root)
     }
 
     /// Releases the lock before the command ends (a long file encryption, once its data key is
@@ -247,14 +232,6 @@ impl DirStore {
             };
             (label, self.dir(*kind).join(encode_name(name)))
         })
-    }
-
-    /// Writes `bytes` to `name` in the store directory atomically (the configuration).
-    ///
-    /// # Errors
-    /// I/O failures.
-    pub(crate) fn write_file(&self, name: &str, bytes: &[u8]) -> Result<(), DirStoreError> {
-        write_atomic(&self.root, name, bytes)
     }
 
     fn dir(&self, kind: RecordKind) -> PathBuf {
@@ -305,18 +282,19 @@ impl KeyStore for DirStore {
     fn get(&mut self, kind: RecordKind, name: &str, out: &mut [u8]) -> Result<Option<usize>, DirStoreError> {
         self.check_locked()?;
         let path = self.path(kind, name)?;
-        let file = match File::open(&path) {
-            Ok(file) => file,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(DirStoreError::io("cannot read", &path, &e)),
-        };
         // At most one byte more than any record: a huge file planted there is not read whole.
-        let mut bytes = Vec::with_capacity(out.len().saturating_add(1));
-        io::Read::read_to_end(
-            &mut io::Read::take(file, u64::try_from(out.len()).unwrap_or(u64::MAX).saturating_add(1)),
-            &mut bytes,
-        )
-        .map_err(|e| DirStoreError::io("cannot read", &path, &e))?;
+        let bytes = match store_file::read_bounded(&path, out.len()) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => return Ok(None),
+            Err(store_file::FileError::TooLarge) => {
+                self.last_read = Some((kind, name.to_owned()));
+                return Err(DirStoreError::other(
+                    StoreErrorKind::TooLarge,
+                    format!("{} holds more bytes than any record", path.display()),
+                ));
+            }
+            Err(e) => return Err(DirStoreError::file(&path, &e)),
+        };
         self.last_read = Some((kind, name.to_owned()));
         let slot = out.get_mut(..bytes.len()).ok_or_else(|| {
             DirStoreError::other(
@@ -380,7 +358,7 @@ impl KeyStore for DirStore {
 }
 
 /// Writes `bytes` as `dir/name`: temporary file, fsync, rename, fsync of the directory.
-fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), DirStoreError> {
+pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), DirStoreError> {
     let n = TMP_COUNTER.fetch_add(1, Ordering::Relaxed);
     let tmp = dir.join(format!("{TMP_PREFIX}{}-{n}", std::process::id()));
     let target = dir.join(name);
@@ -403,14 +381,23 @@ fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), DirStoreErro
     result
 }
 
-fn sync_dir(dir: &Path) -> Result<(), DirStoreError> {
+/// Flushes the directory `dir` (its entries: a rename or a removal in it).
+///
+/// # Errors
+/// I/O failures.
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), DirStoreError> {
     File::open(dir).and_then(|d| d.sync_all()).map_err(|e| DirStoreError::io("cannot flush directory", dir, &e))
 }
 
+/// Removes the temporary files of `dir` (the caller holds the lock: no writer owns them).
+/// Only files (and symbolic links, which are removed, not followed) go: a directory named like a
+/// temporary is none of Coffer's, and failing on it would make every command fail.
 fn remove_stale_temporaries(dir: &Path) -> Result<(), DirStoreError> {
     let entries = fs::read_dir(dir).map_err(|e| DirStoreError::io("cannot list", dir, &e))?;
     for entry in entries.flatten() {
-        if entry.file_name().to_str().is_some_and(|n| n.starts_with(TMP_PREFIX)) {
+        let temporary = entry.file_name().to_str().is_some_and(|n| n.starts_with(TMP_PREFIX));
+        // file_type() does not follow a symbolic link.
+        if temporary && entry.file_type().is_ok_and(|t| !t.is_dir()) {
             let path = entry.path();
             fs::remove_file(&path).map_err(|e| DirStoreError::io("cannot remove stale temporary", &path, &e))?;
         }

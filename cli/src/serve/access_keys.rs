@@ -11,6 +11,10 @@
 //!
 //! Not protected, as for the other records: restoring a deleted record from a backup brings
 //! the access key back.
+//!
+//! Records are read as every store file is ([`crate::store_file`]): no symbolic link followed,
+//! regular files of at most [`MAX_RECORD_LEN`] bytes, so nothing planted in `access-keys/` can
+//! make the server's request thread wait or fill its memory.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write as _};
@@ -24,9 +28,13 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::error::{Class, CliError};
+use crate::store::TMP_PREFIX;
+use crate::store_file::{self, FileError};
 
 /// The directory of the access-key records in the store.
-pub(crate) const DIR: &str = "access-keys";
+pub(crate) const DIR: &str = crate::store::ACCESS_KEYS_DIR;
+/// The largest record read (one is about 400 bytes).
+const MAX_RECORD_LEN: usize = 4096;
 /// The record format tag (also bound into the associated data).
 const FORMAT: &str = "coffer-access-key-1";
 /// Access key ids start with this (AWS's start with `AKIA`).
@@ -112,13 +120,16 @@ pub(crate) fn create<H: Hsm>(hsm: &mut H, root: &Path, now: u64) -> Result<NewAc
 }
 
 /// Writes a new record atomically (temporary file, fsync, link into place, directory fsync).
+/// The caller holds the store lock, under which temporaries left by a killed writer were
+/// removed ([`crate::store::DirStore::open`]).
 fn write_new(root: &Path, id: &str, bytes: &[u8]) -> Result<(), String> {
     let dir = root.join(DIR);
     fs::DirBuilder::new().recursive(true).mode(0o700).create(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let tmp = dir.join(format!("~tmp-{id}"));
+    let tmp = dir.join(format!("{TMP_PREFIX}{id}"));
     let target = path(root, id);
     let result = (|| -> io::Result<()> {
-        let mut file = OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
+        // create_new: whatever is in the way (a symbolic link planted there) is not followed.
+        let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         drop(file);
@@ -166,8 +177,9 @@ pub(crate) fn list(root: &Path) -> Result<Vec<(String, u64)>, CliError> {
         if !valid_id(&name) {
             continue;
         }
-        let created = fs::read(entry.path())
+        let created = store_file::read_bounded(&entry.path(), MAX_RECORD_LEN)
             .ok()
+            .flatten()
             .and_then(|b| serde_json::from_slice::<Record>(&b).ok())
             .map_or(0, |r| r.creation_date);
         out.push((name, created));
@@ -196,12 +208,14 @@ pub(crate) fn secret<H: Hsm>(hsm: &mut H, root: &Path, id: &str) -> Result<Zeroi
         return Err(Lookup::Unknown);
     }
     let p = path(root, id);
-    let bytes = match fs::read(&p) {
-        Ok(b) => b,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(Lookup::Unknown),
-        Err(e) => return Err(Lookup::Failed(format!("{}: {e}", p.display()))),
-    };
     let corrupt = || Lookup::Corrupt(format!("access key record {}", p.display()));
+    let bytes = match store_file::read_bounded(&p, MAX_RECORD_LEN) {
+        Ok(Some(b)) => b,
+        Ok(None) => return Err(Lookup::Unknown),
+        // Larger than any record: not one Coffer wrote.
+        Err(FileError::TooLarge) => return Err(corrupt()),
+        Err(e) => return Err(Lookup::Failed(e.describe(&p))),
+    };
     let record: Record = serde_json::from_slice(&bytes).map_err(|_| corrupt())?;
     if record.format != FORMAT || record.access_key_id != id {
         return Err(corrupt());

@@ -30,79 +30,40 @@ use coffer_core::hsm::Hsm;
 use tokio::sync::mpsc;
 
 pub(crate) use self::args::{AccessKeyCommand, ServeArgs};
-use crate::backend;
-use crate::config::{Backend, StoreConfig};
+use crate::audit::EventLog;
+use crate::config::StoreConfig;
 use crate::error::{Class, CliError};
 use crate::output::{Obj, Val};
+use crate::session::{Session, WithHsm};
 use crate::store::DirStore;
 
 /// Requests queued for the façade lane at most; more wait on their connection.
 const QUEUE: usize = 256;
-
-fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
-/// Runs `f` with the store's HSM, opened (passphrase or PIN asked) and its root keys found.
-macro_rules! with_hsm {
-    ($root:expr, $config:expr, |$hsm:ident| $body:expr) => {{
-        let unlock_failed = |e: CliError| {
-            if e.class == Class::AccessDenied {
-                crate::audit::record_unlock_failure($root, now(), e.class.name());
-            }
-            e
-        };
-        match &$config.backend {
-            Backend::Soft { kdf, sealed_root_keys } => {
-                let mut $hsm = backend::open_soft(kdf, sealed_root_keys).map_err(unlock_failed)?;
-                find_root_keys(&mut $hsm)?;
-                $body
-            }
-            Backend::Pkcs11 { module, token, label_prefix } => {
-                let mut $hsm = backend::open_pkcs11(module, token, label_prefix).map_err(unlock_failed)?;
-                find_root_keys(&mut $hsm)?;
-                $body
-            }
-        }
-    }};
-}
-
-fn find_root_keys<H: Hsm>(hsm: &mut H) -> Result<(), CliError> {
-    hsm.find_root_keys().map_err(|e| CliError::new(Class::KeyUnavailable, format!("the root keys: {e}")))
-}
 
 /// `coffer access-key ...`.
 ///
 /// # Errors
 /// Store and HSM failures; NotFoundException to revoke an unknown access key.
 pub(crate) fn access_key(root: &Path, command: &AccessKeyCommand) -> Result<Obj, CliError> {
-    let config = StoreConfig::load(root)?;
-    let lock = |root: &Path| DirStore::open(root).map_err(|e| CliError::new(Class::Store, e.to_string()));
     match command {
-        AccessKeyCommand::Create => with_hsm!(root, config, |hsm| {
-            // The HSM is unlocked before the store is locked, as for every command.
-            let store = lock(root)?;
-            let key = access_keys::create(&mut hsm, root, now())?;
-            drop(store);
-            Ok(Obj::new().with(
-                "AccessKey",
-                Val::Obj(
-                    Obj::new()
-                        .str("AccessKeyId", key.access_key_id.clone())
-                        .str("Status", "Active")
-                        .with("SecretAccessKey", Val::Secret(key.secret_access_key))
-                        .str("CreateDate", crate::time::iso(key.creation_date)),
-                ),
-            ))
-        }),
+        // The HSM is unlocked (and config.json checked) before the store is locked, as for
+        // every command.
+        AccessKeyCommand::Create => Session::open(root)?.unlock(CreateAccessKey),
         AccessKeyCommand::Revoke { access_key_id } => {
             // Revoking needs no passphrase (as `audit` does not): it must be quick in an emergency.
+            // No store there (or one others can write) is said as for every command.
+            StoreConfig::load(root)?;
             let store = lock(root)?;
-            access_keys::revoke(root, access_key_id)?;
+            let result = access_keys::revoke(root, access_key_id);
+            // The id is recorded only if it has the shape of one (it is the caller's text).
+            let id = access_keys::valid_id(access_key_id).then_some(access_key_id.as_str());
+            audit_access_key(&store, "DeleteAccessKey", id, result.as_ref().map(|_| ()).map_err(|e| e.class.name()));
             drop(store);
-            Ok(Obj::new())
+            result.map(|()| Obj::new())
         }
         AccessKeyCommand::List => {
+            StoreConfig::load(root)?;
+            // Listing takes no lock: records are only ever created whole (linked into place).
             let keys = access_keys::list(root)?
                 .into_iter()
                 .map(|(id, created)| {
@@ -114,6 +75,72 @@ pub(crate) fn access_key(root: &Path, command: &AccessKeyCommand) -> Result<Obj,
                 .collect();
             Ok(Obj::new().with("AccessKeyMetadata", Val::List(keys)))
         }
+    }
+}
+
+fn lock(root: &Path) -> Result<DirStore, CliError> {
+    DirStore::open(root).map_err(|e| CliError::new(Class::Store, e.to_string()))
+}
+
+/// Appends an access key's event to the audit log (the store is locked), dated by the
+/// commands' clock as every event is.
+fn audit_access_key(store: &DirStore, operation: &'static str, id: Option<&str>, outcome: Result<(), &'static str>) {
+    let time = crate::time::CliClock::from_env().ok().and_then(|c| coffer_core::Clock::now(&c).ok());
+    let mut log = EventLog::default();
+    log.record_access_key(time.unwrap_or_else(now), operation, id, outcome);
+    if let Err(e) = log.append_to(store.root()) {
+        eprintln!("warning: the audit event of this command was not recorded: {e}");
+    }
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// `coffer access-key create`, once the session is unlocked.
+#[derive(Debug)]
+struct CreateAccessKey;
+
+impl WithHsm for CreateAccessKey {
+    type Output = Obj;
+
+    fn run<H: Hsm>(self, mut hsm: H, session: &Session) -> Result<Obj, CliError> {
+        let store = lock(&session.root)?;
+        let now = coffer_core::Clock::now(&session.clock).unwrap_or_else(|_| now());
+        let result = access_keys::create(&mut hsm, &session.root, now);
+        let id = result.as_ref().ok().map(|key| key.access_key_id.as_str());
+        audit_access_key(&store, "CreateAccessKey", id, result.as_ref().map(|_| ()).map_err(|e| e.class.name()));
+        drop(store);
+        let key = result?;
+        Ok(Obj::new().with(
+            "AccessKey",
+            Val::Obj(
+                Obj::new()
+                    .str("AccessKeyId", key.access_key_id.clone())
+                    .str("Status", "Active")
+                    .with("SecretAccessKey", Val::Secret(key.secret_access_key))
+                    .str("CreateDate", crate::time::iso(key.creation_date)),
+            ),
+        ))
+    }
+}
+
+/// The façade lane of `coffer serve`, once the session is unlocked: says it is ready, then
+/// serves until every sender is gone.
+#[derive(Debug)]
+struct FacadeLane {
+    lane: engine::Lane,
+    queue: mpsc::Receiver<engine::Call>,
+    ready: std::sync::mpsc::Sender<Result<(), CliError>>,
+}
+
+impl WithHsm for FacadeLane {
+    type Output = ();
+
+    fn run<H: Hsm>(self, hsm: H, _: &Session) -> Result<(), CliError> {
+        let _ = self.ready.send(Ok(()));
+        engine::run(hsm, &self.lane, self.queue);
+        Ok(())
     }
 }
 
@@ -135,30 +162,26 @@ pub(crate) fn serve(root: &Path, args: &ServeArgs) -> Result<Obj, CliError> {
         )));
     }
     let scheme = if tls.is_some() { "https" } else { "http" };
-    let config = StoreConfig::load(root)?;
     // A clock the commands would refuse is refused at start too (each request checks it again).
-    let clock = crate::time::CliClock::from_env().map_err(CliError::validation)?;
-    crate::time::check_not_before_store(root, &clock).map_err(|e| CliError::new(Class::Internal, e))?;
-    let lane = engine::Lane { root: root.to_path_buf(), arn: config.arn_prefix()?, region: config.arn.region.clone() };
+    let session = Session::open(root)?;
+    let lane = engine::Lane {
+        root: root.to_path_buf(),
+        arn: session.config.arn_prefix()?,
+        region: session.config.arn.region.clone(),
+    };
     let region = lane.region.clone();
 
-    // The lane thread opens the HSM itself (so a backend need not be `Send`) and says when it is
-    // ready; it serves until every sender is gone.
+    // The lane thread unlocks the HSM itself (so a backend need not be `Send`), checks
+    // config.json's MAC as every command does, and says when it is ready; it serves until every
+    // sender is gone.
     let (calls, queue) = mpsc::channel(QUEUE);
     let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), CliError>>();
-    let lane_root = root.to_path_buf();
     let lane_thread = std::thread::Builder::new()
         .name("coffer-facade".into())
         .spawn(move || {
-            let result: Result<(), CliError> = (|| {
-                with_hsm!(&lane_root, config, |hsm| {
-                    let _ = ready_tx.send(Ok(()));
-                    engine::run(hsm, &lane, queue);
-                    Ok(())
-                })
-            })();
-            if let Err(e) = result {
-                let _ = ready_tx.send(Err(e));
+            let failed = ready_tx.clone();
+            if let Err(e) = session.unlock(FacadeLane { lane, queue, ready: ready_tx }) {
+                let _ = failed.send(Err(e));
             }
         })
         .map_err(|e| CliError::new(Class::Internal, format!("cannot start the façade thread: {e}")))?;
