@@ -59,7 +59,9 @@ macro_rules! with_hsm {
                 $body
             }
             Backend::Pkcs11 { module, token, label_prefix } => {
-                let mut $hsm = backend::open_pkcs11(module, token, label_prefix).map_err(unlock_failed)?;
+                // Reopened when the token goes away and comes back: the server needs no restart.
+                let mut $hsm =
+                    backend::open_pkcs11_reconnecting(module, token, label_prefix).map_err(unlock_failed)?;
                 find_root_keys(&mut $hsm)?;
                 $body
             }

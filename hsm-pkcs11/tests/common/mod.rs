@@ -119,6 +119,66 @@ impl TestToken {
         Pkcs11Hsm::open(self.config()).unwrap_or_else(|e| panic!("open {}: {e}", self.label))
     }
 
+    /// This token's directory (SoftHSMv2 names it by a UUID; the label is in its token.object).
+    pub fn dir(&self) -> PathBuf {
+        std::fs::read_dir(setup().dir.join("tokens"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|d| {
+                let object = std::fs::read(d.join("token.object")).unwrap_or_default();
+                object.windows(self.label.len()).any(|w| w == self.label.as_bytes())
+            })
+            .expect("the token's directory")
+    }
+
+    /// Removes the token key labelled `label` as a token that lost it would: its file goes,
+    /// then the token's generation is bumped (a token object made and destroyed) so that this
+    /// process's module notices. Root keys are not destroyable through PKCS#11.
+    pub fn lose_key(&self, label: &str) {
+        let session = self.session();
+        let dir = self.dir();
+        let objects = || -> Vec<PathBuf> {
+            std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == "object") && !p.ends_with("token.object"))
+                .collect()
+        };
+        let find = |session: &coffer_hsm_pkcs11::cryptoki::session::Session| {
+            use coffer_hsm_pkcs11::cryptoki::object::{Attribute, ObjectClass};
+            session
+                .find_objects(&[Attribute::Class(ObjectClass::SECRET_KEY), Attribute::Label(label.as_bytes().to_vec())])
+                .unwrap()
+                .len()
+        };
+        assert_eq!(find(&session), 1, "{label} is on the token");
+        // Private objects' files are encrypted: try each file until the key is gone.
+        for path in objects() {
+            let bytes = std::fs::read(&path).unwrap();
+            std::fs::remove_file(&path).unwrap();
+            self.bump_generation(&session);
+            if find(&session) == 0 {
+                return;
+            }
+            std::fs::write(&path, bytes).unwrap();
+            self.bump_generation(&session);
+        }
+        panic!("no file held {label}");
+    }
+
+    fn bump_generation(&self, session: &coffer_hsm_pkcs11::cryptoki::session::Session) {
+        use coffer_hsm_pkcs11::cryptoki::object::{Attribute, ObjectClass};
+        let object = session
+            .create_object(&[
+                Attribute::Class(ObjectClass::DATA),
+                Attribute::Token(true),
+                Attribute::Private(false),
+                Attribute::Label(b"generation bump".to_vec()),
+            ])
+            .unwrap();
+        session.destroy_object(object).unwrap();
+    }
+
     /// A session of the test's own, logged in, to look at or disturb the token.
     pub fn session(&self) -> coffer_hsm_pkcs11::cryptoki::session::Session {
         coffer_hsm_pkcs11::open_session(&setup().pkcs11, self.slot, &Pin::new(USER_PIN)).unwrap()
