@@ -133,7 +133,7 @@ fn removed_root_keys_are_root_keys_not_found() {
     let session = token.session();
     let generating = || session.find_objects(&[Attribute::Label(b"coffer-generating".to_vec())]).unwrap().len();
     // Root keys are not destroyable: the token loses them instead.
-    token.lose_key("coffer-root-wrapping");
+    token.lose_root_key(true);
     // The backend looks the root up again once, finds it gone, and reports the token's code.
     let e = err(a.generate_key());
     assert_eq!(e.kind(), ErrorKind::RootKeysNotFound, "{e}");
@@ -143,7 +143,7 @@ fn removed_root_keys_are_root_keys_not_found() {
     // From then on the instance has no root.
     assert_error(&err(a.mac(b"record")), ErrorKind::RootKeysNotFound, None);
 
-    token.lose_key("coffer-root-sealing");
+    token.lose_root_key(false);
     let e = err(b.mac(b"record"));
     assert_eq!(e.kind(), ErrorKind::RootKeysNotFound, "{e}");
     assert_eq!(e.rv(), Some(RvError::ObjectHandleInvalid), "{e}");
@@ -160,7 +160,7 @@ fn removed_root_keys_are_root_keys_not_found() {
 fn half_made_root_is_named() {
     let token = fresh_token();
     token.open().create_root_keys().unwrap();
-    token.lose_key("coffer-root-sealing");
+    token.lose_root_key(false);
     let mut hsm = token.open();
     let e = err(hsm.find_root_keys());
     assert_error(&e, ErrorKind::RootKeysNotFound, None);

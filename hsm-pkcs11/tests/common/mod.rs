@@ -131,52 +131,28 @@ impl TestToken {
             .expect("the token's directory")
     }
 
-    /// Removes the token key labelled `label` as a token that lost it would: its file goes,
-    /// then the token's generation is bumped (a token object made and destroyed) so that this
-    /// process's module notices. Root keys are not destroyable through PKCS#11.
-    pub fn lose_key(&self, label: &str) {
-        let session = self.session();
-        let dir = self.dir();
-        let objects = || -> Vec<PathBuf> {
-            std::fs::read_dir(&dir)
-                .unwrap()
-                .map(|e| e.unwrap().path())
-                .filter(|p| p.extension().is_some_and(|e| e == "object") && !p.ends_with("token.object"))
-                .collect()
-        };
-        let find = |session: &coffer_hsm_pkcs11::cryptoki::session::Session| {
-            use coffer_hsm_pkcs11::cryptoki::object::{Attribute, ObjectClass};
-            session
-                .find_objects(&[Attribute::Class(ObjectClass::SECRET_KEY), Attribute::Label(label.as_bytes().to_vec())])
-                .unwrap()
-                .len()
-        };
-        assert_eq!(find(&session), 1, "{label} is on the token");
-        // Private objects' files are encrypted: try each file until the key is gone.
-        for path in objects() {
-            let bytes = std::fs::read(&path).unwrap();
-            std::fs::remove_file(&path).unwrap();
-            self.bump_generation(&session);
-            if find(&session) == 0 {
-                return;
-            }
-            std::fs::write(&path, bytes).unwrap();
-            self.bump_generation(&session);
-        }
-        panic!("no file held {label}");
-    }
-
-    fn bump_generation(&self, session: &coffer_hsm_pkcs11::cryptoki::session::Session) {
+    /// Removes a root key (`wrapping` true: the root wrapping key, else the sealing key) as a
+    /// token that lost it would: its file goes (root keys are not destroyable through PKCS#11),
+    /// which this process's module notices when the key is next used. The files of private
+    /// objects are encrypted; the wrapping key's is the larger (it holds two templates).
+    pub fn lose_root_key(&self, wrapping: bool) {
         use coffer_hsm_pkcs11::cryptoki::object::{Attribute, ObjectClass};
-        let object = session
-            .create_object(&[
-                Attribute::Class(ObjectClass::DATA),
-                Attribute::Token(true),
-                Attribute::Private(false),
-                Attribute::Label(b"generation bump".to_vec()),
-            ])
-            .unwrap();
-        session.destroy_object(object).unwrap();
+        let mut files: Vec<(u64, PathBuf)> = std::fs::read_dir(self.dir())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "object") && !p.ends_with("token.object"))
+            .map(|p| (std::fs::metadata(&p).unwrap().len(), p))
+            .collect();
+        files.sort();
+        let present = |session: &coffer_hsm_pkcs11::cryptoki::session::Session, label: &str| {
+            let template = [Attribute::Class(ObjectClass::SECRET_KEY), Attribute::Label(label.as_bytes().to_vec())];
+            session.find_objects(&template).unwrap().len()
+        };
+        let session = self.session();
+        let label = if wrapping { "coffer-root-wrapping" } else { "coffer-root-sealing" };
+        assert_eq!(present(&session, label), 1, "{label} is on the token");
+        let file = if wrapping { files.last() } else { files.first() };
+        std::fs::remove_file(&file.expect("a root key file").1).unwrap();
     }
 
     /// A session of the test's own, logged in, to look at or disturb the token.
