@@ -112,14 +112,18 @@ fn reopen(config: Pkcs11Config) -> Result<Pkcs11Hsm, (Pkcs11Config, Pkcs11Error)
 }
 
 /// True for the failures after which the session cannot be trusted to work again: the module,
-/// token, session or login is gone, the token failed, or the root keys' handles no longer
-/// answer (the token lost them, or the process lost the token).
+/// token, session or login is gone, the token failed, or the root keys are not found (a
+/// token whose directory went away lists no objects; if they are really gone, reopening costs
+/// one attempt per back-off period).
 fn token_gone(e: &Pkcs11Error) -> bool {
-    match e.kind() {
-        ErrorKind::Unavailable | ErrorKind::SessionClosed | ErrorKind::NotLoggedIn | ErrorKind::Device => true,
-        ErrorKind::RootKeysNotFound => e.rv().is_some(),
-        _ => false,
-    }
+    matches!(
+        e.kind(),
+        ErrorKind::Unavailable
+            | ErrorKind::SessionClosed
+            | ErrorKind::NotLoggedIn
+            | ErrorKind::Device
+            | ErrorKind::RootKeysNotFound
+    )
 }
 
 const fn unreachable() -> Pkcs11Error {
