@@ -10,7 +10,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use coffer_core::hsm::{ErrorKind, Hsm, HsmError};
 use coffer_hsm_pkcs11::{
-    DEFAULT_MODULE, ENV_MODULE, ENV_PIN, ENV_PIN_FILE, ENV_TOKEN, Pin, Pkcs11Config, Pkcs11Error, Pkcs11Hsm, Reconnecting,
+    DEFAULT_MODULE, ENV_MODULE, ENV_PIN, ENV_PIN_FILE, ENV_TOKEN, Pin, Pkcs11Config, Pkcs11Error, Pkcs11Hsm,
+    Reconnecting,
 };
 use coffer_hsm_soft::{SoftError, SoftHsm};
 use getrandom::SysRng;
@@ -183,7 +184,11 @@ pub(crate) fn open_pkcs11(module: &str, token: &str, label_prefix: &str) -> Resu
 ///
 /// # Errors
 /// As [`open_pkcs11`].
-pub(crate) fn open_pkcs11_reconnecting(module: &str, token: &str, label_prefix: &str) -> Result<Reconnecting, CliError> {
+pub(crate) fn open_pkcs11_reconnecting(
+    module: &str,
+    token: &str,
+    label_prefix: &str,
+) -> Result<Reconnecting, CliError> {
     let config = pkcs11_config(PathBuf::from(module), token, label_prefix)?;
     Reconnecting::open(config).map_err(|e| open_error(&e, token, label_prefix))
 }

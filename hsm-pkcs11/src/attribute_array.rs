@@ -25,7 +25,10 @@ pub(crate) struct AttributeArray {
 
 impl AttributeArray {
     /// The array attribute `kind` holding `entries` (attribute type, value bytes).
-    pub(crate) fn new(kind: CK_ATTRIBUTE_TYPE, entries: Vec<(CK_ATTRIBUTE_TYPE, Vec<u8>)>) -> Result<Self, Pkcs11Error> {
+    pub(crate) fn new(
+        kind: CK_ATTRIBUTE_TYPE,
+        entries: Vec<(CK_ATTRIBUTE_TYPE, Vec<u8>)>,
+    ) -> Result<Self, Pkcs11Error> {
         let layout = Layout::of_ck_attribute()?;
         let mut array = vec![0u8; layout.size.checked_mul(entries.len()).ok_or(layout_error())?];
         for ((kind, value), entry) in entries.iter().zip(array.chunks_exact_mut(layout.size)) {

@@ -545,9 +545,7 @@ fn destroyable_honoured(session: &Session) -> CheckLine {
             Err(e) => (Status::Warn, format!("C_DestroyObject refused it with another code: {e}")),
             Ok(()) => (Status::Warn, "the token destroyed it anyway: a PIN holder can destroy the root keys".into()),
         },
-        Err(e) => {
-            (Status::Warn, format!("the attribute is refused ({e}): a PIN holder can destroy the root keys"))
-        }
+        Err(e) => (Status::Warn, format!("the attribute is refused ({e}): a PIN holder can destroy the root keys")),
     };
     CheckLine { what, status, detail }
 }

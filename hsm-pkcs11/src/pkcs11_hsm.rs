@@ -26,7 +26,6 @@ const TAG_BITS: u64 = 128;
 /// Instance numbers, so that a handle is only ever honoured by the instance that issued it.
 static INSTANCES: AtomicU64 = AtomicU64::new(1);
 
-
 /// An [`Hsm`] over a PKCS#11 token: one logged-in read-write session.
 ///
 /// - The root keys are token objects, found by label ([`Pkcs11Config::wrapping_key_label`],
@@ -84,11 +83,11 @@ impl Pkcs11Hsm {
     /// [`ErrorKind::InvalidInput`] for an unusable configuration; a root key with unsafe
     /// attributes ([`ErrorKind::Device`]).
     pub fn open(config: Pkcs11Config) -> Result<Self, Pkcs11Error> {
-        Self::open_or_give_back(config).map_err(|(_, e)| e)
+        Self::open_or_give_back(config).map_err(|failed| failed.1)
     }
 
     /// [`open`](Self::open), giving the configuration back on failure (to try again later).
-    pub(crate) fn open_or_give_back(config: Pkcs11Config) -> Result<Self, (Pkcs11Config, Pkcs11Error)> {
+    pub(crate) fn open_or_give_back(config: Pkcs11Config) -> Result<Self, Box<(Pkcs11Config, Pkcs11Error)>> {
         let opened = (|| {
             config.check()?;
             let pkcs11 = module::module(&config.module)?;
@@ -98,14 +97,14 @@ impl Pkcs11Hsm {
         })();
         let (pkcs11, slot, session) = match opened {
             Ok(opened) => opened,
-            Err(e) => return Err((config, e)),
+            Err(e) => return Err(Box::new((config, e))),
         };
         let cache = KeyCache::new(INSTANCES.fetch_add(1, Ordering::Relaxed), config.key_cache_capacity);
         let mut hsm = Self { session, pkcs11, slot, config, root: None, cache };
         match hsm.find_root_keys() {
             Ok(()) => {}
             Err(e) if e.kind() == ErrorKind::RootKeysNotFound => {}
-            Err(e) => return Err((hsm.into_config(), e)),
+            Err(e) => return Err(Box::new((hsm.into_config(), e))),
         }
         Ok(hsm)
     }

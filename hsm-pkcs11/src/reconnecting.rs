@@ -9,9 +9,7 @@
 
 use crate::key_cache::Pkcs11Handle;
 use crate::{Pkcs11Config, Pkcs11Error, Pkcs11Hsm, RootProtection, module};
-use coffer_core::hsm::{
-    Capabilities, ErrorKind, Hsm, HsmError, Mac, Nonce, RootKeyMaterial, Tag, WrappedKey,
-};
+use coffer_core::hsm::{Capabilities, ErrorKind, Hsm, HsmError, Mac, Nonce, RootKeyMaterial, Tag, WrappedKey};
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -24,7 +22,11 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
 enum State {
     Open(Pkcs11Hsm),
     /// The token is unreachable: the next attempt to reopen it is at `retry_at`.
-    Down { config: Pkcs11Config, retry_at: Instant, backoff: Duration },
+    Down {
+        config: Pkcs11Config,
+        retry_at: Instant,
+        backoff: Duration,
+    },
 }
 
 /// A [`Pkcs11Hsm`] that reconnects: see the module documentation.
@@ -74,7 +76,8 @@ impl Reconnecting {
                         self.reconnects = self.reconnects.saturating_add(1);
                         State::Open(hsm)
                     }
-                    Err((config, e)) => {
+                    Err(failed) => {
+                        let (config, e) = *failed;
                         let backoff = backoff.saturating_mul(2).min(MAX_BACKOFF);
                         self.state = Some(State::Down { config, retry_at: Instant::now() + backoff, backoff });
                         return Err(e);
@@ -100,14 +103,14 @@ impl Reconnecting {
 }
 
 /// Finalizes and initializes the module, then opens the token and finds its root keys.
-fn reopen(config: Pkcs11Config) -> Result<Pkcs11Hsm, (Pkcs11Config, Pkcs11Error)> {
+fn reopen(config: Pkcs11Config) -> Result<Pkcs11Hsm, Box<(Pkcs11Config, Pkcs11Error)>> {
     if let Err(e) = module::reinitialize(&config.module) {
-        return Err((config, e));
+        return Err(Box::new((config, e)));
     }
     let mut hsm = Pkcs11Hsm::open_or_give_back(config)?;
     match hsm.find_root_keys() {
         Ok(()) => Ok(hsm),
-        Err(e) => Err((hsm.into_config(), e)),
+        Err(e) => Err(Box::new((hsm.into_config(), e))),
     }
 }
 

@@ -86,12 +86,11 @@ pub(crate) fn check(
         wrap_template: has_wrap_template(session, wrapping)?,
         non_destroyable: !destroyable(session, wrapping)? && !destroyable(session, sealing)?,
     };
-    if let Some(required) = required {
-        if (required.wrap_template && !protection.wrap_template)
-            || (required.non_destroyable && !protection.non_destroyable)
-        {
-            return Err(unsafe_root("the token did not keep the wrap template or CKA_DESTROYABLE it accepted"));
-        }
+    if let Some(required) = required
+        && ((required.wrap_template && !protection.wrap_template)
+            || (required.non_destroyable && !protection.non_destroyable))
+    {
+        return Err(unsafe_root("the token did not keep the wrap template or CKA_DESTROYABLE it accepted"));
     }
     if protection.wrap_template {
         check_wrap_is_confined(session, wrapping)?;

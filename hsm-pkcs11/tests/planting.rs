@@ -64,7 +64,11 @@ fn a_key_of_known_value_cannot_be_wrapped_under_the_root() {
     let readable = session
         .generate_key(
             &Mechanism::AesKeyGen,
-            &aes_session_key(&[Attribute::Sensitive(false), Attribute::Extractable(true), Attribute::ValueLen(32.into())]),
+            &aes_session_key(&[
+                Attribute::Sensitive(false),
+                Attribute::Extractable(true),
+                Attribute::ValueLen(32.into()),
+            ]),
         )
         .unwrap();
     refused_as_not_wrappable(session.wrap_key(&Mechanism::AesKeyWrapPad, root, readable));
@@ -91,11 +95,14 @@ fn a_generated_extractable_key_can_still_be_planted() {
     let planted = session
         .generate_key(
             &Mechanism::AesKeyGen,
-            &aes_session_key(&[Attribute::Sensitive(true), Attribute::Extractable(true), Attribute::ValueLen(32.into())]),
+            &aes_session_key(&[
+                Attribute::Sensitive(true),
+                Attribute::Extractable(true),
+                Attribute::ValueLen(32.into()),
+            ]),
         )
         .unwrap();
-    let under_root: [u8; 40] =
-        session.wrap_key(&Mechanism::AesKeyWrapPad, root, planted).unwrap().try_into().unwrap();
+    let under_root: [u8; 40] = session.wrap_key(&Mechanism::AesKeyWrapPad, root, planted).unwrap().try_into().unwrap();
     // The attacker's own wrapping key, of known value, with no unwrap template.
     let own = session
         .create_object(&aes_session_key(&[

@@ -47,7 +47,12 @@ fn softhsm_passes_every_check_and_keeps_no_object() {
     let mut hsm = token.open();
     coffer_core::hsm::Hsm::create_root_keys(&mut hsm).unwrap();
     let report = check_token(&token.config()).unwrap();
-    assert!(report.to_string().contains("[ ok ] root keys coffer-root-wrapping and coffer-root-sealing: present: wrap template, not destroyable"), "{report}");
+    assert!(
+        report.to_string().contains(
+            "[ ok ] root keys coffer-root-wrapping and coffer-root-sealing: present: wrap template, not destroyable"
+        ),
+        "{report}"
+    );
     drop(hsm);
     assert!(report.token.starts_with(&token.label), "{}", report.token);
     // Only session objects are made, so no token object but the roots is left behind.

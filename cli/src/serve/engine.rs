@@ -133,7 +133,10 @@ fn authenticate<H: Hsm>(hsm: &mut H, lane: &Lane, signed: &SignedRequest) -> Res
         }
         Err(Lookup::Failed(why)) => return Err(ApiError::internal(format!("cannot read an access key: {why}"))),
         Err(Lookup::Unavailable(why)) => {
-            return Err(ApiError::from(CliError::new(Class::KeyUnavailable, format!("cannot open an access key: {why}"))));
+            return Err(ApiError::from(CliError::new(
+                Class::KeyUnavailable,
+                format!("cannot open an access key: {why}"),
+            )));
         }
     };
     sigv4::verify(signed, &secret, &lane.region, system_now())

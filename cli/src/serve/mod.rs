@@ -60,8 +60,7 @@ macro_rules! with_hsm {
             }
             Backend::Pkcs11 { module, token, label_prefix } => {
                 // Reopened when the token goes away and comes back: the server needs no restart.
-                let mut $hsm =
-                    backend::open_pkcs11_reconnecting(module, token, label_prefix).map_err(unlock_failed)?;
+                let mut $hsm = backend::open_pkcs11_reconnecting(module, token, label_prefix).map_err(unlock_failed)?;
                 find_root_keys(&mut $hsm)?;
                 $body
             }
