@@ -11,6 +11,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use coffer_core::hsm::{ErrorKind, Hsm, HsmError};
 use coffer_hsm_pkcs11::{
     DEFAULT_MODULE, ENV_MODULE, ENV_PIN, ENV_PIN_FILE, ENV_TOKEN, Pin, Pkcs11Config, Pkcs11Error, Pkcs11Hsm,
+    Reconnecting,
 };
 use coffer_hsm_soft::{SoftError, SoftHsm};
 use getrandom::SysRng;
@@ -165,13 +166,44 @@ fn check_module_path(module: &Path) -> Result<(), CliError> {
     }
 }
 
-/// Opens the PKCS#11 token of a store (asking for the PIN).
+/// Opens the PKCS#11 token of a store (asking for the PIN) and finds its root keys.
 ///
 /// # Errors
-/// As [`pkcs11_error`].
+/// As [`pkcs11_error`]; KeyUnavailableException if the root keys are not on the token.
 pub(crate) fn open_pkcs11(module: &str, token: &str, label_prefix: &str) -> Result<Pkcs11Hsm, CliError> {
     let config = pkcs11_config(PathBuf::from(module), token, label_prefix)?;
-    Pkcs11Hsm::open(config).map_err(|e| pkcs11_error(&e))
+    let mut hsm = Pkcs11Hsm::open(config).map_err(|e| pkcs11_error(&e))?;
+    // Found here, so that a token without them is named as such (not as a failed check of
+    // config.json's MAC further on).
+    hsm.find_root_keys().map_err(|e| open_error(&e, token, label_prefix))?;
+    Ok(hsm)
+}
+
+/// [`open_pkcs11`] for a long-running process (`coffer serve`): the token is opened again when
+/// it went away and came back.
+///
+/// # Errors
+/// As [`open_pkcs11`].
+pub(crate) fn open_pkcs11_reconnecting(
+    module: &str,
+    token: &str,
+    label_prefix: &str,
+) -> Result<Reconnecting, CliError> {
+    let config = pkcs11_config(PathBuf::from(module), token, label_prefix)?;
+    Reconnecting::open(config).map_err(|e| open_error(&e, token, label_prefix))
+}
+
+/// [`pkcs11_error`], naming the missing root keys and what to do.
+fn open_error(e: &Pkcs11Error, token: &str, label_prefix: &str) -> CliError {
+    let mut error = pkcs11_error(e);
+    if e.kind() == ErrorKind::RootKeysNotFound {
+        error.message = format!(
+            "{}: the store's root keys (labels {label_prefix}-root-*) are not on token {token:?}; restore the \
+             token from its backup",
+            error.message
+        );
+    }
+    error
 }
 
 /// The module and token for `init --pkcs11` and `token-check`: arguments, else the environment.

@@ -60,6 +60,19 @@ impl Session {
     /// AccessDeniedException for a wrong secret; KeyUnavailableException without root keys;
     /// CorruptRecordException for an edited `config.json`; what `work` fails with.
     pub(crate) fn unlock<W: WithHsm>(&self, work: W) -> Result<W::Output, CliError> {
+        self.unlock_with(work, false)
+    }
+
+    /// [`unlock`](Self::unlock) for a long-running process (`coffer serve`): a PKCS#11 token is
+    /// opened again when it goes away and comes back, so the server needs no restart.
+    ///
+    /// # Errors
+    /// As [`unlock`](Self::unlock).
+    pub(crate) fn unlock_reconnecting<W: WithHsm>(&self, work: W) -> Result<W::Output, CliError> {
+        self.unlock_with(work, true)
+    }
+
+    fn unlock_with<W: WithHsm>(&self, work: W, reconnect: bool) -> Result<W::Output, CliError> {
         let unlock_failed = |e: CliError| {
             if e.class == Class::AccessDenied {
                 let now = coffer_core::Clock::now(&self.clock).unwrap_or(0);
@@ -70,6 +83,10 @@ impl Session {
         match &self.config.backend {
             Backend::Soft { kdf, sealed_root_keys } => {
                 let hsm = backend::open_soft(kdf, sealed_root_keys).map_err(unlock_failed)?;
+                self.authenticated(hsm, work)
+            }
+            Backend::Pkcs11 { module, token, label_prefix } if reconnect => {
+                let hsm = backend::open_pkcs11_reconnecting(module, token, label_prefix).map_err(unlock_failed)?;
                 self.authenticated(hsm, work)
             }
             Backend::Pkcs11 { module, token, label_prefix } => {

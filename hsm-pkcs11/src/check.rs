@@ -6,10 +6,11 @@
 //! (NIST GCM, RFC 5649, RFC 4231) through the token. It creates session objects only, and
 //! destroys them: nothing on the token changes.
 
-use crate::root_keys::{check_unwrap_is_confined, create_with_value};
-use crate::templates::{self, Lifetime, Usage};
-use crate::unwrap_template::with_unwrap_template;
+use crate::root_keys::{self, check_unwrap_is_confined, check_wrap_is_confined, create_with_value};
+use crate::root_templates::with_root_templates;
+use crate::templates::{self, Lifetime, RootProtection, Usage};
 use crate::{Pkcs11Config, Pkcs11Error, module, token};
+use cryptoki::error::{Error as CryptokiError, RvError};
 use cryptoki::mechanism::aead::GcmParams;
 use cryptoki::mechanism::{Mechanism, MechanismType};
 use cryptoki::object::{Attribute, AttributeInfo, AttributeType, KeyType, ObjectClass, ObjectHandle};
@@ -156,6 +157,7 @@ pub fn check_token(config: &Pkcs11Config) -> Result<TokenReport, Pkcs11Error> {
     let mut made = Vec::new();
     attribute_checks(&session, config, &mut report, &mut made);
     self_tests(&session, &mut report, &mut made);
+    report.lines.push(root_keys_line(&session, config));
     for object in made {
         let _ = session.destroy_object(object);
     }
@@ -280,12 +282,20 @@ fn self_tests(session: &Session, report: &mut TokenReport, made: &mut Vec<Object
     let (ok, detail) = caller_iv_kept(session, made);
     report.push("AES-GCM uses the caller's IV", ok, detail);
     report.lines.push(unwrapped_length_reported(session, made));
+    report.lines.push(wrap_template_enforced(session, made));
+    report.lines.push(destroyable_honoured(session));
 }
 
-/// A session copy of Coffer's root wrapping key, with its unwrap template.
-fn session_root_wrapping(session: &Session, made: &mut Vec<ObjectHandle>) -> Result<ObjectHandle, String> {
-    let root = with_unwrap_template(|unwrap| {
-        let template = templates::root_wrapping("coffer-check", Lifetime::Session, unwrap);
+/// A session copy of Coffer's root wrapping key, with its unwrap template (and its wrap
+/// template if `wrap_template`). Destroyable, so that the check leaves nothing behind.
+fn session_root_wrapping(
+    session: &Session,
+    made: &mut Vec<ObjectHandle>,
+    wrap_template: bool,
+) -> Result<ObjectHandle, String> {
+    let protection = RootProtection { wrap_template, non_destroyable: false };
+    let root = with_root_templates(|root| {
+        let template = templates::root_wrapping("coffer-check", Lifetime::Session, root, protection);
         session.generate_key(&Mechanism::AesKeyGen, &template)
     })
     .map_err(|e| e.to_string())?
@@ -296,7 +306,7 @@ fn session_root_wrapping(session: &Session, made: &mut Vec<ObjectHandle>) -> Res
 
 fn unwrap_template_enforced(session: &Session, made: &mut Vec<ObjectHandle>) -> (bool, String) {
     outcome((|| {
-        let root = session_root_wrapping(session, made)?;
+        let root = session_root_wrapping(session, made, false)?;
         check_unwrap_is_confined(session, root).map_err(|e| e.to_string())?;
         Ok("a key wrapped under it cannot be unwrapped as extractable".into())
     })())
@@ -322,7 +332,7 @@ fn caller_iv_kept(session: &Session, made: &mut Vec<ObjectHandle>) -> (bool, Str
 fn unwrapped_length_reported(session: &Session, made: &mut Vec<ObjectHandle>) -> CheckLine {
     let what = "unwrapped keys report CKA_VALUE_LEN".to_string();
     let result = (|| {
-        let root = session_root_wrapping(session, made)?;
+        let root = session_root_wrapping(session, made, false)?;
         let version = session
             .generate_key(&Mechanism::AesKeyGen, &templates::generated_version("coffer-check"))
             .map_err(|e| e.to_string())?;
@@ -505,4 +515,65 @@ fn coffer_path(session: &Session, made: &mut Vec<ObjectHandle>) -> (bool, String
         }
         Ok("round trip ok; the loaded key is non-extractable and refuses to be wrapped".into())
     })())
+}
+
+/// Without a wrap template, anyone with the user PIN can wrap a key of known value under the
+/// root and plant it in a key record: Coffer works, with that door open (a warning).
+fn wrap_template_enforced(session: &Session, made: &mut Vec<ObjectHandle>) -> CheckLine {
+    let what = "the root's wrap template is enforced (no key made outside the token is wrapped)".to_string();
+    let result = session_root_wrapping(session, made, true)
+        .and_then(|root| check_wrap_is_confined(session, root).map_err(|e| e.to_string()));
+    let (status, detail) = match result {
+        Ok(()) => (Status::Pass, "a key of known value cannot be wrapped under the root".to_string()),
+        Err(e) => (Status::Warn, format!("{e}: a PIN holder can plant a key of known value (docs/PKCS11.md)")),
+    };
+    CheckLine { what, status, detail }
+}
+
+/// CKA_DESTROYABLE false must make C_DestroyObject refuse; a token without it lets a PIN holder
+/// destroy the root keys (a warning: back the token up).
+fn destroyable_honoured(session: &Session) -> CheckLine {
+    let what = "keys can be made non-destroyable (CKA_DESTROYABLE false)".to_string();
+    let mut template = templates::generate(KeyType::AES, Usage::None, Lifetime::Session, false, "coffer-check");
+    template.push(Attribute::Destroyable(false));
+    let (status, detail) = match session.generate_key(&Mechanism::AesKeyGen, &template) {
+        // A session object: it goes when the check's session closes, whatever the token says.
+        Ok(key) => match session.destroy_object(key) {
+            Err(CryptokiError::Pkcs11(RvError::ActionProhibited, _)) => {
+                (Status::Pass, "C_DestroyObject refuses the key".to_string())
+            }
+            Err(e) => (Status::Warn, format!("C_DestroyObject refused it with another code: {e}")),
+            Ok(()) => (Status::Warn, "the token destroyed it anyway: a PIN holder can destroy the root keys".into()),
+        },
+        Err(e) => (Status::Warn, format!("the attribute is refused ({e}): a PIN holder can destroy the root keys")),
+    };
+    CheckLine { what, status, detail }
+}
+
+/// The root keys of `config`'s label prefix, if the token holds them: how they are protected.
+fn root_keys_line(session: &Session, config: &Pkcs11Config) -> CheckLine {
+    let what = format!("root keys {} and {}", config.wrapping_key_label(), config.sealing_key_label());
+    let present = (
+        root_keys::find_one(session, &config.wrapping_key_label()),
+        root_keys::find_one(session, &config.sealing_key_label()),
+    );
+    if matches!(present, (Ok(None), Ok(None))) {
+        return CheckLine { what, status: Status::Pass, detail: "not on the token (yet)".into() };
+    }
+    let (status, detail) = match root_keys::find(session, config) {
+        Ok(root) if root.protection == RootProtection::FULL => {
+            (Status::Pass, "present: wrap template, not destroyable".to_string())
+        }
+        Ok(root) => (
+            Status::Warn,
+            format!(
+                "present, without {}{}{} (made by an older Coffer, or the token refused it): see docs/PKCS11.md",
+                if root.protection.wrap_template { "" } else { "a wrap template" },
+                if !root.protection.wrap_template && !root.protection.non_destroyable { " and " } else { "" },
+                if root.protection.non_destroyable { "" } else { "CKA_DESTROYABLE false" },
+            ),
+        ),
+        Err(e) => (Status::Fail, e.to_string()),
+    };
+    CheckLine { what, status, detail }
 }

@@ -4,16 +4,18 @@
 // that prefer core/alloc paths exist for the no_std crates.
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
+mod attribute_array;
 mod check;
 mod config;
 mod error;
 mod key_cache;
 mod module;
 mod pkcs11_hsm;
+mod reconnecting;
 mod root_keys;
+mod root_templates;
 mod templates;
 mod token;
-mod unwrap_template;
 
 pub use check::{CheckLine, Status, TokenReport, check_token};
 pub use config::{
@@ -24,6 +26,8 @@ pub use error::{Pkcs11Error, ckr_code};
 pub use key_cache::Pkcs11Handle;
 pub use module::module;
 pub use pkcs11_hsm::Pkcs11Hsm;
+pub use reconnecting::{FIRST_BACKOFF, MAX_BACKOFF, Reconnecting};
+pub use templates::RootProtection;
 pub use token::{find_token, open_session};
 
 /// cryptoki, re-exported so that callers name the same types (slots, sessions, return values).

@@ -26,11 +26,6 @@ const TAG_BITS: u64 = 128;
 /// Instance numbers, so that a handle is only ever honoured by the instance that issued it.
 static INSTANCES: AtomicU64 = AtomicU64::new(1);
 
-/// What this backend supports: everything Coffer requires, creating its own root keys, and
-/// keys that never leave the token in plaintext.
-const CAPABILITIES: Capabilities =
-    Capabilities::REQUIRED.union(Capabilities::CREATE_ROOT_KEYS).union(Capabilities::NON_EXTRACTABLE_KEYS);
-
 /// An [`Hsm`] over a PKCS#11 token: one logged-in read-write session.
 ///
 /// - The root keys are token objects, found by label ([`Pkcs11Config::wrapping_key_label`],
@@ -73,6 +68,11 @@ pub struct Pkcs11Hsm {
 }
 
 impl Pkcs11Hsm {
+    /// What this backend supports: everything Coffer requires, creating its own root keys, and
+    /// keys that never leave the token in plaintext.
+    pub(crate) const CAPABILITIES: Capabilities =
+        Capabilities::REQUIRED.union(Capabilities::CREATE_ROOT_KEYS).union(Capabilities::NON_EXTRACTABLE_KEYS);
+
     /// Loads the module (once per process), finds the token by label, opens a session and logs
     /// in. Looks for the root keys but does not require them: call
     /// [`create_root_keys`](Hsm::create_root_keys) once to initialize a new token.
@@ -83,18 +83,37 @@ impl Pkcs11Hsm {
     /// [`ErrorKind::InvalidInput`] for an unusable configuration; a root key with unsafe
     /// attributes ([`ErrorKind::Device`]).
     pub fn open(config: Pkcs11Config) -> Result<Self, Pkcs11Error> {
-        config.check()?;
-        let pkcs11 = module::module(&config.module)?;
-        let slot = token::find_token(&pkcs11, &config.token_label)?;
-        let session = token::open_session(&pkcs11, slot, &config.pin)?;
+        Self::open_or_give_back(config).map_err(|failed| failed.1)
+    }
+
+    /// [`open`](Self::open), giving the configuration back on failure (to try again later).
+    pub(crate) fn open_or_give_back(config: Pkcs11Config) -> Result<Self, Box<(Pkcs11Config, Pkcs11Error)>> {
+        let opened = (|| {
+            config.check()?;
+            let pkcs11 = module::module(&config.module)?;
+            let slot = token::find_token(&pkcs11, &config.token_label)?;
+            let session = token::open_session(&pkcs11, slot, &config.pin)?;
+            Ok((pkcs11, slot, session))
+        })();
+        let (pkcs11, slot, session) = match opened {
+            Ok(opened) => opened,
+            Err(e) => return Err(Box::new((config, e))),
+        };
         let cache = KeyCache::new(INSTANCES.fetch_add(1, Ordering::Relaxed), config.key_cache_capacity);
         let mut hsm = Self { session, pkcs11, slot, config, root: None, cache };
         match hsm.find_root_keys() {
             Ok(()) => {}
             Err(e) if e.kind() == ErrorKind::RootKeysNotFound => {}
-            Err(e) => return Err(e),
+            Err(e) => return Err(Box::new((hsm.into_config(), e))),
         }
         Ok(hsm)
+    }
+
+    /// Closes the session and gives the configuration back.
+    pub(crate) fn into_config(self) -> Pkcs11Config {
+        let Self { session, config, .. } = self;
+        drop(session);
+        config
     }
 
     /// Places the caller's root keys on the token as sensitive, non-extractable token objects
@@ -122,6 +141,12 @@ impl Pkcs11Hsm {
     /// The configuration this instance was opened with.
     pub const fn config(&self) -> &Pkcs11Config {
         &self.config
+    }
+
+    /// How well the token protects the root keys this instance uses (`None` before they are
+    /// found or created): roots made by older Coffer versions have neither protection.
+    pub fn root_protection(&self) -> Option<crate::RootProtection> {
+        self.root.map(|root| root.protection)
     }
 
     /// How many unwraps [`load_key`](Hsm::load_key) has made: the loads not served from the
@@ -318,7 +343,7 @@ impl Hsm for Pkcs11Hsm {
     type Error = Pkcs11Error;
 
     fn capabilities(&self) -> Capabilities {
-        CAPABILITIES
+        Self::CAPABILITIES
     }
 
     fn fill_random(&mut self, dest: &mut [u8]) -> Result<(), Pkcs11Error> {

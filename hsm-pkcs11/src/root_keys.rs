@@ -2,22 +2,23 @@
 //! every time they are found or made.
 
 use crate::error::from_cryptoki;
-use crate::templates::{self, Lifetime, Usage};
-use crate::unwrap_template::{self, with_unwrap_template};
+use crate::root_templates::{self, with_root_templates};
+use crate::templates::{self, Lifetime, RootProtection, Usage};
 use crate::{Pkcs11Config, Pkcs11Error};
 use coffer_core::hsm::{ErrorKind, KEY_LEN, RootKeyMaterial};
-use cryptoki::error::Error as CryptokiError;
+use cryptoki::error::{Error as CryptokiError, RvError};
 use cryptoki::mechanism::Mechanism;
 use cryptoki::object::{Attribute, AttributeInfo, AttributeType, KeyType, ObjectClass, ObjectHandle};
 use cryptoki::session::Session;
-use cryptoki_sys::CKA_UNWRAP_TEMPLATE;
+use cryptoki_sys::{CKA_UNWRAP_TEMPLATE, CKA_WRAP_TEMPLATE};
 use zeroize::Zeroize;
 
-/// Handles of the root keys in one session.
+/// Handles of the root keys in one session, and how well the token protects them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct RootHandles {
     pub(crate) wrapping: ObjectHandle,
     pub(crate) sealing: ObjectHandle,
+    pub(crate) protection: RootProtection,
 }
 
 /// How the root keys came to the token.
@@ -30,7 +31,7 @@ pub(crate) enum Origin {
 }
 
 /// Looks up the token key labelled `label`: `None` if there is none.
-fn find_one(session: &Session, label: &str) -> Result<Option<ObjectHandle>, Pkcs11Error> {
+pub(crate) fn find_one(session: &Session, label: &str) -> Result<Option<ObjectHandle>, Pkcs11Error> {
     let found = session.find_objects(&templates::find_token_key(label)).map_err(from_cryptoki)?;
     match found.as_slice() {
         [] => Ok(None),
@@ -45,32 +46,57 @@ pub(crate) fn find(session: &Session, config: &Pkcs11Config) -> Result<RootHandl
     let wrapping = find_one(session, &config.wrapping_key_label())?;
     let sealing = find_one(session, &config.sealing_key_label())?;
     let root = match (wrapping, sealing) {
-        (Some(wrapping), Some(sealing)) => RootHandles { wrapping, sealing },
+        (Some(wrapping), Some(sealing)) => (wrapping, sealing),
         (None, None) => return Err(Pkcs11Error::new(ErrorKind::RootKeysNotFound)),
         _ => {
             return Err(Pkcs11Error::text(
                 ErrorKind::RootKeysNotFound,
-                "only one of the two root keys is on the token (a creation was interrupted): \
-                 remove it, then create the root keys again",
+                "only one of the two root keys is on the token (a creation was interrupted): remove it \
+                 if the token lets you (Coffer makes root keys non-destroyable where it can) and create \
+                 the root keys again, or use another label prefix",
             ));
         }
     };
     let origin = if config.accept_imported_root_keys { None } else { Some(Origin::Generated) };
-    check(session, root, origin)?;
-    Ok(root)
+    // Roots made by older Coffer versions have neither protection: they are accepted, and the
+    // token check says so.
+    check(session, root.0, root.1, origin, None)
 }
 
 /// Checks what a root must be, so that a look-alike object with a weaker template never
-/// becomes the root:
+/// becomes the root, and finds how well it is protected:
 /// - every attribute of Coffer's template (type, 32 bytes, usage, private, sensitive, not
 ///   extractable, not modifiable), and for `Some(origin)` the origin attributes;
 /// - the root wrapping key carries an unwrap template, and the token enforces it: a key
-///   wrapped under the root cannot be unwrapped as extractable.
-pub(crate) fn check(session: &Session, root: RootHandles, origin: Option<Origin>) -> Result<(), Pkcs11Error> {
-    check_attributes(session, root.wrapping, KeyType::AES, Usage::WrapUnwrap, origin)?;
-    check_attributes(session, root.sealing, KeyType::GENERIC_SECRET, Usage::SignVerify, origin)?;
-    check_unwrap_template(session, root.wrapping)?;
-    check_unwrap_is_confined(session, root.wrapping)
+///   wrapped under the root cannot be unwrapped as extractable;
+/// - if it carries a wrap template, the token enforces it: a key made outside the token
+///   cannot be wrapped under the root;
+/// - with `Some(required)`, at least the protections `required` names (a root just made).
+pub(crate) fn check(
+    session: &Session,
+    wrapping: ObjectHandle,
+    sealing: ObjectHandle,
+    origin: Option<Origin>,
+    required: Option<RootProtection>,
+) -> Result<RootHandles, Pkcs11Error> {
+    check_attributes(session, wrapping, KeyType::AES, Usage::WrapUnwrap, origin)?;
+    check_attributes(session, sealing, KeyType::GENERIC_SECRET, Usage::SignVerify, origin)?;
+    check_unwrap_template(session, wrapping)?;
+    let protection = RootProtection {
+        wrap_template: has_wrap_template(session, wrapping)?,
+        non_destroyable: !destroyable(session, wrapping)? && !destroyable(session, sealing)?,
+    };
+    if let Some(required) = required
+        && ((required.wrap_template && !protection.wrap_template)
+            || (required.non_destroyable && !protection.non_destroyable))
+    {
+        return Err(unsafe_root("the token did not keep the wrap template or CKA_DESTROYABLE it accepted"));
+    }
+    if protection.wrap_template {
+        check_wrap_is_confined(session, wrapping)?;
+    }
+    check_unwrap_is_confined(session, wrapping)?;
+    Ok(RootHandles { wrapping, sealing, protection })
 }
 
 fn unsafe_root(what: &'static str) -> Pkcs11Error {
@@ -112,9 +138,54 @@ fn check_unwrap_template(session: &Session, wrapping: ObjectHandle) -> Result<()
     let info = session
         .get_attribute_info(wrapping, &[AttributeType::VendorDefined(CKA_UNWRAP_TEMPLATE)])
         .map_err(from_cryptoki)?;
-    let expected = unwrap_template::expected_len();
+    let expected = root_templates::unwrap_template_len();
     if !matches!(info.as_slice(), [AttributeInfo::Available(len)] if Some(*len) == expected) {
         return Err(unsafe_root("the root wrapping key has no (or another) unwrap template"));
+    }
+    Ok(())
+}
+
+/// True if the root wrapping key carries Coffer's wrap template; false if it has none (a root
+/// made by an older Coffer, or by a token that refused the attribute).
+fn has_wrap_template(session: &Session, wrapping: ObjectHandle) -> Result<bool, Pkcs11Error> {
+    let info = session
+        .get_attribute_info(wrapping, &[AttributeType::VendorDefined(CKA_WRAP_TEMPLATE)])
+        .map_err(from_cryptoki)?;
+    match info.as_slice() {
+        [AttributeInfo::Available(0)] | [AttributeInfo::TypeInvalid] | [AttributeInfo::Unavailable] | [] => Ok(false),
+        [AttributeInfo::Available(len)] if Some(*len) == root_templates::wrap_template_len() => Ok(true),
+        _ => Err(unsafe_root("the root wrapping key has another wrap template")),
+    }
+}
+
+/// False only if the token says the key cannot be destroyed (a token that does not know
+/// CKA_DESTROYABLE lets every key be destroyed).
+fn destroyable(session: &Session, key: ObjectHandle) -> Result<bool, Pkcs11Error> {
+    match session.get_attributes(key, &[AttributeType::Destroyable]) {
+        Ok(found) => Ok(!found.contains(&Attribute::Destroyable(false))),
+        Err(CryptokiError::Pkcs11(RvError::AttributeTypeInvalid, _)) => Ok(true),
+        Err(e) => Err(from_cryptoki(e)),
+    }
+}
+
+/// Creates a session key of known value and tries to wrap it under the root: a token that
+/// enforces the wrap template refuses (the key is not CKA_LOCAL).
+pub(crate) fn check_wrap_is_confined(session: &Session, wrapping: ObjectHandle) -> Result<(), Pkcs11Error> {
+    let template = vec![
+        Attribute::Class(ObjectClass::SECRET_KEY),
+        Attribute::KeyType(KeyType::AES),
+        Attribute::Token(false),
+        Attribute::Sensitive(true),
+        Attribute::Extractable(true),
+        Attribute::Label(b"coffer-root-check".to_vec()),
+    ];
+    let known = create_with_value(session, template, &[0x5a; KEY_LEN])?;
+    let wrapped = session.wrap_key(&Mechanism::AesKeyWrapPad, wrapping, known);
+    let _ = session.destroy_object(known);
+    if wrapped.is_ok() {
+        return Err(unsafe_root(
+            "the root wrapping key wraps a key made outside the token: the token does not enforce its wrap template",
+        ));
     }
     Ok(())
 }
@@ -158,22 +229,54 @@ fn refuse_existing(session: &Session, config: &Pkcs11Config) -> Result<(), Pkcs1
     Ok(())
 }
 
+/// True for the codes a token gives for an attribute it does not support in a template.
+fn attribute_refused(e: &CryptokiError) -> bool {
+    matches!(
+        e,
+        CryptokiError::Pkcs11(
+            RvError::AttributeTypeInvalid | RvError::AttributeValueInvalid | RvError::TemplateInconsistent,
+            _
+        )
+    )
+}
+
+/// Makes the root wrapping key with `make`, given each protection in turn from the strongest
+/// (a token may refuse an attribute it does not know); returns it and the protection it got.
+fn make_wrapping(
+    make: impl Fn(&root_templates::RootTemplates, RootProtection) -> Result<ObjectHandle, CryptokiError>,
+) -> Result<(ObjectHandle, RootProtection), Pkcs11Error> {
+    let mut last = None;
+    for protection in RootProtection::ATTEMPTS {
+        match with_root_templates(|templates| make(templates, protection))? {
+            Ok(key) => return Ok((key, protection)),
+            Err(e) if attribute_refused(&e) => last = Some(e),
+            Err(e) => return Err(from_cryptoki(e)),
+        }
+    }
+    Err(last.map_or(Pkcs11Error::new(ErrorKind::Device), from_cryptoki))
+}
+
 /// Generates both root keys inside the token, then checks them as [`find`] would. If anything
-/// fails, what was made is destroyed, so that a half-made or unchecked root never remains.
+/// fails, what was made is destroyed where the token still lets us, so that a half-made or
+/// unchecked root does not remain (a non-destroyable key stays: see [`find`]'s message).
 pub(crate) fn create(session: &Session, config: &Pkcs11Config) -> Result<RootHandles, Pkcs11Error> {
     refuse_existing(session, config)?;
-    let wrapping = with_unwrap_template(|unwrap| {
-        let template = templates::root_wrapping(&config.wrapping_key_label(), Lifetime::Token, unwrap);
-        session.generate_key(&Mechanism::AesKeyGen, &template).map_err(from_cryptoki)
-    })??;
+    let label = config.wrapping_key_label();
+    let (wrapping, protection) = make_wrapping(|templates, protection| {
+        let template = templates::root_wrapping(&label, Lifetime::Token, templates, protection);
+        session.generate_key(&Mechanism::AesKeyGen, &template)
+    })?;
     let sealing = session
-        .generate_key(&Mechanism::GenericSecretKeyGen, &templates::root_sealing(&config.sealing_key_label()))
+        .generate_key(
+            &Mechanism::GenericSecretKeyGen,
+            &templates::root_sealing(&config.sealing_key_label(), protection.non_destroyable),
+        )
         .map_err(|e| undo(session, &[wrapping], e))?;
-    settle(session, config, RootHandles { wrapping, sealing }, Origin::Generated)
+    settle(session, config, (wrapping, sealing), Origin::Generated, protection)
 }
 
 /// Places caller-supplied root key material on the token (C_CreateObject), sensitive and
-/// non-extractable from then on, with the same unwrap template and checks as [`create`]. The
+/// non-extractable from then on, with the same templates and checks as [`create`]. The
 /// template's copy of the bytes is wiped afterwards; `material` wipes itself when dropped.
 pub(crate) fn import(
     session: &Session,
@@ -181,45 +284,42 @@ pub(crate) fn import(
     material: &RootKeyMaterial,
 ) -> Result<RootHandles, Pkcs11Error> {
     refuse_existing(session, config)?;
-    let wrapping = with_unwrap_template(|unwrap| {
-        let mut template =
-            templates::created(KeyType::AES, Usage::WrapUnwrap, Lifetime::Token, false, &config.wrapping_key_label());
-        template.push(unwrap);
-        create_with_value(session, template, &material.wrapping)
-    })??;
-    let template = templates::created(
-        KeyType::GENERIC_SECRET,
-        Usage::SignVerify,
-        Lifetime::Token,
-        false,
-        &config.sealing_key_label(),
-    );
+    let label = config.wrapping_key_label();
+    let (wrapping, protection) = make_wrapping(|templates, protection| {
+        let mut template = templates::root_wrapping(&label, Lifetime::Token, templates, protection);
+        // An imported key has its value, not a generated length.
+        template.retain(|a| a.attribute_type() != AttributeType::ValueLen);
+        create_with_value_raw(session, template, &material.wrapping)
+    })?;
+    let mut template = templates::root_sealing(&config.sealing_key_label(), protection.non_destroyable);
+    template.retain(|a| a.attribute_type() != AttributeType::ValueLen);
     let sealing = create_with_value(session, template, &material.sealing).inspect_err(|_| {
         // Best effort, as in `undo`: no half-made root stays behind.
         let _ = session.destroy_object(wrapping);
     })?;
-    settle(session, config, RootHandles { wrapping, sealing }, Origin::Imported)
+    settle(session, config, (wrapping, sealing), Origin::Imported, protection)
 }
 
 /// Checks a root just made and looks it up again by label (another process may have raced
-/// us to the same labels); on any failure destroys what was made.
+/// us to the same labels); on any failure destroys what was made (where the token lets us).
 fn settle(
     session: &Session,
     config: &Pkcs11Config,
-    root: RootHandles,
+    (wrapping, sealing): (ObjectHandle, ObjectHandle),
     origin: Origin,
+    protection: RootProtection,
 ) -> Result<RootHandles, Pkcs11Error> {
-    let settled = check(session, root, Some(origin)).and_then(|()| {
+    let settled = check(session, wrapping, sealing, Some(origin), Some(protection)).and_then(|root| {
         let found = (find_one(session, &config.wrapping_key_label())?, find_one(session, &config.sealing_key_label())?);
-        if found == (Some(root.wrapping), Some(root.sealing)) {
+        if found == (Some(wrapping), Some(sealing)) {
             Ok(root)
         } else {
             Err(Pkcs11Error::text(ErrorKind::RootKeysExist, "another root was created under the same labels at once"))
         }
     });
     settled.inspect_err(|_| {
-        let _ = session.destroy_object(root.wrapping);
-        let _ = session.destroy_object(root.sealing);
+        let _ = session.destroy_object(wrapping);
+        let _ = session.destroy_object(sealing);
     })
 }
 
@@ -227,9 +327,18 @@ fn settle(
 /// whatever the outcome.
 pub(crate) fn create_with_value(
     session: &Session,
-    mut template: Vec<Attribute>,
+    template: Vec<Attribute>,
     value: &[u8; KEY_LEN],
 ) -> Result<ObjectHandle, Pkcs11Error> {
+    create_with_value_raw(session, template, value).map_err(from_cryptoki)
+}
+
+/// [`create_with_value`] with the token's own error.
+fn create_with_value_raw(
+    session: &Session,
+    mut template: Vec<Attribute>,
+    value: &[u8; KEY_LEN],
+) -> Result<ObjectHandle, CryptokiError> {
     template.push(Attribute::Value(value.to_vec()));
     let created = session.create_object(&template);
     for attribute in &mut template {
@@ -237,7 +346,7 @@ pub(crate) fn create_with_value(
             bytes.zeroize();
         }
     }
-    created.map_err(from_cryptoki)
+    created
 }
 
 /// Destroys `made` after `e` stopped the operation, and returns `e`'s error.

@@ -3,6 +3,7 @@
 //! Token defaults are permissive (SoftHSMv2 makes a minimal AES key non-sensitive), so every
 //! protection and usage attribute is spelled out: each key can do exactly one job.
 
+use crate::root_templates::RootTemplates;
 use cryptoki::object::{Attribute, KeyType, ObjectClass};
 
 /// AES-256 and HMAC key length in bytes.
@@ -93,20 +94,61 @@ pub(crate) fn generate(
     template
 }
 
+/// How far a token lets Coffer protect its root keys beyond the base template (each is refused
+/// by some tokens; roots made by Coffer before these existed have neither).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RootProtection {
+    /// The root wrapping key carries Coffer's CKA_WRAP_TEMPLATE: it wraps only keys generated
+    /// in the token and sensitive since, so no key of known value can be wrapped under it.
+    pub wrap_template: bool,
+    /// Both root keys have CKA_DESTROYABLE false: C_DestroyObject refuses them.
+    pub non_destroyable: bool,
+}
+
+impl RootProtection {
+    /// Every protection.
+    pub const FULL: Self = Self { wrap_template: true, non_destroyable: true };
+
+    /// What roots are made with, strongest first: the token may refuse an attribute it does
+    /// not know.
+    pub(crate) const ATTEMPTS: [Self; 4] = [
+        Self::FULL,
+        Self { wrap_template: true, non_destroyable: false },
+        Self { wrap_template: false, non_destroyable: true },
+        Self { wrap_template: false, non_destroyable: false },
+    ];
+}
+
 /// The root wrapping key: AES-256, wrap/unwrap only, a token object (or a session object, for
-/// the token check), and every key it unwraps bound to the loaded-key template by
-/// `unwrap_template` (from [`with_unwrap_template`](crate::unwrap_template::with_unwrap_template);
-/// use the result only inside that call).
-pub(crate) fn root_wrapping(label: &str, lifetime: Lifetime, unwrap_template: Attribute) -> Vec<Attribute> {
+/// the token check), every key it unwraps bound to the loaded-key template, and (as
+/// `protection` says) wrapping only keys generated in the token, and not destroyable. Use the
+/// result only inside the [`with_root_templates`](crate::root_templates::with_root_templates)
+/// call that gave `root`.
+pub(crate) fn root_wrapping(
+    label: &str,
+    lifetime: Lifetime,
+    root: &RootTemplates,
+    protection: RootProtection,
+) -> Vec<Attribute> {
     let mut template = generate(KeyType::AES, Usage::WrapUnwrap, lifetime, false, label);
-    template.push(unwrap_template);
+    template.push(root.unwrap());
+    if protection.wrap_template {
+        template.push(root.wrap());
+    }
+    if protection.non_destroyable {
+        template.push(Attribute::Destroyable(false));
+    }
     template
 }
 
 /// The root sealing key: a 32-byte generic secret for HMAC-SHA-256, sign/verify only, a token
-/// object (SoftHSMv2 refuses HMAC with CKK_AES keys).
-pub(crate) fn root_sealing(label: &str) -> Vec<Attribute> {
-    generate(KeyType::GENERIC_SECRET, Usage::SignVerify, Lifetime::Token, false, label)
+/// object (SoftHSMv2 refuses HMAC with CKK_AES keys), not destroyable if `non_destroyable`.
+pub(crate) fn root_sealing(label: &str, non_destroyable: bool) -> Vec<Attribute> {
+    let mut template = generate(KeyType::GENERIC_SECRET, Usage::SignVerify, Lifetime::Token, false, label);
+    if non_destroyable {
+        template.push(Attribute::Destroyable(false));
+    }
+    template
 }
 
 /// A new key version while it is generated and wrapped: a session object that can do nothing

@@ -131,15 +131,9 @@ fn removed_root_keys_are_root_keys_not_found() {
     a.create_root_keys().unwrap();
     let mut b = token.open();
     let session = token.session();
-    let labelled = |label: &str| {
-        let found = session
-            .find_objects(&[Attribute::Class(ObjectClass::SECRET_KEY), Attribute::Label(label.as_bytes().to_vec())])
-            .unwrap();
-        assert_eq!(found.len(), 1, "{label}");
-        found[0]
-    };
     let generating = || session.find_objects(&[Attribute::Label(b"coffer-generating".to_vec())]).unwrap().len();
-    session.destroy_object(labelled("coffer-root-wrapping")).unwrap();
+    // Root keys are not destroyable: the token loses them instead.
+    token.lose_root_key(true);
     // The backend looks the root up again once, finds it gone, and reports the token's code.
     let e = err(a.generate_key());
     assert_eq!(e.kind(), ErrorKind::RootKeysNotFound, "{e}");
@@ -149,7 +143,7 @@ fn removed_root_keys_are_root_keys_not_found() {
     // From then on the instance has no root.
     assert_error(&err(a.mac(b"record")), ErrorKind::RootKeysNotFound, None);
 
-    session.destroy_object(labelled("coffer-root-sealing")).unwrap();
+    token.lose_root_key(false);
     let e = err(b.mac(b"record"));
     assert_eq!(e.kind(), ErrorKind::RootKeysNotFound, "{e}");
     assert_eq!(e.rv(), Some(RvError::ObjectHandleInvalid), "{e}");
@@ -166,11 +160,7 @@ fn removed_root_keys_are_root_keys_not_found() {
 fn half_made_root_is_named() {
     let token = fresh_token();
     token.open().create_root_keys().unwrap();
-    let session = token.session();
-    let sealing = session
-        .find_objects(&[Attribute::Class(ObjectClass::SECRET_KEY), Attribute::Label(b"coffer-root-sealing".to_vec())])
-        .unwrap();
-    session.destroy_object(sealing[0]).unwrap();
+    token.lose_root_key(false);
     let mut hsm = token.open();
     let e = err(hsm.find_root_keys());
     assert_error(&e, ErrorKind::RootKeysNotFound, None);

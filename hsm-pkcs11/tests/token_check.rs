@@ -34,15 +34,29 @@ fn softhsm_passes_every_check_and_keeps_no_object() {
         "[ ok ] AES-GCM uses the caller's IV: yes",
         // SoftHSMv2 2.6.1 reports CKA_VALUE_LEN 0 for unwrapped keys: a warning, not a failure.
         "[warn] unwrapped keys report CKA_VALUE_LEN: reports 0",
+        "[ ok ] the root's wrap template is enforced (no key made outside the token is wrapped)",
+        "[ ok ] keys can be made non-destroyable (CKA_DESTROYABLE false): C_DestroyObject refuses the key",
+        "[ ok ] root keys coffer-root-wrapping and coffer-root-sealing: not on the token (yet)",
         "result: the token has everything Coffer needs (1 warning(s) above)",
     ] {
         assert!(text.contains(expected), "{expected}: {text}");
     }
-    assert_eq!(report.lines.len(), 16);
-    assert_eq!(report.lines.iter().filter(|l| l.status == Status::Pass).count(), 15, "{text}");
+    assert_eq!(report.lines.len(), 19);
+    assert_eq!(report.lines.iter().filter(|l| l.status == Status::Pass).count(), 18, "{text}");
+    // With the root keys made, the last line says how they are protected.
+    let mut hsm = token.open();
+    coffer_core::hsm::Hsm::create_root_keys(&mut hsm).unwrap();
+    let report = check_token(&token.config()).unwrap();
+    assert!(
+        report.to_string().contains(
+            "[ ok ] root keys coffer-root-wrapping and coffer-root-sealing: present: wrap template, not destroyable"
+        ),
+        "{report}"
+    );
+    drop(hsm);
     assert!(report.token.starts_with(&token.label), "{}", report.token);
-    // Only session objects are made, so no token object can be left behind.
-    assert!(token.session().find_objects(&[Attribute::Token(true)]).unwrap().is_empty());
+    // Only session objects are made, so no token object but the roots is left behind.
+    assert_eq!(token.session().find_objects(&[Attribute::Token(true)]).unwrap().len(), 2);
 }
 
 #[test]

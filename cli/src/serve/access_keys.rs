@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use coffer_core::hsm::{Hsm, NONCE_LEN, Nonce, TAG_LEN, Tag, WRAPPED_KEY_LEN, WrappedKey};
+use coffer_core::hsm::{ErrorKind, Hsm, HsmError as _, NONCE_LEN, Nonce, TAG_LEN, Tag, WRAPPED_KEY_LEN, WrappedKey};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -197,6 +197,8 @@ pub(crate) enum Lookup {
     Corrupt(String),
     /// The HSM or the file system failed.
     Failed(String),
+    /// The HSM cannot be reached (the token went away): not the record's fault.
+    Unavailable(String),
 }
 
 /// The secret of access key `id`, unsealed.
@@ -228,10 +230,15 @@ pub(crate) fn secret<H: Hsm>(hsm: &mut H, root: &Path, id: &str) -> Result<Zeroi
     if buf.is_empty() || buf.len() > 128 {
         return Err(corrupt());
     }
-    let handle = hsm.load_key(&WrappedKey(wrapped)).map_err(|_| corrupt())?;
+    // Only an authentication failure says the record is bad; the HSM may just be unreachable.
+    let failed = |e: H::Error| match e.kind() {
+        ErrorKind::AuthenticationFailed => corrupt(),
+        _ => Lookup::Unavailable(format!("the HSM: {e}")),
+    };
+    let handle = hsm.load_key(&WrappedKey(wrapped)).map_err(failed)?;
     let opened = hsm.open(handle, &Nonce(nonce), &aad(id, record.creation_date), &mut buf, &Tag(tag));
     let _ = hsm.release_key(handle);
-    opened.map_err(|_| corrupt())?;
+    opened.map_err(failed)?;
     Ok(buf)
 }
 

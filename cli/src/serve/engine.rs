@@ -132,6 +132,12 @@ fn authenticate<H: Hsm>(hsm: &mut H, lane: &Lane, signed: &SignedRequest) -> Res
             return Err(unrecognized());
         }
         Err(Lookup::Failed(why)) => return Err(ApiError::internal(format!("cannot read an access key: {why}"))),
+        Err(Lookup::Unavailable(why)) => {
+            return Err(ApiError::from(CliError::new(
+                Class::KeyUnavailable,
+                format!("cannot open an access key: {why}"),
+            )));
+        }
     };
     sigv4::verify(signed, &secret, &lane.region, system_now())
 }

@@ -180,7 +180,7 @@ pub(crate) fn serve(root: &Path, args: &ServeArgs) -> Result<Obj, CliError> {
         .name("coffer-facade".into())
         .spawn(move || {
             let failed = ready_tx.clone();
-            if let Err(e) = session.unlock(FacadeLane { lane, queue, ready: ready_tx }) {
+            if let Err(e) = session.unlock_reconnecting(FacadeLane { lane, queue, ready: ready_tx }) {
                 let _ = failed.send(Err(e));
             }
         })

@@ -119,6 +119,42 @@ impl TestToken {
         Pkcs11Hsm::open(self.config()).unwrap_or_else(|e| panic!("open {}: {e}", self.label))
     }
 
+    /// This token's directory (SoftHSMv2 names it by a UUID; the label is in its token.object).
+    pub fn dir(&self) -> PathBuf {
+        std::fs::read_dir(setup().dir.join("tokens"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|d| {
+                let object = std::fs::read(d.join("token.object")).unwrap_or_default();
+                object.windows(self.label.len()).any(|w| w == self.label.as_bytes())
+            })
+            .expect("the token's directory")
+    }
+
+    /// Removes a root key (`wrapping` true: the root wrapping key, else the sealing key) as a
+    /// token that lost it would: its file goes (root keys are not destroyable through PKCS#11),
+    /// which this process's module notices when the key is next used. The files of private
+    /// objects are encrypted; the wrapping key's is the larger (it holds two templates).
+    pub fn lose_root_key(&self, wrapping: bool) {
+        use coffer_hsm_pkcs11::cryptoki::object::{Attribute, ObjectClass};
+        let mut files: Vec<(u64, PathBuf)> = std::fs::read_dir(self.dir())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "object") && !p.ends_with("token.object"))
+            .map(|p| (std::fs::metadata(&p).unwrap().len(), p))
+            .collect();
+        files.sort();
+        let present = |session: &coffer_hsm_pkcs11::cryptoki::session::Session, label: &str| {
+            let template = [Attribute::Class(ObjectClass::SECRET_KEY), Attribute::Label(label.as_bytes().to_vec())];
+            session.find_objects(&template).unwrap().len()
+        };
+        let session = self.session();
+        let label = if wrapping { "coffer-root-wrapping" } else { "coffer-root-sealing" };
+        assert_eq!(present(&session, label), 1, "{label} is on the token");
+        let file = if wrapping { files.last() } else { files.first() };
+        std::fs::remove_file(&file.expect("a root key file").1).unwrap();
+    }
+
     /// A session of the test's own, logged in, to look at or disturb the token.
     pub fn session(&self) -> coffer_hsm_pkcs11::cryptoki::session::Session {
         coffer_hsm_pkcs11::open_session(&setup().pkcs11, self.slot, &Pin::new(USER_PIN)).unwrap()
