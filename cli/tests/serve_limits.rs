@@ -175,9 +175,12 @@ fn tls_handshakes_and_requests_are_cut_at_the_deadline() {
 
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
-    let connect = || async {
-        let tcp = tokio::net::TcpStream::connect(&server.addr).await.unwrap();
-        tls_connector().connect(name.clone(), tcp).await.unwrap()
+    let connect = || {
+        let (addr, name) = (server.addr.clone(), name.clone());
+        async move {
+            let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+            tls_connector().connect(name, tcp).await.unwrap()
+        }
     };
     // Served over TLS while the others stall (they are still open after its answer).
     let served = runtime.block_on(async {

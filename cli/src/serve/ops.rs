@@ -15,8 +15,6 @@
 
 use core::fmt::{self, Write};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::{Map, Value};
 use zeroize::{Zeroize as _, Zeroizing};
 
@@ -433,6 +431,9 @@ fn write_val(out: &mut dyn Write, val: &Val) -> fmt::Result {
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD as B64;
+
     use super::*;
 
     fn code(op: &str, body: &str) -> &'static str {
