@@ -133,7 +133,8 @@ fn the_total_is_capped_and_waiting_peers_are_served_after_the_deadline() {
 #[test]
 fn more_per_peer_than_in_total_is_refused() {
     let store = common::Store::new();
-    let run = store.run(&["serve", "--bind", "127.0.0.1:0", "--max-connections", "4", "--max-connections-per-peer", "5"]);
+    let run =
+        store.run(&["serve", "--bind", "127.0.0.1:0", "--max-connections", "4", "--max-connections-per-peer", "5"]);
     let err = run.failed("ValidationException", 3);
     assert!(err.contains("--max-connections-per-peer"), "{err}");
 }

@@ -133,7 +133,10 @@ fn authenticate<H: Hsm>(hsm: &mut H, lane: &Lane, signed: &SignedRequest) -> Res
             return Err(unrecognized());
         }
         Err(Lookup::Failed(why)) => {
-            return Err(ApiError::internal_detailed("cannot read an access key", format!("cannot read an access key: {why}")));
+            return Err(ApiError::internal_detailed(
+                "cannot read an access key",
+                format!("cannot read an access key: {why}"),
+            ));
         }
     };
     sigv4::verify(signed, &secret, &lane.region, system_now())

@@ -194,10 +194,8 @@ impl<'a> Request<'a> {
             canonical_headers.push_str(&format!("{name}:{}\n", values.join(",")));
         }
         let signed_list = signed.join(";");
-        let canonical_request = format!(
-            "POST\n/\n\n{canonical_headers}\n{signed_list}\n{}",
-            hex(&Sha256::digest(self.body.as_bytes()))
-        );
+        let canonical_request =
+            format!("POST\n/\n\n{canonical_headers}\n{signed_list}\n{}", hex(&Sha256::digest(self.body.as_bytes())));
         let scope = format!("{date}/{}/kms/aws4_request", self.region);
         let string_to_sign =
             format!("AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}", hex(&Sha256::digest(canonical_request.as_bytes())));
