@@ -295,8 +295,8 @@ fn refuse_session_token(headers: &hyper::HeaderMap, query: &str) -> Result<(), A
     if in_query || headers.contains_key(TOKEN) {
         return Err(ApiError::client(
             "UnrecognizedClientException",
-            "The security token included in the request is invalid: session tokens (X-Amz-Security-Token) are not \
-             supported by Coffer; sign requests with an access key of `coffer access-key create` alone",
+            "The security token included in the request is invalid: session tokens are not supported by Coffer \
+             (X-Amz-Security-Token); sign requests with an access key of `coffer access-key create` alone",
         ));
     }
     Ok(())
