@@ -74,3 +74,24 @@ impl From<CliError> for ApiError {
         Self { status: 500, code: e.class.name(), message: fixed.to_owned(), detail: Some(e.message) }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 500 answer carries no server-side message (which may name the store's files): the
+    /// log keeps it. The caller's errors keep theirs.
+    #[test]
+    fn server_side_messages_stay_in_the_log() {
+        for class in [Class::Store, Class::Internal, Class::CorruptRecord] {
+            let e = ApiError::from(CliError::new(class, "cannot read /home/u/.coffer/keys/k: EIO"));
+            assert_eq!((e.status, e.code), (500, class.name()));
+            assert!(!e.message.contains('/') && !e.body().contains("/home"), "{}", e.body());
+            assert_eq!(e.log_text(), "cannot read /home/u/.coffer/keys/k: EIO");
+        }
+        let e = ApiError::from(CliError::new(Class::NotFound, "alias/x is not found"));
+        assert_eq!((e.status, e.message.as_str(), e.log_text()), (400, "alias/x is not found", "alias/x is not found"));
+        let e = ApiError::internal_detailed("cannot read an access key", "cannot read /s/access-keys/A: EIO");
+        assert!(!e.body().contains("/s/"), "{}", e.body());
+    }
+}

@@ -137,7 +137,10 @@ pub(crate) async fn serve(
             },
         };
         let Some(peer_slot) = peers.admit(peer.ip()) else {
-            refuse_busy(&stream);
+            // Plain text on a TLS port would be garbage to the client: it is only closed.
+            if tls.is_none() {
+                refuse_busy(&stream);
+            }
             continue;
         };
         // From here on, the client's time is bounded: TLS handshake, headers, body, answer.
