@@ -130,6 +130,46 @@ fn the_total_is_capped_and_waiting_peers_are_served_after_the_deadline() {
     assert!(stalled.iter().all(closed));
 }
 
+/// One answer read off a keep-alive connection: its status.
+fn read_answer(s: &mut TcpStream) -> u16 {
+    s.set_read_timeout(Some(PATIENCE)).unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        assert_eq!(s.read(&mut byte).unwrap(), 1, "closed before the answer's headers: {head:?}");
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
+        .unwrap();
+    let mut body = vec![0u8; length];
+    s.read_exact(&mut body).unwrap();
+    status_and_body(&head).0
+}
+
+/// The deadline is per request, not per connection: a keep-alive connection serves requests
+/// for longer than the deadline as long as each is quick, and is closed once idle that long.
+#[test]
+fn each_request_on_a_keep_alive_connection_has_its_own_deadline() {
+    let (store, id, secret) = store_with_access_key();
+    let server = start(&store, &[]);
+    let mut s = connect_from(PEER_1, &server.addr);
+    let started = Instant::now();
+    for _ in 0..3 {
+        let mut request = Request::new(&server.addr, &id, &secret, "ListKeys", "{}");
+        request.keep_alive = true;
+        s.write_all(&request.bytes()).unwrap();
+        assert_eq!(read_answer(&mut s), 200);
+        std::thread::sleep(DEADLINE * 5 / 8);
+    }
+    assert!(started.elapsed() > DEADLINE + EARLY);
+    let idle = Instant::now();
+    let at = cut_at(&s).expect("an idle keep-alive connection was never closed");
+    assert!(at.duration_since(idle) >= DEADLINE * 3 / 8 - EARLY, "closed early: {:?}", at - idle);
+}
+
 #[test]
 fn more_per_peer_than_in_total_is_refused() {
     let store = common::Store::new();
