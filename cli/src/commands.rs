@@ -324,7 +324,7 @@ pub(crate) fn run<H: Hsm>(kms: &mut CliKms<'_, H>, command: &Command) -> Result<
             let d = kms.decrypt(&blob, &ctx, key_id.as_deref())?;
             Obj::new()
                 .str("KeyId", arn(&d.key_id))
-                .with("Plaintext", Val::Secret(input::secret_b64(d.plaintext.as_bytes())))
+                .with("Plaintext", Val::Secret(input::secret_b64(d.plaintext.as_bytes())?))
                 .str("EncryptionAlgorithm", ALGORITHM)
         }
         Command::ReEncrypt {
@@ -354,7 +354,7 @@ pub(crate) fn run<H: Hsm>(kms: &mut CliKms<'_, H>, command: &Command) -> Result<
             let k = kms.generate_data_key(&args.key_id, spec, &ctx)?;
             Obj::new()
                 .str("CiphertextBlob", input::b64(k.ciphertext_blob.as_bytes()))
-                .with("Plaintext", Val::Secret(input::secret_b64(k.plaintext.as_bytes())))
+                .with("Plaintext", Val::Secret(input::secret_b64(k.plaintext.as_bytes())?))
                 .str("KeyId", arn(&k.key_id))
         }
         Command::GenerateDataKeyWithoutPlaintext(args) => {
@@ -366,7 +366,7 @@ pub(crate) fn run<H: Hsm>(kms: &mut CliKms<'_, H>, command: &Command) -> Result<
         }
         Command::GenerateRandom { number_of_bytes } => {
             let r = kms.generate_random(usize::from(*number_of_bytes))?;
-            Obj::new().with("Plaintext", Val::Secret(input::secret_b64(r.as_bytes())))
+            Obj::new().with("Plaintext", Val::Secret(input::secret_b64(r.as_bytes())?))
         }
         Command::Maintenance => {
             let r = kms.maintenance()?;

@@ -5,7 +5,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use zeroize::Zeroizing;
 
-use crate::error::CliError;
+use crate::error::{Class, CliError};
 
 /// A blob parameter: `fileb://path` (raw bytes), `file://path` (base64 text), or base64.
 ///
@@ -26,10 +26,28 @@ pub(crate) fn blob(name: &str, value: &str) -> Result<Zeroizing<Vec<u8>>, CliErr
         }
         None => Zeroizing::new(value.to_owned()),
     };
-    let compact: Zeroizing<String> = Zeroizing::new(text.chars().filter(|c| !c.is_ascii_whitespace()).collect());
-    B64.decode(compact.as_bytes())
-        .map(Zeroizing::new)
+    decode_secret_b64(compact(&text).as_bytes())
         .map_err(|_| CliError::validation(format!("{name} is not valid base64 (give fileb://path for a file)")))
+}
+
+/// `text` without ASCII whitespace, in a zeroizing string allocated once (the result is never
+/// longer than `text`): collecting into a growing string would leave copies behind.
+fn compact(text: &str) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(text.len()));
+    out.extend(text.chars().filter(|c| !c.is_ascii_whitespace()));
+    out
+}
+
+/// Decodes base64 that may hold a secret into a zeroizing buffer allocated once, at the
+/// decoder's bound for the input's length (never below the result), and wiped on failure too.
+///
+/// # Errors
+/// Invalid base64.
+pub(crate) fn decode_secret_b64(text: &[u8]) -> Result<Zeroizing<Vec<u8>>, base64::DecodeSliceError> {
+    let mut out = Zeroizing::new(vec![0u8; base64::decoded_len_estimate(text.len())]);
+    let len = B64.decode_slice(text, out.as_mut_slice())?;
+    out.truncate(len);
+    Ok(out)
 }
 
 /// The largest file a blob parameter reads: far above any blob or plaintext the operations
@@ -53,11 +71,26 @@ fn read_capped(name: &str, path: &str) -> Result<Zeroizing<Vec<u8>>, CliError> {
     Ok(bytes)
 }
 
-/// Base64 of secret bytes, in a zeroizing string allocated once.
-pub(crate) fn secret_b64(bytes: &[u8]) -> Zeroizing<String> {
-    let mut out = Zeroizing::new(String::with_capacity(bytes.len().div_ceil(3).saturating_mul(4)));
-    B64.encode_string(bytes, &mut out);
-    out
+/// Base64 of secret bytes, in a zeroizing string allocated once at its exact length. Encoded
+/// straight into that buffer (`encode_string` would pass it through a stack buffer of its own,
+/// left unwiped).
+///
+/// # Errors
+/// KMSInternalException if the length overflows (not expected: secrets are at most 4 KiB).
+pub(crate) fn secret_b64(bytes: &[u8]) -> Result<Zeroizing<String>, CliError> {
+    let failed = || CliError::new(Class::Internal, "cannot encode a secret in base64");
+    let len = base64::encoded_len(bytes.len(), true).ok_or_else(failed)?;
+    let mut buf = Zeroizing::new(vec![0u8; len]);
+    let written = B64.encode_slice(bytes, buf.as_mut_slice()).map_err(|_| failed())?;
+    buf.truncate(written);
+    // Base64 is ASCII: the conversion takes the buffer as it is (on failure it is wiped).
+    match String::from_utf8(core::mem::take(&mut *buf)) {
+        Ok(text) => Ok(Zeroizing::new(text)),
+        Err(e) => {
+            drop(Zeroizing::new(e.into_bytes()));
+            Err(failed())
+        }
+    }
 }
 
 /// Base64 of public bytes.
@@ -164,6 +197,24 @@ mod tests {
         assert_eq!(blob("Plaintext", "aG\nk=").unwrap().as_slice(), b"hi");
         assert!(blob("Plaintext", "not base64!").is_err());
         assert!(blob("Plaintext", "fileb:///nonexistent/x").is_err());
-        assert_eq!(secret_b64(b"hi").as_str(), "aGk=");
+        assert_eq!(secret_b64(b"hi").unwrap().as_str(), "aGk=");
+    }
+
+    /// Buffers holding a secret are allocated once, up front: never grown (which would leave
+    /// an unwiped copy in each buffer outgrown).
+    #[test]
+    fn secret_buffers_are_sized_up_front() {
+        let text = "QUJD\n".repeat(1000);
+        let compacted = compact(&text);
+        assert_eq!(compacted.len(), 4000);
+        assert_eq!(compacted.capacity(), text.len());
+        let bytes = blob("Plaintext", &text).unwrap();
+        assert_eq!(bytes.len(), 3000);
+        assert_eq!(bytes.capacity(), base64::decoded_len_estimate(4000));
+        let encoded = secret_b64(&bytes).unwrap();
+        assert_eq!((encoded.len(), encoded.capacity()), (4000, 4000));
+        assert_eq!(secret_b64(b"").unwrap().as_str(), "");
+        assert_eq!(secret_b64(&[0xff; 4]).unwrap().as_str(), "/////w==");
+        assert!(decode_secret_b64(b"QUJ").is_err());
     }
 }

@@ -10,6 +10,7 @@ mod cli;
 mod commands;
 mod config;
 mod error;
+mod exact;
 mod files;
 mod input;
 mod output;
@@ -75,9 +76,8 @@ fn main() -> ExitCode {
             };
         }
     };
-    match run(&cli) {
-        Ok(doc) => {
-            let text = render(&doc, cli.output, cli.query.as_deref());
+    match run(&cli).and_then(|doc| render(&doc, cli.output, cli.query.as_deref())) {
+        Ok(text) => {
             let mut stdout = std::io::stdout().lock();
             match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -235,8 +235,9 @@ fn token_check(root: &Path, module: Option<&Path>, token: Option<&str>) -> Resul
             .str("Library", report.library.clone())
             .str("Token", report.token.clone())
             .with("Checks", Val::List(lines));
-        let text = render(&doc, output::Format::Json, None);
-        let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        if let Ok(text) = render(&doc, output::Format::Json, None) {
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        }
         return Err(CliError::new(
             Class::TokenCheckFailed,
             format!("{} check(s) failed: {}", failed.len(), failed.join("; ")),

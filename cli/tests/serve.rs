@@ -16,66 +16,17 @@
 )]
 
 mod common;
+mod serve_support;
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use common::{BIN, Store};
 use serde_json::Value;
-
-/// A running `coffer serve`, stopped with SIGTERM when dropped.
-struct Server {
-    child: Child,
-    endpoint: String,
-    addr: String,
-}
-
-impl Server {
-    fn start(store: &Store) -> Self {
-        Self::start_with(store, &["--bind", "127.0.0.1:0"])
-    }
-
-    fn start_with(store: &Store, args: &[&str]) -> Self {
-        let mut child = store
-            .command(&[&["serve"], args].concat())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
-        let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("first line {line:?}: {e}"));
-        let endpoint = v["Endpoint"].as_str().unwrap().to_owned();
-        let addr = endpoint.split("://").nth(1).unwrap().to_owned();
-        Self { child, endpoint, addr }
-    }
-
-    /// SIGTERM, then the exit status and the rest of stdout.
-    fn stop(mut self) -> (i32, String) {
-        terminate(&self.child);
-        let mut rest = String::new();
-        self.child.stdout.take().unwrap().read_to_string(&mut rest).unwrap();
-        let status = self.child.wait().unwrap();
-        (status.code().unwrap_or(-1), rest)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            terminate(&self.child);
-            let _ = self.child.wait();
-        }
-    }
-}
-
-fn terminate(child: &Child) {
-    // The server may have exited already (a second SIGTERM): then kill fails, harmlessly.
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
-}
+use serve_support::{Server, raw, store_with_access_key, terminate};
 
 /// The venv's python, or None (and a note) when it is not installed outside CI.
 fn python() -> Option<PathBuf> {
@@ -96,16 +47,6 @@ fn python() -> Option<PathBuf> {
 
 fn script(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../interop/aws-clients").join(name)
-}
-
-/// A fresh store with an access key; returns the store and (id, secret).
-fn store_with_access_key() -> (Store, String, String) {
-    let store = Store::new();
-    let key = store.run(&["access-key", "create"]).json();
-    let id = key["AccessKey"]["AccessKeyId"].as_str().unwrap().to_owned();
-    let secret = key["AccessKey"]["SecretAccessKey"].as_str().unwrap().to_owned();
-    assert_eq!(secret.len(), 40);
-    (store, id, secret)
 }
 
 /// Runs a check script against `server` with the access key's credentials.
@@ -259,17 +200,6 @@ fn load_on_loopback() {
     eprintln!("load: {report}");
     let (code, summary) = server.stop();
     assert_eq!(code, 0, "{summary}");
-}
-
-/// Sends raw bytes on a fresh connection and returns the whole answer (the request asks the
-/// server to close the connection, or is not HTTP).
-fn raw(addr: &str, request: &[u8]) -> String {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.write_all(request).unwrap();
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn post(body: &str, extra: &str) -> Vec<u8> {

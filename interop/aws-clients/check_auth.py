@@ -1,6 +1,7 @@
-"""Refusals of `coffer serve`: unsigned, unknown access key, wrong secret, replayed outside the
-clock skew, signed for another service or region, body changed after signing, revoked key; and
-malformed requests (JSON, types, missing members, oversized bodies) under a valid signature.
+"""Refusals of `coffer serve`: unsigned, unknown access key, wrong secret, a session token,
+replayed outside the clock skew, signed for another service or region, body changed after
+signing, revoked key; and malformed requests (JSON, types, missing members, oversized bodies)
+under a valid signature.
 
 Requests are signed by botocore's own SigV4 signer (not Coffer's code) and sent raw, so each
 answer's HTTP status and `__type` can be checked. Environment as check_clients.py, plus
@@ -32,7 +33,7 @@ def ok(what):
 
 
 def send(op, body, akid=AKID, secret=SECRET, service="kms", region=REGION, skew=None, sign=True, after=None,
-         content_type="application/x-amz-json-1.1"):
+         content_type="application/x-amz-json-1.1", token=None):
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
     req = AWSRequest(method="POST", url=ENDPOINT + "/", data=data,
                      headers={"X-Amz-Target": f"TrentService.{op}", "Content-Type": content_type})
@@ -41,7 +42,7 @@ def send(op, body, akid=AKID, secret=SECRET, service="kms", region=REGION, skew=
         if skew is not None:
             botocore.auth.get_current_datetime = lambda: real() + skew
         try:
-            botocore.auth.SigV4Auth(Credentials(akid, secret), service, region).add_auth(req)
+            botocore.auth.SigV4Auth(Credentials(akid, secret, token), service, region).add_auth(req)
         finally:
             botocore.auth.get_current_datetime = real
     if after is not None:
@@ -86,6 +87,10 @@ def main():
     status, _ = send("ListKeys", {}, skew=datetime.timedelta(minutes=-4))
     assert status == 200, status
     ok("outside the 5-minute clock skew (either way): 400 InvalidSignatureException; inside: served")
+
+    refused(400, "UnrecognizedClientException", send("ListKeys", {}, token="FwoGZXIvYXdzEXAMPLETOKEN"),
+            "session tokens are not supported")
+    ok("a session token (signed by botocore, as temporary credentials are): 400 UnrecognizedClientException")
 
     refused(400, "InvalidSignatureException", send("ListKeys", {}, service="s3"), "correct service")
     other_region = "eu-west-3" if REGION != "eu-west-3" else "us-west-2"

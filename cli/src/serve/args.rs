@@ -18,6 +18,18 @@ pub(crate) struct ServeArgs {
     /// The certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1).
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     pub(crate) tls_key: Option<PathBuf>,
+    /// Seconds a client may take over one request: TLS handshake, headers, body and reading
+    /// the answer (the time the request waits for the server itself is not counted). A
+    /// keep-alive connection idle this long is closed.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub(crate) request_timeout: u64,
+    /// Connections served at once; more wait to be accepted.
+    #[arg(long, default_value_t = 256, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    pub(crate) max_connections: u32,
+    /// Connections one peer (an IPv4 address, an IPv6 /64) may hold at once; more from it are
+    /// closed at once. At most --max-connections; keep it below, so other peers find room.
+    #[arg(long, default_value_t = 64, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    pub(crate) max_connections_per_peer: u32,
 }
 
 /// `coffer access-key ...`: the credentials callers of `coffer serve` sign requests with.

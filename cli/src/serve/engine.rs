@@ -7,7 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
-use coffer_core::hsm::{Capabilities, Hsm, Mac, Nonce, Tag, WrappedKey};
+use coffer_core::error::Error as CoreError;
+use coffer_core::hsm::{Capabilities, Hsm, HsmError, Mac, Nonce, Tag, WrappedKey};
 use coffer_core::key::ArnPrefix;
 use coffer_core::{Kms, KmsConfig};
 use tokio::sync::{mpsc, oneshot};
@@ -117,7 +118,7 @@ fn serve<H: Hsm>(
     let mut command = command?;
     let result = execute(hsm, lane, &command);
     ops::wipe(&mut command);
-    result.map(|doc| ops::to_json(&doc)).map_err(ApiError::from)
+    ops::to_json(&result?)
 }
 
 /// Checks the request's signature under its access key's secret.
@@ -131,7 +132,12 @@ fn authenticate<H: Hsm>(hsm: &mut H, lane: &Lane, signed: &SignedRequest) -> Res
             eprintln!("coffer serve: {what} failed authentication under the root: refused (restore it or revoke it)");
             return Err(unrecognized());
         }
-        Err(Lookup::Failed(why)) => return Err(ApiError::internal(format!("cannot read an access key: {why}"))),
+        Err(Lookup::Failed(why)) => {
+            return Err(ApiError::internal_detailed(
+                "cannot read an access key",
+                format!("cannot read an access key: {why}"),
+            ));
+        }
         Err(Lookup::Unavailable(why)) => {
             return Err(ApiError::from(CliError::new(
                 Class::KeyUnavailable,
@@ -143,23 +149,25 @@ fn authenticate<H: Hsm>(hsm: &mut H, lane: &Lane, signed: &SignedRequest) -> Res
 }
 
 /// Runs a command as `coffer` would: store locked for its duration, audit events appended.
-fn execute<H: Hsm>(hsm: &mut H, lane: &Lane, command: &Command) -> Result<crate::output::Obj, CliError> {
+/// Errors are in their network form ([`ApiError`]'s `From<CliError>`; a corrupt record by name).
+fn execute<H: Hsm>(hsm: &mut H, lane: &Lane, command: &Command) -> Result<crate::output::Obj, ApiError> {
     // As for every `coffer` command: COFFER_NOW only in test builds, and a clock behind the
     // store's last change is refused.
-    let clock = CliClock::from_env().map_err(|e| CliError::new(Class::Internal, e))?;
-    crate::time::check_not_before_store(&lane.root, &clock).map_err(|e| CliError::new(Class::Internal, e))?;
+    let internal = |e: String| ApiError::from(CliError::new(Class::Internal, e));
+    let clock = CliClock::from_env().map_err(internal)?;
+    crate::time::check_not_before_store(&lane.root, &clock).map_err(internal)?;
     let mut store = open_store(&lane.root)?;
     let mut log = EventLog::default();
     let config = KmsConfig { arn: lane.arn.clone() };
     let result = match Kms::new(Borrowed(hsm), &mut store, clock, &mut log, config) {
-        Err(e) => Err(commands::convert(&e, &store)),
+        Err(e) => Err(network_error(&e, &store)),
         Ok(mut kms) => {
             let result = commands::run(&mut kms, command);
             drop(kms);
             match result {
                 Ok(doc) => Ok(doc),
-                Err(Failure::Cli(e)) => Err(e),
-                Err(Failure::Kms(e)) => Err(commands::convert(&e, &store)),
+                Err(Failure::Cli(e)) => Err(ApiError::from(e)),
+                Err(Failure::Kms(e)) => Err(network_error(&e, &store)),
             }
         }
     };
@@ -170,6 +178,20 @@ fn execute<H: Hsm>(hsm: &mut H, lane: &Lane, command: &Command) -> Result<crate:
     result
 }
 
-fn open_store(root: &Path) -> Result<DirStore, CliError> {
-    DirStore::open(root).map_err(|e| CliError::new(Class::Store, e.to_string()))
+fn open_store(root: &Path) -> Result<DirStore, ApiError> {
+    DirStore::open(root).map_err(|e| ApiError::from(CliError::new(Class::Store, e.to_string())))
+}
+
+/// A façade error as a network client gets it: a record that failed authentication is named
+/// (`key record <id>`), never by its file, whose path the server's log keeps.
+fn network_error<HE: HsmError>(e: &CoreError<HE, crate::store::DirStoreError>, store: &DirStore) -> ApiError {
+    let mut answer = ApiError::from(commands::convert(e, store));
+    if matches!(e, CoreError::CorruptRecord) {
+        let what = store.last_read().map_or_else(|| "a stored record".to_owned(), |(label, _)| format!("the {label}"));
+        answer.message = format!(
+            "{what} failed authentication under the root sealing key: it was edited, forged or damaged outside \
+             Coffer and is refused (the server's log names its file)"
+        );
+    }
+    answer
 }

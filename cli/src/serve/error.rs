@@ -10,14 +10,17 @@ pub(crate) struct ApiError {
     pub(crate) status: u16,
     /// The AWS error name (`__type`).
     pub(crate) code: &'static str,
-    /// The message (never holds a secret).
+    /// The message (never holds a secret, nor a path of the server's files).
     pub(crate) message: String,
+    /// What the server logs instead of the message (never sent): the server-side detail of a
+    /// 500 answer, which may name the store's files.
+    pub(crate) detail: Option<String>,
 }
 
 impl ApiError {
     /// A 400 answer.
     pub(crate) fn client(code: &'static str, message: impl Into<String>) -> Self {
-        Self { status: 400, code, message: message.into() }
+        Self { status: 400, code, message: message.into(), detail: None }
     }
 
     /// A ValidationException.
@@ -30,9 +33,19 @@ impl ApiError {
         Self::client("SerializationException", message)
     }
 
-    /// A 500 KMSInternalException.
+    /// A 500 KMSInternalException (`message` is sent: it must name no file of the server).
     pub(crate) fn internal(message: impl Into<String>) -> Self {
-        Self { status: 500, code: "KMSInternalException", message: message.into() }
+        Self { status: 500, code: "KMSInternalException", message: message.into(), detail: None }
+    }
+
+    /// A 500 KMSInternalException that sends `message` and logs `detail` only.
+    pub(crate) fn internal_detailed(message: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self { detail: Some(detail.into()), ..Self::internal(message) }
+    }
+
+    /// What the server logs of this answer.
+    pub(crate) fn log_text(&self) -> &str {
+        self.detail.as_deref().unwrap_or(&self.message)
     }
 
     /// The JSON body.
@@ -41,13 +54,44 @@ impl ApiError {
     }
 }
 
+/// The answer to a network client. The server's own trouble is a 500; where the command
+/// line's message may name the store's files (store I/O, a record that fails authentication,
+/// internal failures), a fixed text is sent and that message kept for the server's log.
 impl From<CliError> for ApiError {
     fn from(e: CliError) -> Self {
-        let status = match e.class {
-            // The server's own trouble: store files, HSM, a record that fails authentication.
-            Class::Internal | Class::KeyUnavailable | Class::CorruptRecord | Class::Store => 500,
-            _ => 400,
+        let fixed = match e.class {
+            Class::KeyUnavailable => {
+                return Self { status: 500, code: e.class.name(), message: e.message, detail: None };
+            }
+            Class::Internal => "internal error (the server's log has the details)",
+            Class::CorruptRecord => {
+                "a stored record failed authentication under the root sealing key and is refused (the server's \
+                 log names it)"
+            }
+            Class::Store => "the server cannot use its store (the server's log has the details)",
+            _ => return Self { status: 400, code: e.class.name(), message: e.message, detail: None },
         };
-        Self { status, code: e.class.name(), message: e.message }
+        Self { status: 500, code: e.class.name(), message: fixed.to_owned(), detail: Some(e.message) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 500 answer carries no server-side message (which may name the store's files): the
+    /// log keeps it. The caller's errors keep theirs.
+    #[test]
+    fn server_side_messages_stay_in_the_log() {
+        for class in [Class::Store, Class::Internal, Class::CorruptRecord] {
+            let e = ApiError::from(CliError::new(class, "cannot read /home/u/.coffer/keys/k: EIO"));
+            assert_eq!((e.status, e.code), (500, class.name()));
+            assert!(!e.message.contains('/') && !e.body().contains("/home"), "{}", e.body());
+            assert_eq!(e.log_text(), "cannot read /home/u/.coffer/keys/k: EIO");
+        }
+        let e = ApiError::from(CliError::new(Class::NotFound, "alias/x is not found"));
+        assert_eq!((e.status, e.message.as_str(), e.log_text()), (400, "alias/x is not found", "alias/x is not found"));
+        let e = ApiError::internal_detailed("cannot read an access key", "cannot read /s/access-keys/A: EIO");
+        assert!(!e.body().contains("/s/"), "{}", e.body());
     }
 }

@@ -7,6 +7,9 @@
 //! signature and runs the operation. Shutdown (SIGTERM or SIGINT) stops accepting
 //! connections, lets the requests in flight finish (keep-alive connections are closed once
 //! idle), and returns.
+//!
+//! Slow clients are bounded ([`Limits`]): each request has a deadline (`deadline`) and each
+//! peer a cap on its connections (`peers`) below the server's total.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -27,16 +30,14 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio_rustls::TlsAcceptor;
 use zeroize::{Zeroize as _, Zeroizing};
 
+use super::deadline::{Deadline, DeadlineIo, RestartOnDrop};
 use super::engine::Call;
 use super::error::ApiError;
+use super::peers::Peers;
 use super::{ops, sigv4};
 
 /// The largest request body accepted: 64 KiB (an Encrypt of 4096 bytes is under 6 KiB).
 pub(crate) const MAX_BODY: usize = 64 * 1024;
-/// The most connections served at once; more wait to be accepted.
-const MAX_CONNECTIONS: usize = 256;
-/// How long a client may take to send its request headers.
-const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long shutdown waits for requests in flight.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 /// The JSON 1.1 content type.
@@ -45,10 +46,12 @@ const JSON_11: &str = "application/x-amz-json-1.1";
 const TARGET_PREFIX: &str = "TrentService.";
 
 /// A response body that zeroizes itself when dropped (it may hold plaintext or a data key).
+/// Dropped once the HTTP layer has taken it to write, which starts the next request's deadline.
 #[derive(Debug)]
 pub(crate) struct SecretBody {
     bytes: Zeroizing<Vec<u8>>,
     pos: usize,
+    _written: RestartOnDrop,
 }
 
 impl Buf for SecretBody {
@@ -74,9 +77,10 @@ pub(crate) struct Stats {
     pub(crate) errors: AtomicU64,
 }
 
-fn respond(status: u16, body: Zeroizing<Vec<u8>>) -> Answer {
+fn respond(status: u16, body: Zeroizing<Vec<u8>>, deadline: &Arc<Deadline>) -> Answer {
     let len = body.len();
-    let mut response = Response::new(Full::new(SecretBody { bytes: body, pos: 0 }));
+    let written = RestartOnDrop(Arc::clone(deadline));
+    let mut response = Response::new(Full::new(SecretBody { bytes: body, pos: 0, _written: written }));
     *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(JSON_11));
@@ -84,20 +88,33 @@ fn respond(status: u16, body: Zeroizing<Vec<u8>>) -> Answer {
     response
 }
 
-fn error_response(e: &ApiError) -> Answer {
-    respond(e.status, Zeroizing::new(e.body().into_bytes()))
+fn error_response(e: &ApiError, deadline: &Arc<Deadline>) -> Answer {
+    respond(e.status, Zeroizing::new(e.body().into_bytes()), deadline)
+}
+
+/// The bounds on connections and on the time a client may take over a request.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// The request deadline (`deadline`).
+    pub(crate) request_timeout: Duration,
+    /// Connections served at once; more wait in the listen queue.
+    pub(crate) max_connections: usize,
+    /// Connections one peer may hold at once; more from it are closed at once.
+    pub(crate) max_per_peer: usize,
 }
 
 /// Serves connections from `listener` until `shutdown` resolves, then drains.
 pub(crate) async fn serve(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
+    limits: Limits,
     calls: mpsc::Sender<Call>,
     stats: Arc<Stats>,
     shutdown: impl Future<Output = ()>,
 ) {
     let graceful = GracefulShutdown::new();
-    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let peers = Peers::new(limits.max_per_peer);
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -107,7 +124,7 @@ pub(crate) async fn serve(
                 Err(_) => break,
             },
         };
-        let (stream, _peer) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
                 Ok(a) => a,
@@ -119,30 +136,42 @@ pub(crate) async fn serve(
                 }
             },
         };
+        let Some(peer_slot) = peers.admit(peer.ip()) else {
+            // Plain text on a TLS port would be garbage to the client: it is only closed.
+            if tls.is_none() {
+                refuse_busy(&stream);
+            }
+            continue;
+        };
+        // From here on, the client's time is bounded: TLS handshake, headers, body, answer.
+        let deadline = Deadline::start(limits.request_timeout);
+        let stream = DeadlineIo::new(stream, Arc::clone(&deadline));
         let calls = calls.clone();
         let stats = Arc::clone(&stats);
         let service = service_fn(move |req| {
             let calls = calls.clone();
             let stats = Arc::clone(&stats);
-            async move { Ok::<_, Infallible>(handle(req, &calls, &stats).await) }
+            let deadline = Arc::clone(&deadline);
+            async move { Ok::<_, Infallible>(handle(req, &calls, &stats, &deadline).await) }
         });
         let mut builder = http1::Builder::new();
-        builder.timer(TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT);
+        builder.timer(TokioTimer::new()).header_read_timeout(limits.request_timeout);
         let watcher = graceful.watcher();
         let tls = tls.clone();
         tokio::spawn(async move {
-            // A connection error (client gone, malformed HTTP, failed handshake) concerns that
-            // client only.
+            // A connection error (client gone or too slow, malformed HTTP, failed handshake)
+            // concerns that client only.
             match tls {
                 None => {
                     let _ = watcher.watch(builder.serve_connection(TokioIo::new(stream), service)).await;
                 }
                 Some(acceptor) => {
-                    if let Ok(Ok(stream)) = tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(stream)).await {
+                    if let Ok(stream) = acceptor.accept(stream).await {
                         let _ = watcher.watch(builder.serve_connection(TokioIo::new(stream), service)).await;
                     }
                 }
             }
+            drop(peer_slot);
             drop(permit);
         });
     }
@@ -155,34 +184,58 @@ pub(crate) async fn serve(
     }
 }
 
-async fn handle(req: Request<Incoming>, calls: &mpsc::Sender<Call>, stats: &Stats) -> Answer {
+/// Tells a peer over its cap why it is closed, if its socket takes the answer at once (it is
+/// never waited for), and closes the connection.
+fn refuse_busy(stream: &tokio::net::TcpStream) {
+    let body = ApiError {
+        status: 503,
+        code: "ThrottlingException",
+        message: "too many connections from this address; retry once some are closed".into(),
+        detail: None,
+    }
+    .body();
+    let answer = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: {JSON_11}\r\nContent-Length: {}\r\nConnection: \
+         close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.try_write(answer.as_bytes());
+}
+
+async fn handle(req: Request<Incoming>, calls: &mpsc::Sender<Call>, stats: &Stats, deadline: &Arc<Deadline>) -> Answer {
     stats.requests.fetch_add(1, Ordering::Relaxed);
-    match answer(req, calls).await {
+    match answer(req, calls, deadline).await {
         // The zeroizing string's buffer becomes the body's, uncopied.
-        Ok(mut body) => respond(200, Zeroizing::new(std::mem::take(&mut *body).into_bytes())),
+        Ok(mut body) => respond(200, Zeroizing::new(std::mem::take(&mut *body).into_bytes()), deadline),
         Err(e) => {
             stats.errors.fetch_add(1, Ordering::Relaxed);
             if e.status >= 500 {
-                eprintln!("coffer serve: {}: {}", e.code, e.message);
+                eprintln!("coffer serve: {}: {}", e.code, e.log_text());
             }
-            error_response(&e)
+            error_response(&e, deadline)
         }
     }
 }
 
-async fn answer(req: Request<Incoming>, calls: &mpsc::Sender<Call>) -> Result<Zeroizing<String>, ApiError> {
+async fn answer(
+    req: Request<Incoming>,
+    calls: &mpsc::Sender<Call>,
+    deadline: &Arc<Deadline>,
+) -> Result<Zeroizing<String>, ApiError> {
     let (parts, body) = req.into_parts();
     if parts.method != hyper::Method::POST {
         return Err(ApiError {
             status: 405,
             code: "MethodNotAllowedException",
             message: "only POST / is served".into(),
+            detail: None,
         });
     }
     let too_large = || ApiError {
         status: 413,
         code: "RequestEntityTooLargeException",
         message: format!("the request body is larger than {MAX_BODY} bytes"),
+        detail: None,
     };
     if let Some(len) =
         parts.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok())
@@ -210,6 +263,7 @@ async fn answer(req: Request<Incoming>, calls: &mpsc::Sender<Call>) -> Result<Ze
         .iter()
         .filter_map(|(name, value)| value.to_str().ok().map(|v| (name.as_str().to_owned(), v.to_owned())))
         .collect();
+    refuse_session_token(&parts.headers, parts.uri.query().unwrap_or(""))?;
     let Some(authorization) = headers.iter().find(|(n, _)| n == "authorization").map(|(_, v)| v.clone()) else {
         return Err(ApiError::client("MissingAuthenticationTokenException", "Missing Authentication Token"));
     };
@@ -227,7 +281,26 @@ async fn answer(req: Request<Incoming>, calls: &mpsc::Sender<Call>) -> Result<Ze
         None => Err(ApiError::client("UnknownOperationException", "X-Amz-Target is missing")),
     };
     drop(body);
+    // The wait for the lane is the server's time, not the client's.
+    let _paused = deadline.pause();
     let (reply, answer) = oneshot::channel();
     calls.send(Call { signed, command, reply }).await.map_err(|_| ApiError::internal("the server is shutting down"))?;
     answer.await.map_err(|_| ApiError::internal("the request was not answered"))?
+}
+
+/// Refuses a request that carries a session token (`X-Amz-Security-Token`, as a header or a
+/// query parameter): Coffer has no temporary credentials, and a token it ignored would make
+/// such a request pass on its access key alone, whatever the token's scope or expiry.
+fn refuse_session_token(headers: &hyper::HeaderMap, query: &str) -> Result<(), ApiError> {
+    const TOKEN: &str = "x-amz-security-token";
+    // Present at all counts, whatever its value (even one that is not valid text).
+    let in_query = query.split('&').any(|p| p.split('=').next().is_some_and(|k| k.eq_ignore_ascii_case(TOKEN)));
+    if in_query || headers.contains_key(TOKEN) {
+        return Err(ApiError::client(
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid: session tokens are not supported by Coffer \
+             (X-Amz-Security-Token); sign requests with an access key of `coffer access-key create` alone",
+        ));
+    }
+    Ok(())
 }

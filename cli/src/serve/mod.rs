@@ -4,7 +4,10 @@
 //!
 //! - `args`: the command-line arguments.
 //! - `http`: HTTP/1.1 on tokio (hyper), body bounds, graceful shutdown.
+//! - `deadline`: the time a client may take over a request, enforced on its connection.
+//! - `peers`: connections counted per peer, against a cap.
 //! - `sigv4`: the signature check.
+//! - `json`: request bodies as JSON, a member name given twice refused.
 //! - `access_keys`: access keys, their secrets sealed in the store under the root.
 //! - `ops`: request bodies to `coffer` commands, answers to JSON.
 //! - `engine`: the one thread that owns the HSM and runs the façade under the store's lock.
@@ -13,10 +16,13 @@
 
 mod access_keys;
 mod args;
+mod deadline;
 mod engine;
 mod error;
 mod http;
+mod json;
 mod ops;
+mod peers;
 mod sigv4;
 mod tls;
 
@@ -161,6 +167,17 @@ pub(crate) fn serve(root: &Path, args: &ServeArgs) -> Result<Obj, CliError> {
             args.bind
         )));
     }
+    if args.max_connections_per_peer > args.max_connections {
+        return Err(CliError::validation(format!(
+            "--max-connections-per-peer {} is above --max-connections {}: one peer could take every connection",
+            args.max_connections_per_peer, args.max_connections
+        )));
+    }
+    let limits = http::Limits {
+        request_timeout: Duration::from_secs(args.request_timeout),
+        max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+        max_per_peer: usize::try_from(args.max_connections_per_peer).unwrap_or(usize::MAX),
+    };
     let scheme = if tls.is_some() { "https" } else { "http" };
     // A clock the commands would refuse is refused at start too (each request checks it again).
     let session = Session::open(root)?;
@@ -212,7 +229,7 @@ pub(crate) fn serve(root: &Path, args: &ServeArgs) -> Result<Obj, CliError> {
         let _ = writeln!(stdout, "{line}").and_then(|()| stdout.flush());
         drop(stdout);
         eprintln!("coffer serve: listening on {scheme}://{addr} (region {region}); SIGTERM or Ctrl-C stops");
-        http::serve(listener, tls, calls, Arc::clone(&stats), shutdown_signal()).await;
+        http::serve(listener, tls, limits, calls, Arc::clone(&stats), shutdown_signal()).await;
         Ok::<(), CliError>(())
     });
     // Connections still open after the drain timeout are dropped here, and with them the last

@@ -13,14 +13,15 @@
 //! (never as the command line's `fileb://` or `file://` forms, which this module cannot
 //! produce: base64 has no `:`). Encryption contexts are handed over as JSON objects.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as B64;
+use core::fmt::{self, Write};
+
 use serde_json::{Map, Value};
 use zeroize::{Zeroize as _, Zeroizing};
 
 use super::error::ApiError;
+use super::json::BodyError;
 use crate::cli::{Command, DataKeyArgs, KeyIdArg, PageArgs};
-use crate::output::{Obj, Val};
+use crate::output::{Obj, Val, json_str};
 
 /// The default page size of the List operations, as AWS's.
 const DEFAULT_LIMIT: usize = 100;
@@ -95,9 +96,8 @@ impl Members {
     /// A required blob: base64 text, checked to decode to 1 to `max` bytes.
     fn blob(&mut self, name: &str, max: usize) -> Result<String, ApiError> {
         let text = Zeroizing::new(self.str(name, 1, usize::MAX)?);
-        let bytes = Zeroizing::new(
-            B64.decode(text.as_bytes()).map_err(|_| ApiError::serialization(format!("{name}: invalid base64")))?,
-        );
+        let bytes = crate::input::decode_secret_b64(text.as_bytes())
+            .map_err(|_| ApiError::serialization(format!("{name}: invalid base64")))?;
         if bytes.is_empty() || bytes.len() > max {
             return Err(ApiError::validation(format!(
                 "1 validation error detected: Value at '{}' failed to satisfy constraint: Member must have length \
@@ -217,7 +217,16 @@ pub(crate) fn parse(op: &str, body: &[u8]) -> Result<Command, ApiError> {
     let value: Value = if body.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Map::new())
     } else {
-        serde_json::from_slice(body).map_err(|e| ApiError::serialization(format!("malformed JSON: {e}")))?
+        super::json::parse(body).map_err(|e| match e {
+            BodyError::Malformed(e) => ApiError::serialization(format!("malformed JSON: {e}")),
+            BodyError::Duplicate(name) => {
+                let shown: String = name.chars().take(64).collect();
+                ApiError::validation(format!(
+                    "the member {shown:?} is given twice in one object of the request body: which one counts \
+                     would be ambiguous"
+                ))
+            }
+        })?
     };
     let Value::Object(map) = value else {
         return Err(ApiError::serialization("the request body must be a JSON object"));
@@ -357,69 +366,64 @@ pub(crate) fn wipe(command: &mut Command) {
 const DATE_FIELDS: [&str; 5] = ["CreationDate", "DeletionDate", "NextRotationDate", "RotationDate", "LastUpdatedDate"];
 
 /// The JSON response of a command's answer, compact, in a zeroizing buffer (it may hold a
-/// plaintext or a data key).
-pub(crate) fn to_json(doc: &Obj) -> Zeroizing<String> {
-    let mut out = Zeroizing::new(String::new());
-    write_obj(&mut out, doc);
-    out
+/// plaintext or a data key) allocated once at its exact size (`crate::exact`): a growing
+/// string would leave unwiped copies behind.
+///
+/// # Errors
+/// KMSInternalException if the answer cannot be formatted (not expected).
+pub(crate) fn to_json(doc: &Obj) -> Result<Zeroizing<String>, ApiError> {
+    crate::exact::render(|out| write_obj(out, doc)).map_err(|_| ApiError::internal("the answer could not be formatted"))
 }
 
-fn write_str(out: &mut String, s: &str) {
-    match serde_json::to_string(s) {
-        Ok(q) => out.push_str(&q),
-        Err(_) => out.push_str("null"),
-    }
-}
-
-fn write_obj(out: &mut String, obj: &Obj) {
-    out.push('{');
+fn write_obj(out: &mut dyn Write, obj: &Obj) -> fmt::Result {
+    out.write_char('{')?;
     for (i, (name, val)) in obj.0.iter().enumerate() {
         if i > 0 {
-            out.push(',');
+            out.write_char(',')?;
         }
-        write_str(out, name);
-        out.push(':');
+        json_str(out, name)?;
+        out.write_char(':')?;
         match val {
             Val::Str(s) if DATE_FIELDS.contains(name) => match crate::time::parse(s) {
-                Some(t) => out.push_str(&t.to_string()),
-                None => write_str(out, s),
+                Some(t) => write!(out, "{t}")?,
+                None => json_str(out, s)?,
             },
-            _ => write_val(out, val),
+            _ => write_val(out, val)?,
         }
     }
-    out.push('}');
+    out.write_char('}')
 }
 
-fn write_val(out: &mut String, val: &Val) {
+fn write_val(out: &mut dyn Write, val: &Val) -> fmt::Result {
     match val {
-        Val::Str(s) => write_str(out, s),
+        Val::Str(s) => json_str(out, s),
         Val::Secret(s) => {
             // Base64: nothing to escape.
-            out.push('"');
-            out.push_str(s);
-            out.push('"');
+            out.write_char('"')?;
+            out.write_str(s)?;
+            out.write_char('"')
         }
-        Val::Num(n) => out.push_str(&n.to_string()),
-        Val::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Val::Num(n) => write!(out, "{n}"),
+        Val::Bool(b) => out.write_str(if *b { "true" } else { "false" }),
         Val::StrList(items) => {
-            out.push('[');
+            out.write_char('[')?;
             for (i, s) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.write_char(',')?;
                 }
-                write_str(out, s);
+                json_str(out, s)?;
             }
-            out.push(']');
+            out.write_char(']')
         }
         Val::List(items) => {
-            out.push('[');
+            out.write_char('[')?;
             for (i, o) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.write_char(',')?;
                 }
-                write_obj(out, o);
+                write_obj(out, o)?;
             }
-            out.push(']');
+            out.write_char(']')
         }
         Val::Obj(o) => write_obj(out, o),
     }
@@ -427,6 +431,9 @@ fn write_val(out: &mut String, val: &Val) {
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD as B64;
+
     use super::*;
 
     fn code(op: &str, body: &str) -> &'static str {
@@ -463,6 +470,30 @@ mod tests {
         assert_eq!(code("CreateKey", r#"{"Policy":"{}"}"#), "UnsupportedOperationException");
         assert_eq!(code("CreateKey", ""), "ok");
         assert_eq!(code("ListKeys", r#"{"Limit":0}"#), "ValidationException");
+    }
+
+    /// A name given twice in any object of the body is refused, not merged (serde_json would
+    /// keep the last one): in a context, among the members, deeper down.
+    #[test]
+    fn duplicate_names_are_refused() {
+        let ok = r#"{"KeyId":"k","Plaintext":"AA==","EncryptionContext":{"tenant":"A"}}"#;
+        assert_eq!(code("Encrypt", ok), "ok");
+        for body in [
+            r#"{"KeyId":"k","Plaintext":"AA==","EncryptionContext":{"tenant":"A","tenant":"B"}}"#,
+            r#"{"KeyId":"k","Plaintext":"AA==","EncryptionContext":{"tenant":"A","tenant":"A"}}"#,
+            r#"{"KeyId":"k","KeyId":"alias/other","Plaintext":"AA=="}"#,
+            r#"{"KeyId":"k","Plaintext":"AA==","GrantTokens":[{"a":1,"a":2}]}"#,
+        ] {
+            let e = parse("Encrypt", body.as_bytes()).unwrap_err();
+            assert_eq!(e.code, "ValidationException", "{body}: {}", e.message);
+            assert!(e.message.contains("twice"), "{}", e.message);
+        }
+        let e = parse(
+            "ReEncrypt",
+            br#"{"CiphertextBlob":"AA==","DestinationKeyId":"k","DestinationEncryptionContext":{"t":"A","t":"B"}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.code, "ValidationException", "{}", e.message);
     }
 
     /// Mangled bodies (truncated, bytes flipped, members of other types) for every operation:
@@ -534,8 +565,27 @@ mod tests {
             .str("KeyId", "k")
             .with("KeyMetadata", Val::Obj(Obj::new().str("CreationDate", "2026-11-23T18:24:08+00:00")))
             .with("Plaintext", Val::Secret(Zeroizing::new("AAEC".into())));
-        let v: Value = serde_json::from_str(&to_json(&doc)).unwrap();
+        let v: Value = serde_json::from_str(&to_json(&doc).unwrap()).unwrap();
         assert_eq!(v["KeyMetadata"]["CreationDate"], 1_795_458_248);
         assert_eq!(v["Plaintext"], "AAEC");
+    }
+
+    /// The answer's buffer is allocated once, at its exact size: it never grew (a grown
+    /// buffer's capacity would exceed its length, its old copies freed unwiped).
+    #[test]
+    fn answers_are_written_at_their_exact_size() {
+        let doc = Obj::new()
+            .str("KeyId", "arn:aws:kms:us-east-1:111122223333:key/k\u{1}\"")
+            .with("Plaintext", Val::Secret(Zeroizing::new("QUJD".repeat(1365))))
+            .with("Keys", Val::List(vec![Obj::new().str("KeyId", "a"), Obj::new()]))
+            .with("EncryptionAlgorithms", Val::StrList(vec!["SYMMETRIC_DEFAULT".into()]))
+            .str("CreationDate", "2026-11-23T18:24:08+00:00")
+            .with("Enabled", Val::Bool(true))
+            .num("N", 42);
+        let json = to_json(&doc).unwrap();
+        assert_eq!(json.capacity(), json.len());
+        let v: Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["Plaintext"].as_str().unwrap().len(), 5460);
+        assert_eq!(v["KeyId"], "arn:aws:kms:us-east-1:111122223333:key/k\u{1}\"");
     }
 }
