@@ -26,9 +26,8 @@ use coffer_core::data::EncryptionContext;
 use coffer_core::hsm::Hsm;
 use coffer_core::key::KeyRef;
 use coffer_core::message::{
-    AlgorithmSuite, DecryptError, DecryptionMaterials, Decryptor, EdkRef, EncryptError,
-    EncryptingWriter, EncryptionMaterials, Encryptor, KMS_PROVIDER_ID, Keyring, KeyringError, KmsKeyring, Limits,
-    MAX_HEADER_LEN,
+    AlgorithmSuite, DecryptError, DecryptionMaterials, Decryptor, EdkRef, EncryptError, EncryptingWriter,
+    EncryptionMaterials, Encryptor, KMS_PROVIDER_ID, Keyring, KeyringError, KmsKeyring, Limits, MAX_HEADER_LEN,
 };
 use getrandom::SysRng;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -345,12 +344,12 @@ pub(crate) fn encrypt_file<H: Hsm>(kms: &mut CliKms<'_, H>, args: &EncryptFileAr
     // several keys).
     let prepared = {
         let mut keyring = KeysKeyring { kms, keys: &args.key_id };
-        EncryptionMaterials::new(suite, context, Limits::default(), &mut rng)
-            .map_err(EncryptError::Materials)
-            .and_then(|mut materials| {
+        EncryptionMaterials::new(suite, context, Limits::default(), &mut rng).map_err(EncryptError::Materials).and_then(
+            |mut materials| {
                 keyring.on_encrypt(&mut materials, &mut rng).map_err(EncryptError::Keyring)?;
                 Ok(materials)
-            })
+            },
+        )
     };
     let mut workspace = Zeroizing::new(Vec::new());
     let started = prepared.and_then(|materials| {

@@ -125,7 +125,10 @@ fn context_size_edge_on_encrypt_and_in_a_header() {
     let mut header = vec![0x02, 0x04, 0x78];
     header.extend_from_slice(&[0u8; 32]);
     header.extend_from_slice(&u16::MAX.to_be_bytes());
-    assert_eq!(Header::parse(&header, &Limits::default()).unwrap_err(), HeaderError::Incomplete { needed: 37 + 65_535 });
+    assert_eq!(
+        Header::parse(&header, &Limits::default()).unwrap_err(),
+        HeaderError::Incomplete { needed: 37 + 65_535 }
+    );
 }
 
 #[test]

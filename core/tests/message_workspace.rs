@@ -49,8 +49,8 @@ fn round_trip<K: Keyring>(keyring: &mut K, suite: AlgorithmSuite, ctx: &Encrypti
 }
 
 fn keyring(i: u8) -> RawAesKeyring<'static> {
-    let name: &'static str = ["key-0", "key-1", "key-2", "key-3", "key-4", "key-5", "key-6", "key-7", "key-8", "key-9"]
-        [usize::from(i)];
+    let name: &'static str =
+        ["key-0", "key-1", "key-2", "key-3", "key-4", "key-5", "key-6", "key-7", "key-8", "key-9"][usize::from(i)];
     RawAesKeyring::new("coffer-test", name, &[0x40 + i; 32]).unwrap()
 }
 
