@@ -7,7 +7,13 @@
 //!   7-byte chunks so that the fast path (whole frames in the input) never runs: a dropped
 //!   regular frame and two swapped frames, whose own tags all verify.
 
-#![allow(missing_docs, clippy::unwrap_used, clippy::indexing_slicing, clippy::cast_possible_truncation)]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation
+)]
 
 mod common;
 

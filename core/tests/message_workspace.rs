@@ -2,7 +2,13 @@
 //! `Encryptor::workspace_len_for`, every frame length and every header the format allows (short
 //! frames, large contexts, many EDKs) encrypts and decrypts, and one byte less is refused.
 
-#![allow(missing_docs, clippy::unwrap_used, clippy::indexing_slicing, clippy::cast_possible_truncation)]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation
+)]
 
 mod common;
 
