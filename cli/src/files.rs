@@ -6,7 +6,8 @@
 //!   multi-keyring does. Any one of them decrypts the file. On decrypt, `--key-id` limits which
 //!   keys are tried; without it, every `aws-kms` EDK naming a key of this store is tried.
 //! - **Bounded memory**: frames are sealed and opened one at a time through a workspace of one
-//!   frame (at most [`MAX_FRAME_LENGTH`]), whatever the file size.
+//!   frame (at most [`MAX_FRAME_LENGTH`]) or the header if that is longer, whatever the file
+//!   size.
 //! - **The store lock** is held only while data keys are made or unwrapped; the bulk of the
 //!   work runs without it, so other `coffer` commands are not kept waiting.
 //! - **Output** goes to a temporary file beside the destination (mode 0600), which is renamed
@@ -25,9 +26,8 @@ use coffer_core::data::EncryptionContext;
 use coffer_core::hsm::Hsm;
 use coffer_core::key::KeyRef;
 use coffer_core::message::{
-    AlgorithmSuite, DecryptError, DecryptionMaterials, Decryptor, EdkRef, EncryptConfig, EncryptError,
-    EncryptingWriter, EncryptionMaterials, Encryptor, KMS_PROVIDER_ID, Keyring, KeyringError, KmsKeyring, Limits,
-    MAX_HEADER_LEN,
+    AlgorithmSuite, DecryptError, DecryptionMaterials, Decryptor, EdkRef, EncryptError, EncryptingWriter,
+    EncryptionMaterials, Encryptor, KMS_PROVIDER_ID, Keyring, KeyringError, KmsKeyring, Limits, MAX_HEADER_LEN,
 };
 use getrandom::SysRng;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -338,13 +338,24 @@ pub(crate) fn encrypt_file<H: Hsm>(kms: &mut CliKms<'_, H>, args: &EncryptFileAr
     let (input, len) = open_input(&args.input_file)?;
     let (pending, out) = Pending::create(&args.output_file, args.force)?;
 
-    let config = EncryptConfig { suite, frame_length: args.frame_length, limits: Limits::default() };
-    let mut workspace = Zeroizing::new(vec![0u8; Encryptor::workspace_len(args.frame_length)]);
     let mut rng = SysRng;
-    let started = {
+    // The materials first, then a workspace sized from the header they make (the header is
+    // written in the workspace, and can be longer than a frame: short frames, large contexts,
+    // several keys).
+    let prepared = {
         let mut keyring = KeysKeyring { kms, keys: &args.key_id };
-        Encryptor::new(&mut keyring, context, &config, &mut rng, &mut workspace)
+        EncryptionMaterials::new(suite, context, Limits::default(), &mut rng).map_err(EncryptError::Materials).and_then(
+            |mut materials| {
+                keyring.on_encrypt(&mut materials, &mut rng).map_err(EncryptError::Keyring)?;
+                Ok(materials)
+            },
+        )
     };
+    let mut workspace = Zeroizing::new(Vec::new());
+    let started = prepared.and_then(|materials| {
+        workspace.resize(Encryptor::workspace_len_for(&materials, args.frame_length), 0);
+        Encryptor::with_materials(materials, args.frame_length, &mut rng, &mut workspace)
+    });
     let encryptor = match started {
         Ok(e) => e,
         Err(EncryptError::Keyring(_)) => {

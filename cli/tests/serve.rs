@@ -59,9 +59,23 @@ fn run_python(
     args: &[&str],
     env: &[(&str, String)],
 ) -> String {
-    let mut cmd = Command::new(python);
-    cmd.args(args)
-        .env("COFFER_ENDPOINT", &server.endpoint)
+    let mut cmd = client(python, store, server, id, secret);
+    cmd.args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{args:?} failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
+    print!("{stdout}");
+    stdout
+}
+
+/// `program` as a client of `server`: the access key's credentials, no other AWS configuration.
+fn client(program: &Path, store: &Store, server: &Server, id: &str, secret: &str) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.env("COFFER_ENDPOINT", &server.endpoint)
         .env("AWS_ACCESS_KEY_ID", id)
         .env("AWS_SECRET_ACCESS_KEY", secret)
         .env("AWS_DEFAULT_REGION", "us-east-1")
@@ -75,15 +89,7 @@ fn run_python(
     for (k, v) in &store.env {
         cmd.env(k, v);
     }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{args:?} failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
-    print!("{stdout}");
-    stdout
+    cmd
 }
 
 #[test]
@@ -179,6 +185,90 @@ fn encryption_sdk_through_the_server() {
         .run(&["decrypt-file", "--input-file", sdk_message.to_str().unwrap(), "--output-file", back.to_str().unwrap()])
         .json();
     assert_eq!(std::fs::read(&back).unwrap(), data);
+    let (code, _) = server.stop();
+    assert_eq!(code, 0);
+}
+
+/// The AWS Encryption SDK CLI (`aws-encryption-cli` 4.3.0 on the Python SDK 3.3.1), with its
+/// KMS provider pointed at the server (`AWS_ENDPOINT_URL_KMS`), both ways: it decrypts what
+/// `coffer encrypt-file` writes, and `coffer decrypt-file` decrypts what it writes, at the sizes
+/// where frames end: empty, 1, a frame less one, a frame (the SDK 3.x refuses a final frame as
+/// long as the frame length) and two frames and one byte.
+#[test]
+fn encryption_sdk_cli_through_the_server() {
+    let Some(python) = python() else { return };
+    // setup.sh puts the CLI in a venv of its own beside the clients' (it needs an older SDK).
+    let venv = python.parent().and_then(Path::parent).unwrap();
+    let esdk_cli = PathBuf::from(format!("{}-esdk-cli", venv.display())).join("bin/aws-encryption-cli");
+    assert!(esdk_cli.exists(), "no {}: run interop/aws-clients/setup.sh again", esdk_cli.display());
+    let (store, id, secret) = store_with_access_key();
+    let server = Server::start(&store);
+    let key = store.run(&["create-key", "--description", "esdk-cli"]).json();
+    let arn = key["KeyMetadata"]["Arn"].as_str().unwrap().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: String| dir.path().join(name).to_str().unwrap().to_owned();
+    let esdk = |args: &[&str]| {
+        let mut cmd = client(&esdk_cli, &store, &server, &id, &secret);
+        cmd.env("AWS_ENDPOINT_URL_KMS", &server.endpoint)
+            .args(args)
+            .args(["--wrapping-keys", &format!("key={arn}")])
+            .args(["--commitment-policy", "require-encrypt-require-decrypt", "-S"]);
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "aws-encryption-cli {args:?} failed: {stderr}");
+    };
+    const FRAME: usize = 4096;
+    for size in [0, 1, FRAME - 1, FRAME, 2 * FRAME + 1] {
+        let data: Vec<u8> = (0..size).map(|i| u8::try_from(i % 251).unwrap()).collect();
+        let plain = path(format!("plain-{size}"));
+        std::fs::write(&plain, &data).unwrap();
+
+        // coffer encrypt-file -> aws-encryption-cli --decrypt
+        let coffer_msg = path(format!("coffer-{size}.msg"));
+        store
+            .run(&[
+                "encrypt-file",
+                "--key-id",
+                &arn,
+                "--input-file",
+                &plain,
+                "--output-file",
+                &coffer_msg,
+                "--encryption-context",
+                "tenant=acme",
+            ])
+            .json();
+        let by_esdk = path(format!("esdk-{size}.out"));
+        esdk(&["--decrypt", "--input", &coffer_msg, "--output", &by_esdk, "--encryption-context", "tenant=acme"]);
+        assert!(std::fs::read(&by_esdk).unwrap() == data, "aws-encryption-cli read another plaintext ({size} bytes)");
+
+        // aws-encryption-cli --encrypt -> coffer decrypt-file
+        let esdk_msg = path(format!("esdk-{size}.msg"));
+        esdk(&[
+            "--encrypt",
+            "--input",
+            &plain,
+            "--output",
+            &esdk_msg,
+            "--encryption-context",
+            "tenant=acme",
+            "--frame-length",
+            &FRAME.to_string(),
+        ]);
+        let by_coffer = path(format!("coffer-{size}.out"));
+        store
+            .run(&[
+                "decrypt-file",
+                "--input-file",
+                &esdk_msg,
+                "--output-file",
+                &by_coffer,
+                "--encryption-context",
+                "tenant=acme",
+            ])
+            .json();
+        assert!(std::fs::read(&by_coffer).unwrap() == data, "coffer read another plaintext ({size} bytes)");
+    }
     let (code, _) = server.stop();
     assert_eq!(code, 0);
 }

@@ -29,10 +29,10 @@ fn try_encrypt<K: coffer_core::message::Keyring>(
     ctx: EncryptionContext<'_>,
     config: &EncryptConfig,
 ) -> Result<Vec<u8>, EncryptError> {
-    let mut ws = vec![0u8; 1 << 16];
+    let mut ws = vec![0u8; 1 << 17];
     let mut rng = TestRng(99);
     let mut enc = Encryptor::new(keyring, ctx, config, &mut rng, &mut ws)?;
-    let mut out = vec![0u8; 1 << 16];
+    let mut out = vec![0u8; 1 << 17];
     let (w, done) = enc.finish(&mut out)?;
     assert!(done);
     Ok(out[..w].to_vec())
@@ -92,26 +92,27 @@ fn pairs(n: usize) -> Vec<(String, String)> {
     (0..n).map(|i| (format!("k{i:02}"), "v".to_string())).collect()
 }
 
+/// Hosts (`std`) take contexts of any number of pairs, as the SDKs write them: 16, 17 and
+/// 1,000 pairs, in both suites (the signed one adds its public key as one more pair).
 #[test]
-fn context_pairs_16_allowed_and_signed_suite_leaves_room_for_its_key() {
-    let owned = pairs(16);
+fn contexts_of_more_than_16_pairs_on_hosts() {
+    let owned = pairs(1000);
     let refs: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let sixteen = EncryptionContext::new(&refs).unwrap();
-    let fifteen = EncryptionContext::new(&refs[..15]).unwrap();
-    let msg = try_encrypt(&mut keyring_a(), sixteen.clone(), &config(UNSIGNED, 64)).unwrap();
-    assert_eq!(decrypt(&msg, &sixteen).unwrap(), b"");
-    assert_eq!(
-        try_encrypt(&mut keyring_a(), sixteen, &config(SIGNED, 64)),
-        Err(EncryptError::Materials(MaterialsError::Context(ContextError::TooManyPairs)))
-    );
-    let msg = try_encrypt(&mut keyring_a(), fifteen.clone(), &config(SIGNED, 64)).unwrap();
-    assert_eq!(decrypt(&msg, &fifteen).unwrap(), b"");
+    for n in [16, 17, 1000] {
+        let ctx = EncryptionContext::new(&refs[..n]).unwrap();
+        for suite in suites() {
+            let msg = try_encrypt(&mut keyring_a(), ctx.clone(), &config(suite, 64)).unwrap();
+            assert_eq!(decrypt(&msg, &ctx).unwrap(), b"");
+            let (header, _) = Header::parse(&msg, &Limits::default()).unwrap();
+            assert_eq!(header.context.len(), n + usize::from(suite.is_signed()));
+        }
+    }
 }
 
 #[test]
 fn context_size_edge_on_encrypt_and_in_a_header() {
-    // 2 + 2 + 1 + 2 + v = 4096 => v = 4089 (unsigned suite).
-    let v = "v".repeat(4089);
+    // 2 + 2 + 1 + 2 + v = 65,535 => v = 65,528 (unsigned suite).
+    let v = "v".repeat(65_528);
     let ctx = EncryptionContext::new(&[("k", &v)]).unwrap();
     let msg = try_encrypt(&mut keyring_a(), ctx.clone(), &config(UNSIGNED, 64)).unwrap();
     assert_eq!(decrypt(&msg, &ctx).unwrap(), b"");
@@ -120,14 +121,14 @@ fn context_size_edge_on_encrypt_and_in_a_header() {
         try_encrypt(&mut keyring_a(), ctx, &config(SIGNED, 64)),
         Err(EncryptError::Materials(MaterialsError::Context(ContextError::TooLarge)))
     );
-    // A header stating a context of 4097 bytes is refused before the bytes arrive.
+    // A header may state any context length its u16 holds.
     let mut header = vec![0x02, 0x04, 0x78];
     header.extend_from_slice(&[0u8; 32]);
-    header.extend_from_slice(&4097u16.to_be_bytes());
-    assert_eq!(Header::parse(&header, &Limits::default()).unwrap_err(), HeaderError::Limit(HeaderLimit::Context));
-    header.truncate(35);
-    header.extend_from_slice(&4096u16.to_be_bytes());
-    assert_eq!(Header::parse(&header, &Limits::default()).unwrap_err(), HeaderError::Incomplete { needed: 37 + 4096 });
+    header.extend_from_slice(&u16::MAX.to_be_bytes());
+    assert_eq!(
+        Header::parse(&header, &Limits::default()).unwrap_err(),
+        HeaderError::Incomplete { needed: 37 + 65_535 }
+    );
 }
 
 #[test]

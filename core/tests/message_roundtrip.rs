@@ -118,13 +118,30 @@ fn varying_chunk_sizes_give_the_same_message_and_plaintext() {
     }
 }
 
+/// A plaintext that is a non-zero multiple of the frame length ends with an empty final frame,
+/// as the SDKs write it (the Python SDK 3.x refuses a final frame as long as the frame length),
+/// whatever the input chunking (the fast path included); an empty plaintext is one empty final
+/// frame.
 #[test]
-fn frame_length_one_and_plaintext_multiple_of_frame_end_with_a_full_final_frame() {
+fn plaintext_multiple_of_frame_ends_with_an_empty_final_frame() {
     let ctx = EncryptionContext::empty();
-    let pt = plaintext(5);
-    let msg = encrypt(AlgorithmSuite::AesGcm256HkdfSha512Commit, 1, &ctx, &pt);
-    let header = coffer_core::message::Header::parse(&msg, &Limits::default()).unwrap().1;
-    // Four regular frames of 1 byte and a final frame of 1 byte: no empty final frame.
-    assert_eq!(msg.len(), header + 4 * (16 + 1 + 16) + (24 + 1 + 16));
-    assert_eq!(decrypt(&msg, &ctx).unwrap(), pt);
+    for suite in suites() {
+        for (frame, len) in [(1u32, 5usize), (16, 32), (4096, 4096), (4096, 3 * 4096), (64, 0)] {
+            let pt = plaintext(len);
+            for chunk in [1, 7, 4096, 1 << 20] {
+                let msg = encrypt_with(&mut keyring_a(), &ctx, &config(suite, frame), 3, &pt, chunk, 1 << 20);
+                let header = coffer_core::message::Header::parse(&msg, &Limits::default()).unwrap().1;
+                let frames = len / frame as usize;
+                let regular = 16 + frame as usize + 16;
+                let final_at = header + frames * regular;
+                // The final frame: marker, sequence number frames + 1, and a content length of 0.
+                assert_eq!(&msg[final_at..final_at + 4], &[0xff; 4], "{suite:?} {frame} {len} {chunk}");
+                assert_eq!(msg[final_at + 4..final_at + 8], u32::try_from(frames + 1).unwrap().to_be_bytes());
+                assert_eq!(msg[final_at + 20..final_at + 24], [0; 4], "{suite:?} {frame} {len} {chunk}");
+                let footer = if suite.is_signed() { msg.len() - (final_at + 24 + 16) } else { 0 };
+                assert_eq!(msg.len(), final_at + 24 + 16 + footer);
+                assert_eq!(decrypt(&msg, &ctx).unwrap(), pt);
+            }
+        }
+    }
 }

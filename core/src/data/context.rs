@@ -7,14 +7,73 @@
 //! that one canonical form.
 
 use core::fmt;
-use heapless::Vec;
 
 use crate::encoding::{Reader, Writer};
 
-/// The most pairs a context may hold.
-pub const MAX_CONTEXT_PAIRS: usize = 16;
-/// The longest canonical encoding a context may have, in bytes.
+// The context limits of this build: set here and nowhere else.
+//
+// - With `std` (hosts: the CLI, the server), any context the message format can carry, as the
+//   official SDKs write them and as AWS KMS takes them (AWS documents no pair limit): a
+//   canonical encoding of at most 65,535 bytes (the u16 length field of the message header),
+//   and so at most 16,383 pairs (4 bytes each at least, after the 2-byte count). The pairs are
+//   held on the heap.
+// - Without `std` (no heap), at most 16 pairs and 4,096 encoded bytes, held inline: a context
+//   is a fixed-size value, and the buffers that encode one (the raw AES keyring's AAD, the
+//   KMS blob AAD) live on a microcontroller's stack.
+
+/// The longest canonical encoding a context may have, in bytes: 65,535 with `std` (what the
+/// message format's u16 length field allows), 4,096 without.
+#[cfg(feature = "std")]
+pub const MAX_CONTEXT_ENCODED_LEN: usize = 65_535;
+/// The longest canonical encoding a context may have, in bytes: 65,535 with `std` (what the
+/// message format's u16 length field allows), 4,096 without.
+#[cfg(not(feature = "std"))]
 pub const MAX_CONTEXT_ENCODED_LEN: usize = 4096;
+
+/// The most pairs a context may hold: with `std`, as many as fit in
+/// [`MAX_CONTEXT_ENCODED_LEN`] (16,383); without, 16.
+#[cfg(feature = "std")]
+pub const MAX_CONTEXT_PAIRS: usize = (MAX_CONTEXT_ENCODED_LEN - 2) / 4;
+/// The most pairs a context may hold: with `std`, as many as fit in
+/// [`MAX_CONTEXT_ENCODED_LEN`] (16,383); without, 16.
+#[cfg(not(feature = "std"))]
+pub const MAX_CONTEXT_PAIRS: usize = 16;
+
+#[cfg(feature = "std")]
+type Pairs<'a> = alloc::vec::Vec<(&'a str, &'a str)>;
+#[cfg(not(feature = "std"))]
+type Pairs<'a> = heapless::Vec<(&'a str, &'a str), MAX_CONTEXT_PAIRS>;
+
+/// `pairs` as held by a context, or [`ContextError::TooManyPairs`].
+#[cfg(feature = "std")]
+fn pairs_from<'a>(pairs: &[(&'a str, &'a str)]) -> Result<Pairs<'a>, ContextError> {
+    if pairs.len() > MAX_CONTEXT_PAIRS {
+        return Err(ContextError::TooManyPairs);
+    }
+    Ok(pairs.to_vec())
+}
+
+/// `pairs` as held by a context, or [`ContextError::TooManyPairs`].
+#[cfg(not(feature = "std"))]
+fn pairs_from<'a>(pairs: &[(&'a str, &'a str)]) -> Result<Pairs<'a>, ContextError> {
+    heapless::Vec::from_slice(pairs).map_err(|_| ContextError::TooManyPairs)
+}
+
+/// Appends `pair`, or [`ContextError::TooManyPairs`].
+#[cfg(feature = "std")]
+fn push<'a>(pairs: &mut Pairs<'a>, pair: (&'a str, &'a str)) -> Result<(), ContextError> {
+    if pairs.len() >= MAX_CONTEXT_PAIRS {
+        return Err(ContextError::TooManyPairs);
+    }
+    pairs.push(pair);
+    Ok(())
+}
+
+/// Appends `pair`, or [`ContextError::TooManyPairs`].
+#[cfg(not(feature = "std"))]
+fn push<'a>(pairs: &mut Pairs<'a>, pair: (&'a str, &'a str)) -> Result<(), ContextError> {
+    pairs.push(pair).map_err(|_| ContextError::TooManyPairs)
+}
 
 /// Why a context was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,13 +104,13 @@ impl core::error::Error for ContextError {}
 /// A validated encryption context, borrowing its strings, held in canonical (sorted) order.
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct EncryptionContext<'a> {
-    pairs: Vec<(&'a str, &'a str), MAX_CONTEXT_PAIRS>,
+    pairs: Pairs<'a>,
 }
 
 impl<'a> EncryptionContext<'a> {
     /// The empty context.
     pub const fn empty() -> Self {
-        Self { pairs: Vec::new() }
+        Self { pairs: Pairs::new() }
     }
 
     /// A context from pairs in any order.
@@ -59,13 +118,25 @@ impl<'a> EncryptionContext<'a> {
     /// # Errors
     /// [`ContextError::TooManyPairs`], [`ContextError::DuplicateKey`] or [`ContextError::TooLarge`].
     pub fn new(pairs: &[(&'a str, &'a str)]) -> Result<Self, ContextError> {
-        let mut sorted: Vec<(&'a str, &'a str), MAX_CONTEXT_PAIRS> =
-            Vec::from_slice(pairs).map_err(|_| ContextError::TooManyPairs)?;
-        sorted.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-        if sorted.windows(2).any(|w| matches!(w, [a, b] if a.0 == b.0)) {
+        Self::sorted(pairs_from(pairs)?)
+    }
+
+    /// This context with one more pair.
+    ///
+    /// # Errors
+    /// As [`new`](Self::new).
+    pub fn with_pair(&self, key: &'a str, value: &'a str) -> Result<Self, ContextError> {
+        let mut pairs = self.pairs.clone();
+        push(&mut pairs, (key, value))?;
+        Self::sorted(pairs)
+    }
+
+    fn sorted(mut pairs: Pairs<'a>) -> Result<Self, ContextError> {
+        pairs.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        if pairs.windows(2).any(|w| matches!(w, [a, b] if a.0 == b.0)) {
             return Err(ContextError::DuplicateKey);
         }
-        let ctx = Self { pairs: sorted };
+        let ctx = Self { pairs };
         ctx.encoded_len()?;
         Ok(ctx)
     }
@@ -90,14 +161,14 @@ impl<'a> EncryptionContext<'a> {
         if count > MAX_CONTEXT_PAIRS {
             return Err(ContextError::TooManyPairs);
         }
-        let mut pairs: Vec<(&'a str, &'a str), MAX_CONTEXT_PAIRS> = Vec::new();
+        let mut pairs = Pairs::new();
         for _ in 0..count {
             let key = read_str(&mut r)?;
             let value = read_str(&mut r)?;
             if pairs.last().is_some_and(|(last, _)| last.as_bytes() >= key.as_bytes()) {
                 return Err(ContextError::Malformed);
             }
-            pairs.push((key, value)).map_err(|_| ContextError::TooManyPairs)?;
+            push(&mut pairs, (key, value))?;
         }
         r.finish().map_err(|_| ContextError::Malformed)?;
         Ok(Self { pairs })
@@ -205,22 +276,56 @@ mod tests {
         assert_eq!(EncryptionContext::decode(&hex!("0000")), Err(ContextError::Malformed));
     }
 
-    #[test]
-    fn pair_count_edge_16_allowed_17_refused() {
-        let keys: StdVec<String> = (0..17).map(|i| alloc::format!("k{i:02}")).collect();
-        let pairs: StdVec<(&str, &str)> = keys.iter().map(|k| (k.as_str(), "v")).collect();
-        assert_eq!(EncryptionContext::new(&pairs[..16]).unwrap().len(), 16);
-        assert_eq!(EncryptionContext::new(&pairs), Err(ContextError::TooManyPairs));
+    /// Distinct keys of two bytes each ("00", "01", ...), `n` of them.
+    fn keys(n: usize) -> StdVec<String> {
+        let alphabet: StdVec<char> = ('!'..='~').collect();
+        (0..n).map(|i| [alphabet[i / alphabet.len()], alphabet[i % alphabet.len()]].iter().collect()).collect()
     }
 
     #[test]
-    fn size_edge_4096_allowed_4097_refused() {
-        // 2 (count) + 2 + 1 (key "k") + 2 + value = 4096  => value of 4089 bytes
-        let value = "v".repeat(4089);
+    fn pair_count_edge() {
+        // More pairs than the cap are refused before anything else is looked at.
+        let too_many: StdVec<(&str, &str)> = (0..=MAX_CONTEXT_PAIRS).map(|_| ("k", "v")).collect();
+        assert_eq!(EncryptionContext::new(&too_many), Err(ContextError::TooManyPairs));
+        let mut encoded = StdVec::from(u16::try_from(MAX_CONTEXT_PAIRS + 1).unwrap().to_be_bytes());
+        encoded.extend([0u8; 4]);
+        assert_eq!(EncryptionContext::decode(&encoded), Err(ContextError::TooManyPairs));
+    }
+
+    /// Hosts: no pair limit of their own, as AWS documents none; only the encoded size bounds
+    /// the count (the official SDKs write contexts of more than 16 pairs).
+    #[test]
+    #[cfg(feature = "std")]
+    fn hosts_take_contexts_of_thousands_of_pairs() {
+        assert_eq!(MAX_CONTEXT_ENCODED_LEN, 65_535);
+        let keys = keys(8_000);
+        let pairs: StdVec<(&str, &str)> = keys.iter().map(|k| (k.as_str(), "v")).collect();
+        for n in [17, 100, 8_000] {
+            let ctx = EncryptionContext::new(&pairs[..n]).unwrap();
+            assert_eq!(ctx.len(), n);
+            let mut buf = alloc::vec![0u8; 65_535];
+            let len = ctx.encode(&mut buf).unwrap();
+            assert_eq!(len, 2 + n * 7);
+            assert_eq!(EncryptionContext::decode(&buf[..len]).unwrap(), ctx);
+        }
+        let ctx = EncryptionContext::new(&pairs[..16]).unwrap();
+        assert_eq!(ctx.with_pair("zz", "public key").unwrap().len(), 17);
+        assert_eq!(ctx.with_pair("!!", "again"), Err(ContextError::DuplicateKey));
+    }
+
+    #[test]
+    fn size_edge_largest_allowed_first_refused() {
+        // 2 (count) + 2 + 1 (key "k") + 2 + value = MAX_CONTEXT_ENCODED_LEN
+        let value = "v".repeat(MAX_CONTEXT_ENCODED_LEN - 7);
         let ok = EncryptionContext::new(&[("k", &value)]).unwrap();
-        assert_eq!(ok.encoded_len(), Ok(4096));
-        let value = "v".repeat(4090);
+        assert_eq!(ok.encoded_len(), Ok(MAX_CONTEXT_ENCODED_LEN));
+        let mut buf = alloc::vec![0u8; MAX_CONTEXT_ENCODED_LEN];
+        assert_eq!(ok.encode(&mut buf), Ok(MAX_CONTEXT_ENCODED_LEN));
+        assert_eq!(EncryptionContext::decode(&buf).unwrap(), ok);
+        let value = "v".repeat(MAX_CONTEXT_ENCODED_LEN - 6);
         assert_eq!(EncryptionContext::new(&[("k", &value)]), Err(ContextError::TooLarge));
+        let ctx = EncryptionContext::new(&[("k", &value[1..])]).unwrap();
+        assert_eq!(ctx.with_pair("a", ""), Err(ContextError::TooLarge));
     }
 
     #[test]

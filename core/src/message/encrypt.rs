@@ -6,7 +6,7 @@ use zeroize::Zeroize;
 
 use super::error::EncryptError;
 use super::frame::{BodyAad, FINAL_FRAME_MARKER, FINAL_PREFIX_LEN, Kind, REGULAR_PREFIX_LEN, frame_iv};
-use super::header::HeaderFields;
+use super::header::{HeaderFields, MAX_HEADER_LEN, header_len};
 use super::kdf::{ContentKey, derive};
 use super::keyring::Keyring;
 use super::materials::{EncryptionMaterials, Limits, MaterialsError};
@@ -64,9 +64,10 @@ enum Phase {
 ///
 /// Call [`update`](Self::update) with plaintext and an output buffer as often as needed, then
 /// [`finish`](Self::finish) until it reports done. Output may be of any size; bytes not yet
-/// taken wait in the workspace. A full frame is held back until more plaintext arrives, so that
-/// the last frame is always the final frame (a message whose length is a multiple of the frame
-/// length ends with a full final frame, as the spec prefers).
+/// taken wait in the workspace. A frame is sealed as a regular frame as soon as it is full, so
+/// a message whose length is a non-zero multiple of the frame length ends with an empty final
+/// frame, as the official SDKs write it: the spec allows a full final frame too, but deployed
+/// readers (the Python SDK 3.x behind `aws-encryption-cli` 4.3) refuse one.
 ///
 /// The workspace holds plaintext: it is zeroized when the encryptor is dropped.
 ///
@@ -101,12 +102,33 @@ impl<P: CryptoProvider> core::fmt::Debug for Encryptor<'_, P> {
 }
 
 impl<'w> Encryptor<'w> {
-    /// The workspace a frame length needs (the header must fit in it too; it rarely exceeds a
-    /// few hundred bytes, at most [`MAX_HEADER_LEN`](super::MAX_HEADER_LEN)).
+    /// The workspace one frame needs at `frame_length` (prefix, body and tag of a final frame).
+    ///
+    /// **The header is written in the workspace too**, whatever the frame length, so this
+    /// alone is too small whenever the header is longer than a frame (short frames, large
+    /// contexts, several EDKs). Size the workspace with
+    /// [`workspace_len_for`](Self::workspace_len_for) from the materials (on hosts), or with
+    /// the larger of this and [`MAX_HEADER_LEN`](super::MAX_HEADER_LEN), which fits any header
+    /// this build writes (fixed buffers). The signature footer of `05 78` is written there
+    /// too; it is always shorter than that suite's header, which holds the public key.
+    ///
     /// Saturates rather than overflowing (a frame length near 4 GiB on a 32-bit target), so
     /// such a frame length is refused by [`new`](Self::new) as [`EncryptError::WorkspaceTooSmall`].
     pub const fn workspace_len(frame_length: u32) -> usize {
         FINAL_PREFIX_LEN.saturating_add(frame_length as usize).saturating_add(TAG_LEN)
+    }
+
+    /// The workspace a message made from `materials` (holding their data key and EDKs, as a
+    /// keyring left them) needs at `frame_length`: [`workspace_len`](Self::workspace_len), or
+    /// the header these materials write if that is longer. With it,
+    /// [`with_materials`](Self::with_materials) never fails for want of workspace.
+    pub fn workspace_len_for(materials: &EncryptionMaterials<'_>, frame_length: u32) -> usize {
+        let header = match materials.context() {
+            Ok(context) => header_len(&context, materials.encrypted_data_keys()),
+            // Refused by `with_materials` anyway; this is only a size.
+            Err(_) => MAX_HEADER_LEN,
+        };
+        Self::workspace_len(frame_length).max(header)
     }
 
     /// [`new_in`](Encryptor::new_in) with the default provider, [`RustCrypto`].
@@ -334,21 +356,22 @@ impl<'w, P: CryptoProvider> Encryptor<'w, P> {
             if self.out_start < self.out_end {
                 return Ok((consumed, written));
             }
+            if self.filled == self.frame_length {
+                // A full frame is a regular frame, whether or not more plaintext follows: the
+                // final frame then holds what is left, possibly nothing.
+                self.seal_regular().inspect_err(|_| self.fail())?;
+                continue;
+            }
             let rest = input.get(consumed..).unwrap_or_default();
             if rest.is_empty() {
                 return Ok((consumed, written));
             }
-            if self.filled == self.frame_length {
-                // More plaintext follows, so the buffered frame is a regular one.
-                self.seal_regular().inspect_err(|_| self.fail())?;
-                continue;
-            }
-            // The fast path: nothing buffered, more than a frame of input (so this frame is not
-            // the last), and room for the whole frame in `output`: encrypt it straight from
-            // `input` into `output`, without passing through the workspace.
+            // The fast path: nothing buffered, a whole frame of input, and room for the whole
+            // frame in `output`: encrypt it straight from `input` into `output`, without passing
+            // through the workspace.
             let unit = REGULAR_PREFIX_LEN.saturating_add(self.frame_length).saturating_add(TAG_LEN);
             if self.filled == 0
-                && rest.len() > self.frame_length
+                && rest.len() >= self.frame_length
                 && let Some(plain) = rest.get(..self.frame_length)
                 && let Some(out) = output.get_mut(written..written.saturating_add(unit))
             {
@@ -528,12 +551,12 @@ fn check_workspace(frame_length: u32, workspace: usize) -> Result<(usize, usize)
     if frame_length == 0 {
         return Err(EncryptError::InvalidFrameLength);
     }
-    let frame_length = usize::try_from(frame_length).map_err(|_| EncryptError::InvalidFrameLength)?;
-    let needed = FINAL_PREFIX_LEN.saturating_add(frame_length).saturating_add(TAG_LEN);
+    let frame_length_usize = usize::try_from(frame_length).map_err(|_| EncryptError::InvalidFrameLength)?;
+    let needed = Encryptor::workspace_len(frame_length);
     if workspace < needed {
         return Err(EncryptError::WorkspaceTooSmall { needed });
     }
-    Ok((frame_length, needed))
+    Ok((frame_length_usize, needed))
 }
 
 impl<P: CryptoProvider> Drop for Encryptor<'_, P> {

@@ -246,17 +246,23 @@ pub(crate) struct HeaderFields<'m> {
     pub(crate) commitment: &'m [u8; COMMITMENT_LEN],
 }
 
+/// The serialized length (body and tag) of a header holding `context` (the full one, public
+/// key included) and `edks`, saturating. A context over the limits counts as the longest one.
+pub(crate) fn header_len(context: &EncryptionContext<'_>, edks: &[EncryptedDataKey]) -> usize {
+    let edks = edks.iter().map(EncryptedDataKey::as_ref).fold(0usize, |n, e| {
+        n.saturating_add(6)
+            .saturating_add(e.provider_id.len())
+            .saturating_add(e.provider_info.len())
+            .saturating_add(e.ciphertext.len())
+    });
+    let context = context.encoded_len().unwrap_or(MAX_CONTEXT_ENCODED_LEN);
+    (1 + 2 + MESSAGE_ID_LEN + 2 + 2 + 1 + 4 + COMMITMENT_LEN + TAG_LEN).saturating_add(context).saturating_add(edks)
+}
+
 impl HeaderFields<'_> {
     /// The serialized length (body and tag), saturating.
     pub(crate) fn len(&self) -> usize {
-        let edks = self.edks.iter().map(EncryptedDataKey::as_ref).fold(0usize, |n, e| {
-            n.saturating_add(6)
-                .saturating_add(e.provider_id.len())
-                .saturating_add(e.provider_info.len())
-                .saturating_add(e.ciphertext.len())
-        });
-        let context = self.context.encoded_len().unwrap_or(MAX_CONTEXT_ENCODED_LEN);
-        (1 + 2 + MESSAGE_ID_LEN + 2 + 2 + 1 + 4 + COMMITMENT_LEN + TAG_LEN).saturating_add(context).saturating_add(edks)
+        header_len(self.context, self.edks)
     }
 
     /// Writes the header body then its tag into `out`, returning the total length.

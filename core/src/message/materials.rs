@@ -14,7 +14,7 @@ use zeroize::Zeroize;
 use super::edk::EncryptedDataKey;
 use super::signing;
 use super::suite::AlgorithmSuite;
-use crate::data::{ContextError, EncryptionContext, MAX_CONTEXT_PAIRS};
+use crate::data::{ContextError, EncryptionContext};
 
 /// Length of a data key for the supported suites (AES-256).
 pub const DATA_KEY_LEN: usize = 32;
@@ -143,15 +143,10 @@ fn full_context<'s>(
     base: &EncryptionContext<'s>,
     public_key: Option<&'s str>,
 ) -> Result<EncryptionContext<'s>, ContextError> {
-    let Some(public_key) = public_key else {
-        return Ok(base.clone());
-    };
-    let mut pairs: Vec<(&'s str, &'s str), MAX_CONTEXT_PAIRS> = Vec::new();
-    for pair in base.iter() {
-        pairs.push(pair).map_err(|_| ContextError::TooManyPairs)?;
+    match public_key {
+        Some(public_key) => base.with_pair(signing::PUBLIC_KEY_CONTEXT_KEY, public_key),
+        None => Ok(base.clone()),
     }
-    pairs.push((signing::PUBLIC_KEY_CONTEXT_KEY, public_key)).map_err(|_| ContextError::TooManyPairs)?;
-    EncryptionContext::new(&pairs)
 }
 
 /// What encrypting a message needs; a keyring's `on_encrypt` adds the data key and EDKs.
