@@ -165,5 +165,5 @@ fn execute<H: Hsm>(hsm: &mut H, lane: &Lane, command: &Command) -> Result<crate:
 }
 
 fn open_store(root: &Path) -> Result<DirStore, CliError> {
-    DirStore::open(root).map_err(|e| CliError::new(Class::Store, e.to_string()))
+    DirStore::open(root).map_err(|e| CliError::store(&e))
 }

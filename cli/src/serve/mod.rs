@@ -77,7 +77,7 @@ fn find_root_keys<H: Hsm>(hsm: &mut H) -> Result<(), CliError> {
 /// Store and HSM failures; NotFoundException to revoke an unknown access key.
 pub(crate) fn access_key(root: &Path, command: &AccessKeyCommand) -> Result<Obj, CliError> {
     let config = StoreConfig::load(root)?;
-    let lock = |root: &Path| DirStore::open(root).map_err(|e| CliError::new(Class::Store, e.to_string()));
+    let lock = |root: &Path| DirStore::open(root).map_err(|e| CliError::store(&e));
     match command {
         AccessKeyCommand::Create => with_hsm!(root, config, |hsm| {
             // The HSM is unlocked before the store is locked, as for every command.
