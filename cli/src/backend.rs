@@ -136,7 +136,9 @@ pub(crate) fn open_soft(kdf: &KdfConfig, sealed_root_keys: &str) -> Result<CliSo
     let kek = kdf.derive(passphrase.as_bytes())?;
     SoftHsm::import_root_keys(SysRng, &sealed, &kek).map_err(|e| match e.kind() {
         // Not even shaped as sealed root keys (length, magic): the file, not the passphrase.
-        ErrorKind::InvalidInput => CliError::new(Class::Store, format!("config.json: sealed_root_keys is malformed ({e})")),
+        ErrorKind::InvalidInput => {
+            CliError::new(Class::Store, format!("config.json: sealed_root_keys is malformed ({e})"))
+        }
         _ => soft_error(e),
     })
 }
@@ -175,7 +177,8 @@ fn check_module_path(module: &Path) -> Result<(), CliError> {
 /// As [`pkcs11_error`].
 pub(crate) fn open_pkcs11(module: &str, token: &str, label_prefix: &str) -> Result<Pkcs11Hsm, CliError> {
     // From config.json, not from the command line: a bad path is the store's fault.
-    check_module_path(Path::new(module)).map_err(|e| CliError::new(Class::Store, format!("config.json: {}", e.message)))?;
+    check_module_path(Path::new(module))
+        .map_err(|e| CliError::new(Class::Store, format!("config.json: {}", e.message)))?;
     let config = pkcs11_config(PathBuf::from(module), token, label_prefix)?;
     Pkcs11Hsm::open(config).map_err(|e| pkcs11_error(&e))
 }
@@ -258,9 +261,7 @@ pub(crate) fn init(root: &Path, args: &InitArgs) -> Result<Obj, CliError> {
     if root.join(CONFIG_FILE).exists() {
         return Err(already(root));
     }
-    store
-        .write_file(CONFIG_FILE, config.to_json()?.as_bytes())
-        .map_err(|e| CliError::store(&e))?;
+    store.write_file(CONFIG_FILE, config.to_json()?.as_bytes()).map_err(|e| CliError::store(&e))?;
     Ok(summary)
 }
 

@@ -76,7 +76,10 @@ fn limit(page: &PageArgs) -> Result<usize, CliError> {
 }
 
 fn marker_error() -> CliError {
-    CliError::new(Class::InvalidMarker, "Marker is not one a list handed out (give the NextMarker of the previous page)")
+    CliError::new(
+        Class::InvalidMarker,
+        "Marker is not one a list handed out (give the NextMarker of the previous page)",
+    )
 }
 
 fn key_metadata(m: &KeyMetadata, account: &str) -> Obj {

@@ -371,8 +371,9 @@ pub(crate) fn encrypt_file<H: Hsm>(kms: &mut CliKms<'_, H>, args: &EncryptFileAr
         Ok(e) => e,
         // The façade's own answer (NotFound, Disabled, ...), carried by the keyring.
         Err(EncryptError::Keyring(KeyringError::Backend(kind))) => {
-            return Err(CliError::new(Class::of_kind(kind), format!("making the data key failed: {}", kind.code()))
-                .into());
+            return Err(
+                CliError::new(Class::of_kind(kind), format!("making the data key failed: {}", kind.code())).into()
+            );
         }
         Err(e @ (EncryptError::Materials(_) | EncryptError::Keyring(KeyringError::Materials(_)))) => {
             return Err(CliError::validation(e.to_string()).into());
@@ -433,11 +434,13 @@ pub(crate) fn decrypt_file<H: Hsm>(kms: &mut CliKms<'_, H>, args: &DecryptFileAr
     let mut workspace = Zeroizing::new(vec![0u8; workspace_len]);
     let (result, key) = if args.key_id.is_empty() {
         let mut keyring = DiscoveryKeyring { kms, used: None };
-        let result = stream(Decryptor::new(&mut keyring, context, Limits::default(), &mut workspace), input, out, len, args);
+        let result =
+            stream(Decryptor::new(&mut keyring, context, Limits::default(), &mut workspace), input, out, len, args);
         (result, keyring.used)
     } else {
         let mut keyring = KeysKeyring { kms, keys: &args.key_id, used: Vec::new() };
-        let result = stream(Decryptor::new(&mut keyring, context, Limits::default(), &mut workspace), input, out, len, args);
+        let result =
+            stream(Decryptor::new(&mut keyring, context, Limits::default(), &mut workspace), input, out, len, args);
         (result, keyring.used.pop())
     };
     match result {

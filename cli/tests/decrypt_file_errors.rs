@@ -3,6 +3,16 @@
 //! frame, the signature, a size over a limit); what is about the key or the store is reported
 //! as such, from the façade's own answer (not from the audit log).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    missing_docs
+)]
+
 mod common;
 
 use std::path::Path;
@@ -98,7 +108,10 @@ fn every_tamper_of_the_message_bytes_is_invalid_ciphertext() {
             ("unknown suite id", flip(&m, 2)),
             ("message id", flip(&m, 10)),
             ("AAD length, huge", set(&m, l.aad_len, &[0xff, 0xff])),
-            ("AAD length, one less", set(&m, l.aad_len, &((u16_at(&m, l.aad_len) - 1) as u16).to_be_bytes())),
+            (
+                "AAD length, one less",
+                set(&m, l.aad_len, &u16::try_from(u16_at(&m, l.aad_len) - 1).unwrap().to_be_bytes()),
+            ),
             ("EDK count 0", set(&m, l.edk_count, &[0, 0])),
             ("EDK count huge", set(&m, l.edk_count, &[0xff, 0xff])),
             ("EDK provider id length", set(&m, l.provider_id_len, &[0xff, 0xff])),

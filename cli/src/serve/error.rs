@@ -63,7 +63,8 @@ mod tests {
         for class in Class::ALL {
             let api = ApiError::from(CliError::new(class, "m"));
             assert_eq!(api.code, class.name());
-            let server_side = matches!(class, Class::Internal | Class::KeyUnavailable | Class::CorruptRecord | Class::Store);
+            let server_side =
+                matches!(class, Class::Internal | Class::KeyUnavailable | Class::CorruptRecord | Class::Store);
             assert_eq!(api.status, if server_side { 500 } else { 400 }, "{class:?}");
         }
         let api = ApiError::from(CliError::new(Class::InvalidMarker, "m"));

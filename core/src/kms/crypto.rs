@@ -213,8 +213,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         let released = self.hsm.release_key(handle);
         let (nonce, tag) = sealed.map_err(hsm_err)?;
         released.map_err(hsm_err)?;
-        let ciphertext_blob =
-            Ciphertext::assemble(&header, &nonce, buf.as_bytes(), &tag).ok_or(Error::Internal)?;
+        let ciphertext_blob = Ciphertext::assemble(&header, &nonce, buf.as_bytes(), &tag).ok_or(Error::Internal)?;
         Ok(Encrypted { key_id: record.id, version: version.number, ciphertext_blob })
     }
 
