@@ -173,10 +173,10 @@ fn every_row_of_the_table_end_to_end() {
 
 /// Every edit of `config.json` that Coffer refuses before or while unlocking is a
 /// StoreException (15), whichever check catches it: the KDF parameters Argon2 refuses, a salt
-/// too short, sealed root keys that are not shaped as such, a relative PKCS#11 module path, a
-/// malformed ARN prefix, unknown JSON. (An edit that passes those checks is caught by the
-/// file's MAC: CorruptRecordException, 14; sealed root keys of the right shape but other
-/// bytes cannot be told from a wrong passphrase: AccessDeniedException, 16.)
+/// too short, sealed root keys that are not shaped as such, a relative PKCS#11 module path,
+/// unknown JSON. (An edit that passes those checks is caught by the file's MAC:
+/// CorruptRecordException, 14; sealed root keys of the right shape but other bytes cannot be
+/// told from a wrong passphrase: AccessDeniedException, 16.)
 #[test]
 fn config_json_edits_are_store_exceptions() {
     let store = Store::new();
@@ -191,7 +191,6 @@ fn config_json_edits_are_store_exceptions() {
         ("sealed root keys not base64", Box::new(|c| c["backend"]["sealed_root_keys"] = "***".into())),
         ("a KDF of another kind", Box::new(|c| c["backend"]["kdf"]["algorithm"] = "scrypt".into())),
         ("memory above the cap", Box::new(|c| c["backend"]["kdf"]["memory_kib"] = (8u64 << 20).into())),
-        ("a malformed account", Box::new(|c| c["arn"]["account"] = "12".into())),
         ("an unknown field", Box::new(|c| c["extra"] = true.into())),
         (
             "a relative PKCS#11 module",
@@ -210,11 +209,14 @@ fn config_json_edits_are_store_exceptions() {
         assert_eq!((run.code, run.stderr.contains("(StoreException)")), (15, true), "{what}: {run:?}");
         assert!(run.stderr.contains("config.json"), "{what}: the message names the file: {run:?}");
     }
-    // Through the MAC: an edited region.
-    let mut config = original.clone();
-    config["arn"]["region"] = "eu-west-1".into();
-    std::fs::write(&path, serde_json::to_vec_pretty(&config).unwrap()).unwrap();
-    store.run(&["list-keys"]).failed("CorruptRecordException", 14);
+    // Through the MAC (checked before the ARN prefix is parsed): an edited region, a
+    // malformed account.
+    for (field, value) in [("region", "eu-west-1"), ("account", "12")] {
+        let mut config = original.clone();
+        config["arn"][field] = value.into();
+        std::fs::write(&path, serde_json::to_vec_pretty(&config).unwrap()).unwrap();
+        store.run(&["list-keys"]).failed("CorruptRecordException", 14);
+    }
     std::fs::write(&path, serde_json::to_vec_pretty(&original).unwrap()).unwrap();
     store.ok(&["list-keys"]);
 }
