@@ -3,7 +3,7 @@
 //! One mapping: every failure has a [`Class`], which alone gives the name printed and the exit
 //! code; a façade error's class comes from its kind ([`Class::of_kind`]). The table of classes
 //! is the one in `cli/README.md` ("Errors and exit codes"); a test reads that table and
-//! compares it, row by row, with [`Class::ALL`].
+//! compares it, row by row, with `Class::ALL`.
 
 use std::fmt;
 
