@@ -61,14 +61,6 @@ impl AuditSink for EventLog {
 }
 
 impl EventLog {
-    /// The error code of the last failed event, if any.
-    pub(crate) fn last_failure(&self) -> Option<&'static str> {
-        self.events.iter().rev().find_map(|e| match e.outcome {
-            Outcome::Failure(code) => Some(code),
-            Outcome::Success => None,
-        })
-    }
-
     /// The keys of the successful events, in order.
     pub(crate) fn successful_keys(&self) -> Vec<KeyId> {
         self.events.iter().filter(|e| e.outcome == Outcome::Success).filter_map(|e| e.key_id).collect()

@@ -135,7 +135,13 @@ pub(crate) fn open_soft(kdf: &KdfConfig, sealed_root_keys: &str) -> Result<CliSo
         .map_err(|_| CliError::new(Class::Store, "config.json: sealed_root_keys is not base64"))?;
     let passphrase = passphrase(false)?;
     let kek = kdf.derive(passphrase.as_bytes())?;
-    SoftHsm::import_root_keys(SysRng, &sealed, &kek).map_err(soft_error)
+    SoftHsm::import_root_keys(SysRng, &sealed, &kek).map_err(|e| match e.kind() {
+        // Not even shaped as sealed root keys (length, magic): the file, not the passphrase.
+        ErrorKind::InvalidInput => {
+            CliError::new(Class::Store, format!("config.json: sealed_root_keys is malformed ({e})"))
+        }
+        _ => soft_error(e),
+    })
 }
 
 /// The PKCS#11 configuration of a token (asking for the PIN).
@@ -171,6 +177,9 @@ fn check_module_path(module: &Path) -> Result<(), CliError> {
 /// # Errors
 /// As [`pkcs11_error`]; KeyUnavailableException if the root keys are not on the token.
 pub(crate) fn open_pkcs11(module: &str, token: &str, label_prefix: &str) -> Result<Pkcs11Hsm, CliError> {
+    // From config.json, not from the command line: a bad path is the store's fault.
+    check_module_path(Path::new(module))
+        .map_err(|e| CliError::new(Class::Store, format!("config.json: {}", e.message)))?;
     let config = pkcs11_config(PathBuf::from(module), token, label_prefix)?;
     let mut hsm = Pkcs11Hsm::open(config).map_err(|e| pkcs11_error(&e))?;
     // Found here, so that a token without them is named as such (not as a failed check of

@@ -3,7 +3,7 @@
 use coffer_core::Kms;
 use coffer_core::data::{ContextError, DataKeySpec, EncryptionContext};
 use coffer_core::error::Error;
-use coffer_core::hsm::{ErrorKind, Hsm, HsmError};
+use coffer_core::hsm::{Hsm, HsmError};
 use coffer_core::key::{AliasEntry, AliasName, KeyId, KeyMetadata, KeyRef, KeyVersionInfo, RotationType};
 use coffer_core::kms::{MAX_LIST_LIMIT, Page};
 
@@ -42,34 +42,23 @@ impl<H: Hsm> From<CoreError<H>> for Failure<H> {
 /// The AWS encryption algorithm name of Coffer's blobs.
 const ALGORITHM: &str = KeyMetadata::ENCRYPTION_ALGORITHM;
 
-/// Converts a façade error, naming the record the store read last if it failed authentication.
+/// Converts a façade error by its kind (one mapping, [`Class::of_kind`]), naming the record the
+/// store read last if it failed authentication.
 pub(crate) fn convert<HE: HsmError>(e: &Error<HE, crate::store::DirStoreError>, store: &DirStore) -> CliError {
-    match e {
-        Error::CorruptRecord => {
-            let what = store.last_read().map_or_else(
-                || "a stored record".to_owned(),
-                |(label, path)| format!("the {label} ({})", path.display()),
-            );
-            CliError::new(
-                Class::CorruptRecord,
-                format!(
-                    "{what} failed authentication under the root sealing key: it was edited, forged or \
-                     damaged outside Coffer and is refused (restore it from a backup)"
-                ),
-            )
-        }
-        Error::Hsm(h) => {
-            let class = match h.kind() {
-                ErrorKind::PinIncorrect | ErrorKind::PinLocked => Class::AccessDenied,
-                ErrorKind::RootKeysNotFound | ErrorKind::Unavailable => Class::KeyUnavailable,
-                // As when the HSM is opened (`backend::pkcs11_error`): a mechanism the token lacks.
-                ErrorKind::Unsupported => Class::Unsupported,
-                _ => Class::from_code(e.code()),
-            };
-            CliError::new(class, e.to_string())
-        }
-        _ => CliError::new(Class::from_code(e.code()), e.to_string()),
+    let class = Class::of_kind(e.kind());
+    if class != Class::CorruptRecord {
+        return CliError::new(class, e.to_string());
     }
+    let what = store
+        .last_read()
+        .map_or_else(|| "a stored record".to_owned(), |(label, path)| format!("the {label} ({})", path.display()));
+    CliError::new(
+        class,
+        format!(
+            "{what} failed authentication under the root sealing key: it was edited, forged or damaged outside \
+             Coffer and is refused (restore it from a backup)"
+        ),
+    )
 }
 
 /// Builds an encryption context borrowing `pairs`.
@@ -87,7 +76,10 @@ fn limit(page: &PageArgs) -> Result<usize, CliError> {
 }
 
 fn marker_error() -> CliError {
-    CliError::validation("Marker is malformed (give the NextMarker of the previous page)")
+    CliError::new(
+        Class::InvalidMarker,
+        "Marker is not one a list handed out (give the NextMarker of the previous page)",
+    )
 }
 
 fn key_metadata(m: &KeyMetadata, account: &str) -> Obj {
@@ -152,7 +144,7 @@ pub(crate) fn run<H: Hsm>(kms: &mut CliKms<'_, H>, command: &Command) -> Result<
             let mut keys = Vec::new();
             let mut out = vec![KeyId::from_bytes([0; 16]); n];
             loop {
-                let Page { count, next_marker } = kms.list_keys(marker.as_ref(), &mut out)?;
+                let Page { count, next_marker, .. } = kms.list_keys(marker.as_ref(), &mut out)?;
                 for id in out.iter().take(count) {
                     keys.push(Obj::new().str("KeyId", id.to_string()).str("KeyArn", arn(id)));
                 }
@@ -218,8 +210,11 @@ pub(crate) fn run<H: Hsm>(kms: &mut CliKms<'_, H>, command: &Command) -> Result<
             };
             let mut out = vec![filler; n];
             let mut aliases = Vec::new();
+            let mut corrupt: u32 = 0;
             loop {
-                let Page { count, next_marker } = kms.list_aliases(key_id.as_deref(), marker.as_ref(), &mut out)?;
+                let Page { count, next_marker, corrupt_records } =
+                    kms.list_aliases(key_id.as_deref(), marker.as_ref(), &mut out)?;
+                corrupt = corrupt.saturating_add(corrupt_records);
                 for a in out.iter().take(count) {
                     aliases.push(
                         Obj::new()
@@ -240,7 +235,13 @@ pub(crate) fn run<H: Hsm>(kms: &mut CliKms<'_, H>, command: &Command) -> Result<
             if let Some(m) = marker {
                 o = o.str("NextMarker", m.as_str());
             }
-            o.with("Truncated", Val::Bool(truncated))
+            o = o.with("Truncated", Val::Bool(truncated));
+            // Coffer's addition, only when there is something to say: alias records left out
+            // because they failed authentication (`maintenance` counts them the same way).
+            if corrupt > 0 {
+                o = o.num("CofferCorruptRecords", u64::from(corrupt));
+            }
+            o
         }
         Command::EnableKeyRotation { key, rotation_period_in_days } => {
             kms.enable_key_rotation(&key.key_id, *rotation_period_in_days)?;
@@ -273,7 +274,7 @@ pub(crate) fn run<H: Hsm>(kms: &mut CliKms<'_, H>, command: &Command) -> Result<
             let mut rotations = Vec::new();
             let mut id = None;
             loop {
-                let Page { count, next_marker } = kms.list_key_rotations(&key.key_id, marker, &mut out)?;
+                let Page { count, next_marker, .. } = kms.list_key_rotations(&key.key_id, marker, &mut out)?;
                 if id.is_none() {
                     // The rotations do not carry the key id: take it from the reference, or
                     // (for an alias) from DescribeKey.

@@ -134,7 +134,8 @@ impl KdfConfig {
             parallelism,
             salt: B64.encode(salt),
         };
-        config.params()?;
+        // The caller's values: a refusal is theirs (the same check on a stored file is not).
+        config.params().map_err(|e| CliError::validation(e.message))?;
         if insecure && (memory_kib < MIN_KDF_MEMORY_KIB || iterations < MIN_KDF_ITERATIONS) {
             eprintln!(
                 "warning: Argon2id m={memory_kib} KiB t={iterations} is below the minimum \
@@ -162,7 +163,7 @@ impl KdfConfig {
         Self::check_caps(self.memory_kib, self.iterations, self.parallelism)
             .map_err(|e| CliError::new(Class::Store, format!("config.json: {e}")))?;
         Params::new(self.memory_kib, self.iterations, self.parallelism, Some(32))
-            .map_err(|e| CliError::new(Class::Validation, format!("Argon2id parameters refused: {e}")))
+            .map_err(|e| CliError::new(Class::Store, format!("config.json: Argon2id parameters refused: {e}")))
     }
 
     /// The 32-byte key-encryption key for `passphrase`.
@@ -178,7 +179,13 @@ impl KdfConfig {
         let mut kek = Zeroizing::new([0u8; 32]);
         Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
             .hash_password_into(passphrase, &salt, kek.as_mut_slice())
-            .map_err(|e| CliError::new(Class::Internal, format!("Argon2id: {e}")))?;
+            .map_err(|e| match e {
+                // What the file says, not what the machine can do.
+                argon2::Error::SaltTooShort | argon2::Error::SaltTooLong => {
+                    CliError::new(Class::Store, format!("config.json: the KDF salt is refused: {e}"))
+                }
+                _ => CliError::new(Class::Internal, format!("Argon2id: {e}")),
+            })?;
         Ok(kek)
     }
 }

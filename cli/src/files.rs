@@ -50,9 +50,11 @@ const SUITE_SIGNED: &str = "AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384";
 const SUITE_UNSIGNED: &str = "AES_256_GCM_HKDF_SHA512_COMMIT_KEY";
 
 /// The store's KMS keys as one keyring: the first generates the data key, every one wraps it.
+/// It notes the ARN of each key that wrapped (encrypt) or unwrapped (decrypt) the data key.
 struct KeysKeyring<'a, 'k, H: Hsm> {
     kms: &'a mut CliKms<'k, H>,
     keys: &'a [String],
+    used: Vec<String>,
 }
 
 impl<H: Hsm> Keyring for KeysKeyring<'_, '_, H> {
@@ -63,19 +65,39 @@ impl<H: Hsm> Keyring for KeysKeyring<'_, '_, H> {
     ) -> Result<(), KeyringError> {
         for key in self.keys {
             KmsKeyring::new(self.kms, key).on_encrypt(materials, rng)?;
+            // The EDK just added names its key by ARN (its provider info).
+            if let Some(edk) = materials.encrypted_data_keys().last() {
+                self.used.push(String::from_utf8_lossy(edk.as_ref().provider_info).into_owned());
+            }
         }
         Ok(())
     }
 
     fn on_decrypt(&mut self, materials: &mut DecryptionMaterials<'_>, edks: &[EdkRef<'_>]) -> Result<(), KeyringError> {
+        let mut failure = KeyringError::UnableToDecrypt;
         for key in self.keys {
-            if KmsKeyring::new(self.kms, key).on_decrypt(materials, edks).is_ok() {
-                // The data key is unwrapped: the rest of the message needs no record.
-                self.kms.store_mut().release_lock();
-                return Ok(());
+            let mut keyring = KmsKeyring::new(self.kms, key);
+            match keyring.on_decrypt(materials, edks) {
+                Ok(()) => {
+                    self.used.extend(keyring.key_arn().map(|arn| arn.as_str().to_owned()));
+                    // The data key is unwrapped: the rest of the message needs no record.
+                    self.kms.store_mut().release_lock();
+                    return Ok(());
+                }
+                Err(e) => failure = first_reason(failure, e),
             }
         }
-        Err(KeyringError::UnableToDecrypt)
+        Err(failure)
+    }
+}
+
+/// Keeps the first failure that says why (a key's state, the HSM), as Decrypt would report it;
+/// the keyring already keeps failures about the message's bytes opaque.
+fn first_reason(kept: KeyringError, new: KeyringError) -> KeyringError {
+    match (kept, new) {
+        (KeyringError::Backend(_), _) => kept,
+        (_, KeyringError::Backend(_)) => new,
+        _ => kept,
     }
 }
 
@@ -83,6 +105,7 @@ impl<H: Hsm> Keyring for KeysKeyring<'_, '_, H> {
 /// tried with that key (Decrypt is told to expect it, so the blob must be that key's).
 struct DiscoveryKeyring<'a, 'k, H: Hsm> {
     kms: &'a mut CliKms<'k, H>,
+    used: Option<String>,
 }
 
 impl<H: Hsm> Keyring for DiscoveryKeyring<'_, '_, H> {
@@ -96,17 +119,22 @@ impl<H: Hsm> Keyring for DiscoveryKeyring<'_, '_, H> {
 
     fn on_decrypt(&mut self, materials: &mut DecryptionMaterials<'_>, edks: &[EdkRef<'_>]) -> Result<(), KeyringError> {
         let prefix = self.kms.config().arn.clone();
+        let mut failure = KeyringError::UnableToDecrypt;
         for edk in edks.iter().filter(|e| e.provider_id == KMS_PROVIDER_ID.as_bytes()) {
             let Ok(arn) = std::str::from_utf8(edk.provider_info) else { continue };
             if !matches!(KeyRef::parse(arn, &prefix), Ok(KeyRef::Id(_))) || !arn.starts_with("arn:") {
                 continue; // another account's or region's key, or not a key ARN
             }
-            if KmsKeyring::new(self.kms, arn).on_decrypt(materials, core::slice::from_ref(edk)).is_ok() {
-                self.kms.store_mut().release_lock();
-                return Ok(());
+            match KmsKeyring::new(self.kms, arn).on_decrypt(materials, core::slice::from_ref(edk)) {
+                Ok(()) => {
+                    self.used = Some(arn.to_owned());
+                    self.kms.store_mut().release_lock();
+                    return Ok(());
+                }
+                Err(e) => failure = first_reason(failure, e),
             }
         }
-        Err(KeyringError::UnableToDecrypt)
+        Err(failure)
     }
 }
 
@@ -301,11 +329,6 @@ fn progress(len: u64, what: &str) -> ProgressBar {
     bar
 }
 
-/// The class of a keyring failure: the KMS error the façade reported (its audit event), if any.
-fn keyring_class<H: Hsm>(kms: &CliKms<'_, H>) -> Option<(Class, &'static str)> {
-    kms.audit().last_failure().map(|code| (Class::from_code(code), code))
-}
-
 fn context_pairs(pairs: &[(String, String)]) -> Result<EncryptionContext<'_>, CliError> {
     let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     EncryptionContext::new(&refs).map_err(|e| CliError::validation(format!("EncryptionContext: {e}")))
@@ -342,15 +365,14 @@ pub(crate) fn encrypt_file<H: Hsm>(kms: &mut CliKms<'_, H>, args: &EncryptFileAr
     // The materials first, then a workspace sized from the header they make (the header is
     // written in the workspace, and can be longer than a frame: short frames, large contexts,
     // several keys).
-    let prepared = {
-        let mut keyring = KeysKeyring { kms, keys: &args.key_id };
-        EncryptionMaterials::new(suite, context, Limits::default(), &mut rng).map_err(EncryptError::Materials).and_then(
-            |mut materials| {
-                keyring.on_encrypt(&mut materials, &mut rng).map_err(EncryptError::Keyring)?;
-                Ok(materials)
-            },
-        )
-    };
+    let mut keyring = KeysKeyring { kms, keys: &args.key_id, used: Vec::new() };
+    let prepared = EncryptionMaterials::new(suite, context, Limits::default(), &mut rng)
+        .map_err(EncryptError::Materials)
+        .and_then(|mut materials| {
+            keyring.on_encrypt(&mut materials, &mut rng).map_err(EncryptError::Keyring)?;
+            Ok(materials)
+        });
+    let arns = core::mem::take(&mut keyring.used);
     let mut workspace = Zeroizing::new(Vec::new());
     let started = prepared.and_then(|materials| {
         workspace.resize(Encryptor::workspace_len_for(&materials, args.frame_length), 0);
@@ -358,15 +380,17 @@ pub(crate) fn encrypt_file<H: Hsm>(kms: &mut CliKms<'_, H>, args: &EncryptFileAr
     });
     let encryptor = match started {
         Ok(e) => e,
-        Err(EncryptError::Keyring(_)) => {
-            let (class, code) = keyring_class(kms).unwrap_or((Class::Internal, "KMSInternalException"));
-            return Err(CliError::new(class, format!("making the data key failed: {code}")).into());
+        // The façade's own answer (NotFound, Disabled, ...), carried by the keyring.
+        Err(EncryptError::Keyring(KeyringError::Backend(kind))) => {
+            return Err(
+                CliError::new(Class::of_kind(kind), format!("making the data key failed: {}", kind.code())).into()
+            );
         }
-        Err(e @ EncryptError::Materials(_)) => return Err(CliError::validation(e.to_string()).into()),
+        Err(e @ (EncryptError::Materials(_) | EncryptError::Keyring(KeyringError::Materials(_)))) => {
+            return Err(CliError::validation(e.to_string()).into());
+        }
         Err(e) => return Err(CliError::new(Class::Internal, e.to_string()).into()),
     };
-    let arns: Vec<String> =
-        kms.audit().successful_keys().iter().map(|id| kms.config().arn.key_arn(id).as_str().to_owned()).collect();
     // The data key is made: the rest needs no record.
     kms.store_mut().release_lock();
 
@@ -419,16 +443,19 @@ pub(crate) fn decrypt_file<H: Hsm>(kms: &mut CliKms<'_, H>, args: &DecryptFileAr
     let (pending, out) = Pending::create(&args.output_file, args.force)?;
     let workspace_len = Decryptor::workspace_len(MAX_FRAME_LENGTH).max(MAX_HEADER_LEN);
     let mut workspace = Zeroizing::new(vec![0u8; workspace_len]);
-    let result = if args.key_id.is_empty() {
-        let keyring = DiscoveryKeyring { kms };
-        stream(Decryptor::new(keyring, context, Limits::default(), &mut workspace), input, out, len, args)
+    let (result, key) = if args.key_id.is_empty() {
+        let mut keyring = DiscoveryKeyring { kms, used: None };
+        let result =
+            stream(Decryptor::new(&mut keyring, context, Limits::default(), &mut workspace), input, out, len, args);
+        (result, keyring.used)
     } else {
-        let keyring = KeysKeyring { kms, keys: &args.key_id };
-        stream(Decryptor::new(keyring, context, Limits::default(), &mut workspace), input, out, len, args)
+        let mut keyring = KeysKeyring { kms, keys: &args.key_id, used: Vec::new() };
+        let result =
+            stream(Decryptor::new(&mut keyring, context, Limits::default(), &mut workspace), input, out, len, args);
+        (result, keyring.used.pop())
     };
     match result {
         Ok((out, read, written)) => {
-            let key = kms.audit().successful_keys().last().map(|id| kms.config().arn.key_arn(id).as_str().to_owned());
             pending.commit(out)?;
             Ok(Obj::new()
                 .str("InputFile", args.input_file.display().to_string())
@@ -441,12 +468,12 @@ pub(crate) fn decrypt_file<H: Hsm>(kms: &mut CliKms<'_, H>, args: &DecryptFileAr
         Err(Stop::Decrypt(e)) => {
             drop(pending); // removes the partial plaintext
             let class = match e {
-                DecryptError::Limit(_) => Class::Validation,
-                _ => match keyring_class(kms) {
-                    // The key's state is public, as in Decrypt: say why no data key unwrapped.
-                    Some((c @ (Class::Disabled | Class::InvalidState | Class::KeyUnavailable), _)) => c,
-                    _ => Class::InvalidCiphertext,
-                },
+                // Why no data key unwrapped, when that is about the key or the service and not
+                // the message (a disabled key, an unreachable token), as Decrypt says it.
+                DecryptError::Key(kind) => Class::of_kind(kind),
+                // Everything that comes from the message's bytes, whichever check caught it.
+                DecryptError::Invalid | DecryptError::Suite(_) | DecryptError::Limit(_) => Class::InvalidCiphertext,
+                _ => Class::Internal,
             };
             Err(CliError::new(class, format!("{e}; no output was written")).into())
         }

@@ -166,7 +166,7 @@ fn with_kms<H: Hsm>(
     clock: CliClock,
     command: &Command,
 ) -> Result<Obj, CliError> {
-    let mut store = DirStore::open(root).map_err(|e| CliError::new(Class::Store, e.to_string()))?;
+    let mut store = DirStore::open(root).map_err(|e| CliError::store(&e))?;
     let mut log = EventLog::default();
     let kms_config = KmsConfig { arn: config.arn_prefix()? };
     let result = match Kms::new(hsm, &mut store, clock, &mut log, kms_config) {

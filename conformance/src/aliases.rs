@@ -1,6 +1,7 @@
 //! CreateAlias, UpdateAlias, DeleteAlias, ListAliases, and resolving keys through aliases.
 
 use coffer_core::key::{AliasEntry, AliasName, KeyState};
+use coffer_core::store::RecordKind;
 use coffer_core::{Error, Field, Hsm, Problem, ValidationError};
 
 use crate::fixture::{
@@ -220,4 +221,47 @@ pub fn list_aliases_pages_and_filter<H: Hsm>(hsm: H) {
         kms.list_aliases(Some("not a key"), None, &mut out),
         Error::Validation(ValidationError { field: Field::KeyId, problem: Problem::Malformed })
     );
+}
+
+/// ListAliases with a corrupt alias record (one bit of its seal flipped) lists every other
+/// alias, in order and through every page size, and counts the corrupt one in
+/// `corrupt_records`, as the maintenance call does; a filter skips it the same way. Nothing is
+/// modified: the corrupt record is still there, still refused.
+pub fn list_aliases_skips_a_corrupt_alias_record<H: Hsm>(hsm: H) {
+    let mut env = env();
+    let mut kms = env.kms(hsm);
+    let a = create(&mut kms);
+    for name in ["alias/a1", "alias/a2", "alias/a3", "alias/a4"] {
+        kms.create_alias(name, &text(&a)).expect("create_alias");
+    }
+    kms.store_mut().raw_mut(RecordKind::Alias, "alias/a2").expect("alias record")[12] ^= 0x01;
+    let before = snapshot(&mut kms);
+    let names = |entries: &[AliasEntry]| entries.iter().map(|e| e.name.as_str().to_owned()).collect::<Vec<_>>();
+
+    let mut out = vec![placeholder_alias(); 10];
+    let page = kms.list_aliases(None, None, &mut out).expect("the other aliases are listed");
+    assert_eq!(names(&out[..page.count]), ["alias/a1", "alias/a3", "alias/a4"]);
+    assert_eq!((page.corrupt_records, page.next_marker), (1, None));
+    let page = kms.list_aliases(Some(&text(&a)), None, &mut out).expect("filtered");
+    assert_eq!(names(&out[..page.count]), ["alias/a1", "alias/a3", "alias/a4"]);
+    assert_eq!(page.corrupt_records, 1);
+
+    for size in [1usize, 2, 3] {
+        let (mut seen, mut corrupt, mut marker) = (Vec::new(), 0, None::<AliasName>);
+        loop {
+            let mut out = vec![placeholder_alias(); size];
+            let page = kms.list_aliases(None, marker.as_ref(), &mut out).expect("a page");
+            seen.extend(names(&out[..page.count]));
+            corrupt += page.corrupt_records;
+            assert!(seen.len() <= 3, "pagination does not end");
+            match page.next_marker {
+                Some(m) => marker = Some(m),
+                None => break,
+            }
+        }
+        assert_eq!(seen, ["alias/a1", "alias/a3", "alias/a4"], "page size {size}");
+        assert_eq!(corrupt, 1, "page size {size}: the corrupt record is counted once");
+    }
+    assert_err!(kms.describe_key("alias/a2"), Error::CorruptRecord);
+    assert_eq!(snapshot(&mut kms), before, "listing modifies nothing");
 }

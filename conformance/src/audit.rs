@@ -240,7 +240,7 @@ pub fn failures_name_code_and_resolved_key<H: Hsm>(hsm: H) {
     let (_, e) = one_event(&mut kms, |k| {
         k.describe_key(&other_text).expect_err("corrupt");
     });
-    check(&kms, &e, Operation::DescribeKey, Some(other), fail("KMSInternalException"));
+    check(&kms, &e, Operation::DescribeKey, Some(other), fail("CorruptRecordException"));
 }
 
 /// One maintenance pass that rotates one key and destroys another records exactly one

@@ -134,6 +134,7 @@ macro_rules! suite {
                 update_alias_refusals_change_nothing,
                 delete_alias,
                 list_aliases_pages_and_filter,
+                list_aliases_skips_a_corrupt_alias_record,
             ],
             crypto: [
                 encrypt_decrypt_round_trip,
@@ -154,7 +155,9 @@ macro_rules! suite {
                 rotate_on_demand_keeps_old_blobs,
                 rotate_on_demand_refused_for_unusable_keys,
                 rotation_status_enable_disable,
+                rotation_status_is_false_while_pending_deletion,
                 list_key_rotations_pages,
+                list_key_rotations_refuses_a_marker_it_never_gave,
                 minimum_decryption_version_retires_old_versions,
                 version_limit,
             ],
@@ -198,6 +201,8 @@ macro_rules! suite {
             ],
             errors: [
                 error_codes,
+                error_kinds,
+                a_store_breaking_its_contract_is_internal,
                 plaintext_limit_message_mentions_data_keys,
             ];
             two:

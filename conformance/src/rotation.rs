@@ -156,6 +156,48 @@ pub fn list_key_rotations_pages<H: Hsm>(hsm: H) {
     assert_err!(kms.list_key_rotations(&text(&unknown_id()), None, &mut out), Error::NotFound);
 }
 
+/// GetKeyRotationStatus of a key pending deletion answers `false` with no period or date (AWS:
+/// a key pending deletion does not rotate), though its schedule is kept: cancelling the
+/// deletion brings back `true` with the same period and next date (the key is then Disabled,
+/// whose status reads as set).
+pub fn rotation_status_is_false_while_pending_deletion<H: Hsm>(hsm: H) {
+    let mut env = env();
+    let mut kms = env.kms(hsm);
+    let id = create(&mut kms);
+    let key = text(&id);
+    kms.enable_key_rotation(&key, Some(100)).expect("enable rotation");
+    kms.schedule_key_deletion(&key, Some(7)).expect("schedule deletion");
+    let status = kms.get_key_rotation_status(&key).expect("status of a key pending deletion");
+    assert_eq!(status.key_id, id);
+    assert!(!status.enabled, "a key pending deletion does not rotate");
+    assert_eq!((status.rotation_period_in_days, status.next_rotation_date), (None, None));
+
+    kms.cancel_key_deletion(&key).expect("cancel deletion");
+    let status = kms.get_key_rotation_status(&key).expect("status after cancelling");
+    assert!(status.enabled);
+    assert_eq!(status.rotation_period_in_days, Some(100));
+    assert_eq!(status.next_rotation_date, Some(START + 100 * DAY));
+}
+
+/// ListKeyRotations refuses with InvalidMarker a marker it never hands out (version 0, or one
+/// above the key's current version), and accepts every held version as a marker.
+pub fn list_key_rotations_refuses_a_marker_it_never_gave<H: Hsm>(hsm: H) {
+    let mut env = env();
+    let mut kms = env.kms(hsm);
+    let key = text(&create(&mut kms));
+    for _ in 0..3 {
+        kms.rotate_key_on_demand(&key).expect("rotate");
+    }
+    let mut out = [placeholder_info(); 10];
+    for bad in [0, 5, u32::MAX] {
+        assert_err!(kms.list_key_rotations(&key, Some(bad), &mut out), Error::InvalidMarker);
+    }
+    for (marker, rest) in [(1u32, 3usize), (2, 2), (3, 1), (4, 0)] {
+        let page = kms.list_key_rotations(&key, Some(marker), &mut out).expect("a held version is a marker");
+        assert_eq!((page.count, page.next_marker), (rest, None), "marker {marker}");
+    }
+}
+
 /// SetMinimumDecryptionVersion retires older versions: their blobs become InvalidCiphertext
 /// while newer ones decrypt; DescribeKey and ListKeyRotations follow. Going below the present
 /// minimum or above the current version is a Validation error (and changes nothing);

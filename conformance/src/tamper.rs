@@ -145,7 +145,7 @@ pub fn every_alias_record_bit_flip_is_refused<H: Hsm>(hsm: H) {
     assert_eq!(kms.describe_key("alias/app").expect("alias restored").key_id, id);
 }
 
-/// A key record with one flipped bit is refused as CorruptRecord (code `KMSInternalException`)
+/// A key record with one flipped bit is refused as CorruptRecord (code `CorruptRecordException`)
 /// by every operation that reads it, is counted and skipped by maintenance, still listed by
 /// name in ListKeys, and never written over.
 pub fn corrupt_record_is_refused_everywhere_and_left_alone<H: Hsm>(hsm: H) {
@@ -163,7 +163,7 @@ pub fn corrupt_record_is_refused_everywhere_and_left_alone<H: Hsm>(hsm: H) {
     let before = snapshot(&mut kms);
 
     let refused = kms.describe_key(&key);
-    assert_eq!(refused.as_ref().err().map(Error::code), Some("KMSInternalException"));
+    assert_eq!(refused.as_ref().err().map(Error::code), Some("CorruptRecordException"));
     assert_err!(refused, Error::CorruptRecord);
     assert_err!(kms.encrypt(&key, b"x", &c), Error::CorruptRecord);
     assert_err!(kms.decrypt(blob.as_bytes(), &c, None), Error::CorruptRecord);

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::hsm::{ErrorKind, HsmError};
+use crate::hsm::{self, HsmError};
 use crate::key::KeyState;
 use crate::store::{StoreError, StoreErrorKind};
 
@@ -117,11 +117,103 @@ pub enum LimitKind {
     Versions,
 }
 
+/// The kind of a façade [`Error`], without the backend's detail: what generic code branches on
+/// (the message format's KMS keyring carries it out of a message operation; the `coffer`
+/// command maps it to an exit code). Each kind has one client-visible name, [`code`](Self::code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The request was refused before anything was done.
+    Validation,
+    /// No such key or alias.
+    NotFound,
+    /// The alias already exists.
+    AlreadyExists,
+    /// The alias name is malformed or reserved.
+    InvalidAliasName,
+    /// The key is disabled.
+    Disabled,
+    /// The key's state does not allow the operation.
+    InvalidState,
+    /// The ciphertext could not be decrypted (no reason given).
+    InvalidCiphertext,
+    /// The ciphertext was made under another key than the one expected.
+    IncorrectKey,
+    /// A limit was reached (versions of a key, room in the store).
+    LimitExceeded,
+    /// A list operation was given a marker it did not hand out.
+    InvalidMarker,
+    /// The HSM lacks a capability the façade needs.
+    Unsupported,
+    /// The HSM, its token or the root keys cannot be reached.
+    KeyUnavailable,
+    /// The HSM refused its PIN (incorrect or locked).
+    AccessDenied,
+    /// A stored record failed authentication or did not decode.
+    CorruptRecord,
+    /// The HSM failed for another reason.
+    Hsm,
+    /// The key store failed (I/O).
+    Store,
+    /// The clock could not tell the time.
+    Clock,
+    /// Something that cannot happen did: a bug in Coffer, not a problem with the data.
+    Internal,
+}
+
+impl ErrorKind {
+    /// The error name a client sees: AWS KMS's where AWS has one (`NotFoundException`, ...),
+    /// else Coffer's (`CorruptRecordException`, `AccessDeniedException`).
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Validation => "ValidationException",
+            Self::NotFound => "NotFoundException",
+            Self::AlreadyExists => "AlreadyExistsException",
+            Self::InvalidAliasName => "InvalidAliasNameException",
+            Self::Disabled => "DisabledException",
+            Self::InvalidState => "KMSInvalidStateException",
+            Self::InvalidCiphertext => "InvalidCiphertextException",
+            Self::IncorrectKey => "IncorrectKeyException",
+            Self::LimitExceeded => "LimitExceededException",
+            Self::InvalidMarker => "InvalidMarkerException",
+            Self::Unsupported => "UnsupportedOperationException",
+            Self::KeyUnavailable => "KeyUnavailableException",
+            Self::AccessDenied => "AccessDeniedException",
+            Self::CorruptRecord => "CorruptRecordException",
+            Self::Hsm | Self::Store | Self::Clock | Self::Internal => "KMSInternalException",
+        }
+    }
+
+    /// True for the kinds that describe what the caller sent (a ciphertext, a reference, a
+    /// value) rather than the key's state or the service: a decrypt path that must not say
+    /// which check failed reports these as its one opaque error, and only the others as such.
+    pub const fn concerns_the_input(self) -> bool {
+        matches!(
+            self,
+            Self::Validation
+                | Self::NotFound
+                | Self::AlreadyExists
+                | Self::InvalidAliasName
+                | Self::InvalidCiphertext
+                | Self::IncorrectKey
+                | Self::InvalidMarker
+        )
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
 /// What a KMS operation can fail with.
 ///
 /// `H` and `S` are the HSM's and the store's own errors, kept whole so their detail (a CKR_*
-/// code, an I/O error) is not lost. [`Error::code`] gives the AWS error name.
+/// code, an I/O error) is not lost. [`Error::kind`] says what it is without them, and
+/// [`Error::code`] gives the error name a client sees.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Error<H, S> {
     /// The request was refused before anything was done.
     Validation(ValidationError),
@@ -143,6 +235,9 @@ pub enum Error<H, S> {
     IncorrectKey,
     /// A limit was reached.
     LimitExceeded(LimitKind),
+    /// A list operation was given a marker that is not one it hands out (AWS
+    /// `InvalidMarkerException`).
+    InvalidMarker,
     /// A stored record failed its authentication or did not decode: it was edited, forged or
     /// corrupted outside the HSM, and is refused.
     CorruptRecord,
@@ -154,41 +249,51 @@ pub enum Error<H, S> {
     Hsm(H),
     /// The key store failed.
     Store(S),
+    /// A state the code does not allow was reached (a bug in Coffer, reported rather than
+    /// panicking); unlike [`CorruptRecord`](Self::CorruptRecord) it says nothing about the data.
+    Internal,
 }
 
 impl<H: HsmError, S: StoreError> Error<H, S> {
-    /// The AWS KMS error name a client would see (`NotFoundException`, ...).
-    pub fn code(&self) -> &'static str {
+    /// What kind of failure this is, without the backend's detail.
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::Validation(_) => "ValidationException",
-            Self::NotFound => "NotFoundException",
-            Self::AlreadyExists => "AlreadyExistsException",
-            Self::InvalidAliasName => "InvalidAliasNameException",
-            Self::Disabled => "DisabledException",
-            Self::InvalidState(_) => "KMSInvalidStateException",
-            Self::InvalidCiphertext => "InvalidCiphertextException",
-            Self::IncorrectKey => "IncorrectKeyException",
-            Self::LimitExceeded(_) => "LimitExceededException",
-            Self::Unsupported => "UnsupportedOperationException",
-            Self::Hsm(e)
-                if matches!(
-                    e.kind(),
-                    ErrorKind::KeyHandleInvalid
-                        | ErrorKind::SessionClosed
-                        | ErrorKind::NotLoggedIn
-                        | ErrorKind::Unavailable
-                ) =>
-            {
-                "KeyUnavailableException"
-            }
-            Self::CorruptRecord | Self::Clock | Self::Hsm(_) => "KMSInternalException",
-            Self::Store(e) if e.kind() == StoreErrorKind::Full => "LimitExceededException",
-            Self::Store(_) => "KMSInternalException",
+            Self::Validation(_) => ErrorKind::Validation,
+            Self::NotFound => ErrorKind::NotFound,
+            Self::AlreadyExists => ErrorKind::AlreadyExists,
+            Self::InvalidAliasName => ErrorKind::InvalidAliasName,
+            Self::Disabled => ErrorKind::Disabled,
+            Self::InvalidState(_) => ErrorKind::InvalidState,
+            Self::InvalidCiphertext => ErrorKind::InvalidCiphertext,
+            Self::IncorrectKey => ErrorKind::IncorrectKey,
+            Self::LimitExceeded(_) => ErrorKind::LimitExceeded,
+            Self::InvalidMarker => ErrorKind::InvalidMarker,
+            Self::CorruptRecord => ErrorKind::CorruptRecord,
+            Self::Unsupported => ErrorKind::Unsupported,
+            Self::Clock => ErrorKind::Clock,
+            Self::Hsm(e) => match e.kind() {
+                hsm::ErrorKind::KeyHandleInvalid
+                | hsm::ErrorKind::SessionClosed
+                | hsm::ErrorKind::NotLoggedIn
+                | hsm::ErrorKind::Unavailable
+                | hsm::ErrorKind::RootKeysNotFound => ErrorKind::KeyUnavailable,
+                hsm::ErrorKind::PinIncorrect | hsm::ErrorKind::PinLocked => ErrorKind::AccessDenied,
+                hsm::ErrorKind::Unsupported => ErrorKind::Unsupported,
+                _ => ErrorKind::Hsm,
+            },
+            Self::Store(e) if e.kind() == StoreErrorKind::Full => ErrorKind::LimitExceeded,
+            Self::Store(_) => ErrorKind::Store,
+            Self::Internal => ErrorKind::Internal,
         }
     }
 
+    /// The error name a client would see (`NotFoundException`, ...): [`ErrorKind::code`].
+    pub fn code(&self) -> &'static str {
+        self.kind().code()
+    }
+
     /// The HSM error kind, if the HSM failed.
-    pub fn hsm_kind(&self) -> Option<ErrorKind> {
+    pub fn hsm_kind(&self) -> Option<hsm::ErrorKind> {
         match self {
             Self::Hsm(e) => Some(e.kind()),
             _ => None,
@@ -215,11 +320,13 @@ impl<H: fmt::Display, S: fmt::Display> fmt::Display for Error<H, S> {
                 "the key holds {} versions; retire old ones with a minimum decryption version first",
                 crate::key::MAX_VERSIONS
             ),
+            Self::InvalidMarker => f.write_str("the marker is not one this list handed out (give its NextMarker)"),
             Self::CorruptRecord => f.write_str("a stored record failed authentication and was refused"),
             Self::Unsupported => f.write_str("the HSM does not support an operation Coffer needs"),
             Self::Clock => f.write_str("the clock could not tell the time"),
             Self::Hsm(e) => write!(f, "HSM: {e}"),
             Self::Store(e) => write!(f, "key store: {e}"),
+            Self::Internal => f.write_str("an internal error (a bug in Coffer, not a problem with the stored data)"),
         }
     }
 }

@@ -175,3 +175,50 @@ fn kms_keyring_decrypts_only_its_own_edks() {
     assert_eq!(decrypt(KmsKeyring::new(&mut kms, &third), &ctx, &both), Err(DecryptError::Invalid));
     assert_eq!(decrypt_events(&kms), before);
 }
+
+/// The KMS keyring keeps the façade's answer: on encrypt whatever GenerateDataKey or Encrypt
+/// said (NotFound, Disabled), as `KeyringError::Backend(kind)` inside the `EncryptError`; on
+/// decrypt the key's state (Disabled, InvalidState) as `DecryptError::Key(kind)`, as KMS
+/// Decrypt reports it, while an EDK whose bytes were edited stays the opaque `Invalid`.
+#[test]
+fn kms_keyring_keeps_the_facades_error_kind() {
+    use coffer_core::error::ErrorKind as Kind;
+    use coffer_core::message::{EncryptError, KeyringError};
+    let mut store = MemoryStore::<8>::new();
+    let mut kms = kms(&mut store);
+    let key = kms.create_key("kinds").unwrap().key_id.to_string();
+    let ctx = EncryptionContext::new(&[("purpose", "kinds")]).unwrap();
+    let msg = encrypt(&mut KmsKeyring::new(&mut kms, &key), &ctx, AlgorithmSuite::AesGcm256HkdfSha512Commit, b"k");
+
+    let start = |kms: &mut SoftKms<'_>, key: &str| {
+        let mut ws = vec![0u8; 8192];
+        let config = EncryptConfig {
+            suite: AlgorithmSuite::AesGcm256HkdfSha512Commit,
+            frame_length: 256,
+            limits: Limits::default(),
+        };
+        Encryptor::new(&mut KmsKeyring::new(kms, key), ctx.clone(), &config, &mut UnwrapErr(SysRng), &mut ws)
+            .map(|_| ())
+    };
+    assert_eq!(
+        start(&mut kms, "00000000-0000-4000-8000-000000000000"),
+        Err(EncryptError::Keyring(KeyringError::Backend(Kind::NotFound)))
+    );
+    kms.disable_key(&key).unwrap();
+    assert_eq!(start(&mut kms, &key), Err(EncryptError::Keyring(KeyringError::Backend(Kind::Disabled))));
+    assert_eq!(decrypt(KmsKeyring::new(&mut kms, &key), &ctx, &msg), Err(DecryptError::Key(Kind::Disabled)));
+    kms.enable_key(&key).unwrap();
+    kms.schedule_key_deletion(&key, None).unwrap();
+    assert_eq!(decrypt(KmsKeyring::new(&mut kms, &key), &ctx, &msg), Err(DecryptError::Key(Kind::InvalidState)));
+    kms.cancel_key_deletion(&key).unwrap();
+    kms.enable_key(&key).unwrap();
+    assert_eq!(decrypt(KmsKeyring::new(&mut kms, &key), &ctx, &msg).unwrap(), b"k");
+
+    // One byte of the EDK's blob edited (its last byte, in the GCM tag): the opaque error.
+    let (header, _) = Header::parse(&msg, &Limits::default()).unwrap();
+    let blob = header.edks[0].ciphertext;
+    let at = msg.windows(blob.len()).position(|w| w == blob).unwrap() + blob.len() - 1;
+    let mut edited = msg.clone();
+    edited[at] ^= 1;
+    assert_eq!(decrypt(KmsKeyring::new(&mut kms, &key), &ctx, &edited), Err(DecryptError::Invalid));
+}

@@ -148,6 +148,11 @@ def boto3_checks():
     paged = [k["KeyId"] for p in kms.get_paginator("list_keys").paginate(PaginationConfig={"PageSize": 2}) for k in p["Keys"]]
     assert len(paged) == len(set(paged)) == len(page["Keys"]) + len(rest["Keys"]), paged
     ok("boto3 UpdateAlias, DeleteAlias, ListKeys pages (Limit, Marker, paginator)")
+    # A marker no list handed out: InvalidMarkerException, as AWS answers.
+    expect_error("InvalidMarkerException", kms.list_keys, Marker="nonsense")
+    expect_error("InvalidMarkerException", kms.list_aliases, Marker="not-an-alias")
+    expect_error("InvalidMarkerException", kms.list_key_rotations, KeyId=key_id, Marker="x")
+    ok("boto3 ListKeys, ListAliases, ListKeyRotations with a bad Marker: InvalidMarkerException")
 
 
 def aws(*args, check=True):

@@ -115,7 +115,7 @@ pub(crate) fn create<H: Hsm>(hsm: &mut H, root: &Path, now: u64) -> Result<NewAc
         sealed_secret: B64.encode(buf.as_slice()),
     };
     let text = serde_json::to_string_pretty(&record).map_err(|e| CliError::new(Class::Internal, e.to_string()))?;
-    write_new(root, &id, text.as_bytes()).map_err(|e| CliError::new(Class::Store, e))?;
+    write_new(root, &id, text.as_bytes()).map_err(CliError::io)?;
     Ok(NewAccessKey { access_key_id: id, secret_access_key: secret, creation_date: now })
 }
 
@@ -154,9 +154,9 @@ pub(crate) fn revoke(root: &Path, id: &str) -> Result<(), CliError> {
     match fs::remove_file(&p) {
         Ok(()) => File::open(root.join(DIR))
             .and_then(|d| d.sync_all())
-            .map_err(|e| CliError::new(Class::Store, format!("{}: {e}", p.display()))),
+            .map_err(|e| CliError::io(format!("{}: {e}", p.display()))),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Err(not_found()),
-        Err(e) => Err(CliError::new(Class::Store, format!("{}: {e}", p.display()))),
+        Err(e) => Err(CliError::io(format!("{}: {e}", p.display()))),
     }
 }
 
@@ -169,7 +169,7 @@ pub(crate) fn list(root: &Path) -> Result<Vec<(String, u64)>, CliError> {
     let entries = match fs::read_dir(&dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(CliError::new(Class::Store, format!("{}: {e}", dir.display()))),
+        Err(e) => return Err(CliError::io(format!("{}: {e}", dir.display()))),
     };
     let mut out = Vec::new();
     for entry in entries.flatten() {

@@ -179,7 +179,7 @@ fn execute<H: Hsm>(hsm: &mut H, lane: &Lane, command: &Command) -> Result<crate:
 }
 
 fn open_store(root: &Path) -> Result<DirStore, ApiError> {
-    DirStore::open(root).map_err(|e| ApiError::from(CliError::new(Class::Store, e.to_string())))
+    DirStore::open(root).map_err(|e| ApiError::from(CliError::store(&e)))
 }
 
 /// A façade error as a network client gets it: a record that failed authentication is named

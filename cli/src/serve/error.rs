@@ -95,3 +95,23 @@ mod tests {
         assert!(!e.body().contains("/s/"), "{}", e.body());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The server answers a class with its name; the caller's mistakes (a bad marker among
+    /// them) with 400, the server's own trouble with 500.
+    #[test]
+    fn every_class_has_its_name_and_status() {
+        for class in Class::ALL {
+            let api = ApiError::from(CliError::new(class, "m"));
+            assert_eq!(api.code, class.name());
+            let server_side =
+                matches!(class, Class::Internal | Class::KeyUnavailable | Class::CorruptRecord | Class::Store);
+            assert_eq!(api.status, if server_side { 500 } else { 400 }, "{class:?}");
+        }
+        let api = ApiError::from(CliError::new(Class::InvalidMarker, "m"));
+        assert_eq!((api.status, api.code), (400, "InvalidMarkerException"));
+    }
+}

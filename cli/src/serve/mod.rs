@@ -85,7 +85,7 @@ pub(crate) fn access_key(root: &Path, command: &AccessKeyCommand) -> Result<Obj,
 }
 
 fn lock(root: &Path) -> Result<DirStore, CliError> {
-    DirStore::open(root).map_err(|e| CliError::new(Class::Store, e.to_string()))
+    DirStore::open(root).map_err(|e| CliError::store(&e))
 }
 
 /// Appends an access key's event to the audit log (the store is locked), dated by the

@@ -4,7 +4,7 @@
 //! store write; `docs/FORMAT.md` explains why aliases are not kept inside key records.
 
 use super::lifecycle::{MAX_LIST_LIMIT, Page};
-use super::records::check_not_pending;
+use super::records::{RecordName, check_not_pending};
 use super::{Kms, KmsError, check_range, malformed, store_err};
 use crate::audit::{AuditSink, Operation};
 use crate::clock::Clock;
@@ -65,10 +65,14 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     }
 
     /// ListAliases: aliases in name order after `marker`, only those pointing at `key` if given,
-    /// filling `out` (1 to 1000 entries: the page size).
+    /// filling `out` (1 to 1000 entries: the page size). An alias record that fails
+    /// authentication or does not decode is left out and counted in
+    /// [`Page::corrupt_records`], as the maintenance call does: one damaged record does not
+    /// hide the others.
     ///
     /// # Errors
-    /// Validation for the page size or a malformed `key`; a corrupt alias record; store failures.
+    /// Validation for the page size or a malformed `key`; NotFound for a `key` naming no key;
+    /// HSM and store failures.
     pub fn list_aliases(
         &mut self,
         key: Option<&str>,
@@ -87,19 +91,45 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
                 None => None,
             };
             *audit_key = filter;
-            let mut after = marker.cloned();
-            let mut count = 0;
+            // The walk goes by stored name; the marker handed out is the last alias name
+            // passed (a stored name that is no alias name is counted and walked past). An alias
+            // name always fits a record name (MAX_NAME_LEN is the alias maximum).
+            let mut after: Option<RecordName> = match marker {
+                Some(m) => Some(RecordName::try_from(m.as_str()).map_err(|_| Error::Internal)?),
+                None => None,
+            };
+            let mut last = marker.cloned();
+            let mut page = Page { count: 0, next_marker: None, corrupt_records: 0 };
             loop {
-                let Some(text) = kms.next_record_name(RecordKind::Alias, after.as_ref().map(AliasName::as_str))? else {
-                    return Ok(Page { count, next_marker: None });
+                let Some(text) = kms.next_record_name(RecordKind::Alias, after.as_deref())? else {
+                    return Ok(page);
                 };
-                let name = AliasName::parse(&text).map_err(|_| Error::CorruptRecord)?;
-                let record = kms.load_alias(&name)?.ok_or(Error::CorruptRecord)?;
-                if filter.is_none_or(|id| id == record.target) {
-                    if count == out.len() {
-                        return Ok(Page { count, next_marker: after });
+                let parsed = AliasName::parse(&text);
+                after = Some(text);
+                let Ok(name) = parsed else {
+                    page.corrupt_records = page.corrupt_records.saturating_add(1);
+                    continue;
+                };
+                let record = match kms.load_alias(&name) {
+                    Ok(Some(record)) => record,
+                    // Listed but gone: not an alias any more.
+                    Ok(None) => {
+                        last = Some(name);
+                        continue;
                     }
-                    if let Some(slot) = out.get_mut(count) {
+                    Err(Error::CorruptRecord) => {
+                        page.corrupt_records = page.corrupt_records.saturating_add(1);
+                        last = Some(name);
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
+                if filter.is_none_or(|id| id == record.target) {
+                    if page.count == out.len() {
+                        page.next_marker = last;
+                        return Ok(page);
+                    }
+                    if let Some(slot) = out.get_mut(page.count) {
                         *slot = AliasEntry {
                             name: name.clone(),
                             target_key_id: record.target,
@@ -107,9 +137,9 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
                             last_updated_date: record.last_updated_date,
                         };
                     }
-                    count = count.saturating_add(1);
+                    page.count = page.count.saturating_add(1);
                 }
-                after = Some(name);
+                last = Some(name);
             }
         })
     }

@@ -166,7 +166,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     pub fn generate_random(&mut self, number_of_bytes: usize) -> Result<SecretBytes<MAX_DATA_KEY_LEN>, KmsError<H, S>> {
         self.audited(Operation::GenerateRandom, |kms, _| {
             super::check_range(Field::NumberOfBytes, number_of_bytes as u64, 1, MAX_DATA_KEY_LEN as u64)?;
-            let mut out = SecretBytes::zeroed(number_of_bytes).ok_or(Error::CorruptRecord)?;
+            let mut out = SecretBytes::zeroed(number_of_bytes).ok_or(Error::Internal)?;
             kms.hsm.fill_random(out.as_mut_bytes()).map_err(hsm_err)?;
             Ok(out)
         })
@@ -184,13 +184,15 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         }
         let record = self.resolve_record(key, Field::KeyId, audit_key)?;
         check_usable(&record)?;
-        let mut plaintext = SecretBytes::zeroed(spec.len()).ok_or(Error::CorruptRecord)?;
+        let mut plaintext = SecretBytes::zeroed(spec.len()).ok_or(Error::Internal)?;
         self.hsm.fill_random(plaintext.as_mut_bytes()).map_err(hsm_err)?;
         let sealed = self.seal_blob(&record, context, plaintext.as_bytes())?;
         Ok(DataKey { key_id: record.id, plaintext, ciphertext_blob: sealed.ciphertext_blob })
     }
 
-    /// Seals `plaintext` (already length-checked) under the record's newest version.
+    /// Seals `plaintext` (already length-checked) under the record's newest version. The
+    /// lengths and the version were checked before (a decoded record holds at least one
+    /// version), so the `Internal` refusals here are bugs, not bad data.
     fn seal_blob(
         &mut self,
         record: &KeyRecord,
@@ -199,20 +201,19 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     ) -> Result<Encrypted, KmsError<H, S>> {
         check_len(Field::Plaintext, plaintext.len(), 1, MAX_PLAINTEXT_LEN)?;
         check_usable(record)?;
-        let version = record.current().ok_or(Error::CorruptRecord)?;
+        let version = record.current().ok_or(Error::Internal)?;
         let header = BlobHeader { key_id: record.id, version: version.number };
         let mut aad = [0u8; MAX_AAD_LEN];
-        let aad_len = blob_aad(&header, context, &mut aad).ok_or(Error::CorruptRecord)?;
-        let aad = aad.get(..aad_len).ok_or(Error::CorruptRecord)?;
-        let mut buf = SecretBytes::<MAX_PLAINTEXT_LEN>::zeroed(plaintext.len()).ok_or(Error::CorruptRecord)?;
+        let aad_len = blob_aad(&header, context, &mut aad).ok_or(Error::Internal)?;
+        let aad = aad.get(..aad_len).ok_or(Error::Internal)?;
+        let mut buf = SecretBytes::<MAX_PLAINTEXT_LEN>::zeroed(plaintext.len()).ok_or(Error::Internal)?;
         buf.as_mut_bytes().copy_from_slice(plaintext);
         let handle = self.load_version(&version.material)?;
         let sealed = self.hsm.seal(handle, aad, buf.as_mut_bytes());
         let released = self.hsm.release_key(handle);
         let (nonce, tag) = sealed.map_err(hsm_err)?;
         released.map_err(hsm_err)?;
-        let ciphertext_blob =
-            Ciphertext::assemble(&header, &nonce, buf.as_bytes(), &tag).ok_or(Error::CorruptRecord)?;
+        let ciphertext_blob = Ciphertext::assemble(&header, &nonce, buf.as_bytes(), &tag).ok_or(Error::Internal)?;
         Ok(Encrypted { key_id: record.id, version: version.number, ciphertext_blob })
     }
 

@@ -30,6 +30,10 @@ pub struct Page<M> {
     pub count: usize,
     /// Where the next page starts; `None` on the last page (AWS `Truncated` = false).
     pub next_marker: Option<M>,
+    /// Records this page passed over because they failed authentication or did not decode
+    /// (ListAliases: a corrupt alias record is counted and left out, as the maintenance call
+    /// does, rather than failing the whole list). 0 for the other lists.
+    pub corrupt_records: u32,
 }
 
 /// ScheduleKeyDeletion's answer.
@@ -65,7 +69,8 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
             let material = kms.hsm.generate_key().map_err(hsm_err)?;
             let mut versions = Vec::new();
             let first = KeyVersion { number: 1, created: now, rotation_type: RotationType::Original, material };
-            versions.push(first).map_err(|_| Error::CorruptRecord)?;
+            // An empty vector has room for one: failing here is a bug.
+            versions.push(first).map_err(|_| Error::Internal)?;
             let record = KeyRecord {
                 id,
                 state: KeyState::Enabled,
@@ -105,7 +110,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
             let mut count = 0;
             loop {
                 let Some(name) = kms.next_record_name(RecordKind::Key, after.as_deref())? else {
-                    return Ok(Page { count, next_marker: None });
+                    return Ok(Page { count, next_marker: None, corrupt_records: 0 });
                 };
                 // A name that is no key id is no key (stray data in the store): not listed.
                 let parsed = KeyId::parse(&name);
@@ -114,7 +119,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
                 let Some(slot) = out.get_mut(count) else {
                     // The page is full and there is at least one more key.
                     let last = count.checked_sub(1).and_then(|i| out.get(i)).copied();
-                    return Ok(Page { count, next_marker: last });
+                    return Ok(Page { count, next_marker: last, corrupt_records: 0 });
                 };
                 *slot = id;
                 count = count.saturating_add(1);

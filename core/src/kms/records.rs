@@ -103,7 +103,8 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         let Some(len) = self.store.get(kind, name, &mut self.scratch).map_err(store_err)? else {
             return Ok(None);
         };
-        let sealed = self.scratch.get(..len).ok_or(Error::CorruptRecord)?;
+        // A store that claims more bytes than the buffer it was given broke its contract.
+        let sealed = self.scratch.get(..len).ok_or(Error::Internal)?;
         match root::open(&mut self.hsm, kind, name, sealed) {
             Ok(body) => Ok(Some(body)),
             Err(OpenError::Corrupt) => Err(Error::CorruptRecord),
@@ -120,11 +121,11 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         let len = match root::seal(&mut self.hsm, kind, name, &mut self.scratch, body) {
             Ok(len) => len,
             // Every record Coffer builds fits MAX_RECORD_LEN; reaching this is a bug, reported
-            // as a corrupt record rather than a panic.
-            Err(root::SealError::TooLarge) => return Err(Error::CorruptRecord),
+            // as one rather than a panic (nothing stored is wrong).
+            Err(root::SealError::TooLarge) => return Err(Error::Internal),
             Err(root::SealError::Hsm(e)) => return Err(hsm_err(e)),
         };
-        let sealed = self.scratch.get(..len).ok_or(Error::CorruptRecord)?;
+        let sealed = self.scratch.get(..len).ok_or(Error::Internal)?;
         self.store.put(kind, name, sealed).map_err(store_err)
     }
 }

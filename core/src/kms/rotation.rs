@@ -12,7 +12,7 @@ use crate::clock::{Clock, SECONDS_PER_DAY, Timestamp};
 use crate::error::{Error, Field, LimitKind};
 use crate::hsm::Hsm;
 use crate::key::record::{KeyRecord, KeyVersion};
-use crate::key::{KeyId, KeyVersionInfo, RotationStatus, RotationType};
+use crate::key::{KeyId, KeyState, KeyVersionInfo, RotationStatus, RotationType};
 use crate::store::KeyStore;
 
 /// Shortest automatic rotation period, in days.
@@ -68,14 +68,15 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         })
     }
 
-    /// GetKeyRotationStatus.
+    /// GetKeyRotationStatus. A key pending deletion answers `false` (it does not rotate), as
+    /// AWS KMS does; its schedule is kept, so cancelling the deletion brings `true` back.
     ///
     /// # Errors
     /// NotFound, a malformed reference, a corrupt record.
     pub fn get_key_rotation_status(&mut self, key: &str) -> Result<RotationStatus, KmsError<H, S>> {
         self.audited(Operation::GetKeyRotationStatus, |kms, audit_key| {
             let record = kms.resolve_record(key, Field::KeyId, audit_key)?;
-            let on = record.rotation.enabled;
+            let on = record.rotation.enabled && record.state != KeyState::PendingDeletion;
             Ok(RotationStatus {
                 key_id: record.id,
                 enabled: on,
@@ -106,7 +107,8 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     /// first, after version `marker`, filling `out` (1 to 1000 entries).
     ///
     /// # Errors
-    /// Validation for the page size; NotFound.
+    /// Validation for the page size; NotFound; InvalidMarker for a `marker` that is no version
+    /// of the key's (0, or above its current version): no page ever ends there.
     pub fn list_key_rotations(
         &mut self,
         key: &str,
@@ -116,6 +118,11 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         self.audited(Operation::ListKeyRotations, |kms, audit_key| {
             check_range(Field::Limit, out.len() as u64, 1, MAX_LIST_LIMIT as u64)?;
             let record = kms.resolve_record(key, Field::KeyId, audit_key)?;
+            let current = record.current().map_or(0, |v| v.number);
+            // Retired versions stay valid markers (a page may have ended on one since retired).
+            if marker.is_some_and(|m| m == 0 || m > current) {
+                return Err(Error::InvalidMarker);
+            }
             let after = marker.unwrap_or(0);
             let mut rotations = record
                 .versions
@@ -129,7 +136,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
             }
             let more = rotations.next().is_some();
             let last = count.checked_sub(1).and_then(|i| out.get(i)).map(|v| v.version);
-            Ok(Page { count, next_marker: if more { last } else { None } })
+            Ok(Page { count, next_marker: if more { last } else { None }, corrupt_records: 0 })
         })
     }
 

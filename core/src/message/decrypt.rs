@@ -489,7 +489,7 @@ impl<'w, 'c, K: Keyring, P: CryptoProvider> Decryptor<'w, 'c, K, P> {
             }
         }
         let mut materials = DecryptionMaterials::new(header.suite, header.context.clone(), header.encoded_context);
-        self.keyring.on_decrypt(&mut materials, &header.edks).map_err(|_| DecryptError::Invalid)?;
+        self.keyring.on_decrypt(&mut materials, &header.edks).map_err(DecryptError::from_keyring)?;
         // Used where the keyring put it (not moved out, which would leave a copy behind); the
         // materials zeroize it when they go out of scope at the end of this function.
         let data_key = materials.data_key().ok_or(DecryptError::Invalid)?;

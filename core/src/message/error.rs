@@ -6,6 +6,7 @@ use super::header::HeaderLimit;
 use super::keyring::KeyringError;
 use super::materials::MaterialsError;
 use super::suite::SuiteError;
+use crate::error::ErrorKind;
 
 /// Why encrypting a message failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +73,8 @@ impl From<KeyringError> for EncryptError {
 /// tampered header, frame, or footer, a truncated message, trailing bytes, a wrong key, a wrong
 /// encryption context, a bad signature — is the one [`DecryptError::Invalid`], which does not say
 /// which check failed. The other variants depend only on public, pre-authentication facts
-/// (the suite id, the caller's limits and buffers).
+/// (the suite id, the caller's limits and buffers), or, for [`DecryptError::Key`], on the state
+/// of the key a KMS keyring was asked to use, which KMS Decrypt reports too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DecryptError {
@@ -84,6 +86,11 @@ pub enum DecryptError {
     /// The message exceeds a limit (EDK count, context size, EDK field size, or a header or frame
     /// larger than the workspace) and was not tried.
     Limit(HeaderLimit),
+    /// No data key unwrapped, and the keyring said why in terms that concern the key or the
+    /// service, not the message: a KMS key disabled or pending deletion, an HSM out of reach, a
+    /// corrupt key record (the KMS façade's [`ErrorKind`], as Decrypt reports it). Never a kind
+    /// that [concerns the input](ErrorKind::concerns_the_input).
+    Key(ErrorKind),
     /// The output buffer given to a one-shot decrypt is too small for the plaintext.
     OutputTooSmall,
     /// The decryptor was used after it failed.
@@ -96,6 +103,7 @@ impl fmt::Display for DecryptError {
             Self::Invalid => f.write_str("the message could not be decrypted"),
             Self::Suite(e) => fmt::Display::fmt(e, f),
             Self::Limit(l) => write!(f, "the message exceeds a limit: {l:?}"),
+            Self::Key(kind) => write!(f, "the data key could not be unwrapped: {kind}"),
             Self::OutputTooSmall => f.write_str("the output buffer is too small for the plaintext"),
             Self::State => f.write_str("the decryptor failed earlier"),
         }
@@ -103,3 +111,14 @@ impl fmt::Display for DecryptError {
 }
 
 impl core::error::Error for DecryptError {}
+
+impl DecryptError {
+    /// A keyring's failure on decrypt: [`Key`](Self::Key) for a backend failure about the key
+    /// or the service, else the opaque [`Invalid`](Self::Invalid).
+    pub(crate) const fn from_keyring(e: KeyringError) -> Self {
+        match e {
+            KeyringError::Backend(kind) if !kind.concerns_the_input() => Self::Key(kind),
+            _ => Self::Invalid,
+        }
+    }
+}

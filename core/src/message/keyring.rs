@@ -6,6 +6,7 @@ use rand_core::TryCryptoRng;
 
 use super::edk::{EdkRef, EdkTooLong};
 use super::materials::{DecryptionMaterials, EncryptionMaterials, MaterialsError};
+use crate::error::ErrorKind;
 
 /// Why a keyring failed.
 ///
@@ -26,8 +27,10 @@ pub enum KeyringError {
     Rng,
     /// Wrapping the data key failed (the cipher refused the input).
     WrapFailed,
-    /// The backend (KMS, HSM) failed; its own error was reported to its caller or audit sink.
-    Backend,
+    /// The KMS façade behind the keyring refused or failed; its [`ErrorKind`] says how (the
+    /// AWS error a client of the façade would get). On decrypt a keyring reports only kinds
+    /// that say nothing about the ciphertext ([`ErrorKind::concerns_the_input`] false).
+    Backend(ErrorKind),
 }
 
 impl fmt::Display for KeyringError {
@@ -39,7 +42,7 @@ impl fmt::Display for KeyringError {
             Self::EdkTooLong => fmt::Display::fmt(&EdkTooLong, f),
             Self::Rng => f.write_str("the random generator failed"),
             Self::WrapFailed => f.write_str("wrapping the data key failed"),
-            Self::Backend => f.write_str("the key backend failed"),
+            Self::Backend(kind) => write!(f, "the key backend failed: {kind}"),
         }
     }
 }

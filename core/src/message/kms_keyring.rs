@@ -12,6 +12,7 @@ use super::materials::{DATA_KEY_LEN, DataKey, DecryptionMaterials, EncryptionMat
 use crate::audit::AuditSink;
 use crate::clock::Clock;
 use crate::data::DataKeySpec;
+use crate::error::ErrorKind;
 use crate::hsm::Hsm;
 use crate::key::Arn;
 use crate::kms::Kms;
@@ -30,6 +31,11 @@ pub const KMS_PROVIDER_ID: &str = "aws-kms";
 /// the key id, ARN or alias it was given), as the spec requires, so EDKs of other keys cost no
 /// KMS Decrypt (nor a failed Decrypt in the audit log); it tries those in order, asks Decrypt to
 /// use only its own key, and accepts the result only if the key that opened it has that ARN.
+///
+/// Failures keep the façade's [`ErrorKind`] ([`KeyringError::Backend`]): on encrypt whatever
+/// GenerateDataKey or Encrypt answered; on decrypt, when none of its EDKs unwraps, the first
+/// answer that is about the key or the service (disabled, pending deletion, unreachable),
+/// never one about an EDK's bytes, which stays [`KeyringError::UnableToDecrypt`].
 pub struct KmsKeyring<'k, H: Hsm, S: KeyStore, C: Clock, A: AuditSink> {
     kms: &'k mut Kms<H, S, C, A>,
     key: &'k str,
@@ -49,6 +55,12 @@ impl<'k, H: Hsm, S: KeyStore, C: Clock, A: AuditSink> KmsKeyring<'k, H, S, C, A>
     pub fn new(kms: &'k mut Kms<H, S, C, A>, key: &'k str) -> Self {
         Self { kms, key, own_arn: None }
     }
+
+    /// The ARN of the keyring's key, once [`on_decrypt`](Keyring::on_decrypt) has resolved it
+    /// (`None` before, or if the key named no key here).
+    pub fn key_arn(&self) -> Option<&Arn> {
+        self.own_arn.as_ref()
+    }
 }
 
 impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Keyring for KmsKeyring<'_, H, S, C, A> {
@@ -65,8 +77,10 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Keyring for KmsKeyring<'_, H, 
                     let generated = self
                         .kms
                         .generate_data_key(self.key, DataKeySpec::Aes256, &context)
-                        .map_err(|_| KeyringError::Backend)?;
-                    let key = DataKey::from_slice(generated.plaintext.as_bytes()).ok_or(KeyringError::Backend)?;
+                        .map_err(|e| KeyringError::Backend(e.kind()))?;
+                    // GenerateDataKey was asked for AES_256: another length is a bug.
+                    let key = DataKey::from_slice(generated.plaintext.as_bytes())
+                        .ok_or(KeyringError::Backend(ErrorKind::Internal))?;
                     let arn = self.kms.config().arn.key_arn(&generated.key_id);
                     let edk = EncryptedDataKey::new(
                         KMS_PROVIDER_ID.as_bytes(),
@@ -76,8 +90,10 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Keyring for KmsKeyring<'_, H, 
                     (edk, Some(key))
                 }
                 Some(key) => {
-                    let encrypted =
-                        self.kms.encrypt(self.key, key.as_bytes(), &context).map_err(|_| KeyringError::Backend)?;
+                    let encrypted = self
+                        .kms
+                        .encrypt(self.key, key.as_bytes(), &context)
+                        .map_err(|e| KeyringError::Backend(e.kind()))?;
                     let arn = self.kms.config().arn.key_arn(&encrypted.key_id);
                     let edk = EncryptedDataKey::new(
                         KMS_PROVIDER_ID.as_bytes(),
@@ -104,9 +120,19 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Keyring for KmsKeyring<'_, H, 
         }
         let own: &[u8] = self.own_arn.as_ref().map_or(&[], |a| a.as_str().as_bytes());
         let mine = |e: &&EdkRef<'_>| e.provider_id == KMS_PROVIDER_ID.as_bytes() && e.provider_info == own;
+        // The first failure that is about the key or the service (disabled, pending deletion,
+        // unreachable, a corrupt record), not about the EDK's bytes: reported if nothing
+        // unwraps, as Decrypt reports it. Failures about the bytes stay the opaque one.
+        let mut reason = None;
         for edk in edks.iter().filter(mine) {
-            let Ok(decrypted) = self.kms.decrypt(edk.ciphertext, materials.context(), Some(self.key)) else {
-                continue;
+            let decrypted = match self.kms.decrypt(edk.ciphertext, materials.context(), Some(self.key)) {
+                Ok(decrypted) => decrypted,
+                Err(e) => {
+                    if !e.kind().concerns_the_input() {
+                        reason = reason.or(Some(e.kind()));
+                    }
+                    continue;
+                }
             };
             let arn = self.kms.config().arn.key_arn(&decrypted.key_id);
             if arn.as_str().as_bytes() != edk.provider_info || decrypted.plaintext.len() != DATA_KEY_LEN {
@@ -117,6 +143,6 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Keyring for KmsKeyring<'_, H, 
                 return Ok(());
             }
         }
-        Err(KeyringError::UnableToDecrypt)
+        Err(reason.map_or(KeyringError::UnableToDecrypt, KeyringError::Backend))
     }
 }
