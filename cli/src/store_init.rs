@@ -36,11 +36,17 @@ fn store_error(message: String) -> CliError {
     CliError::new(Class::Store, message)
 }
 
+/// Writing the new store failed (a full disk, say): KMSInternalException, as for every write
+/// of the store's files (cli/README.md's table).
+fn io_failure(message: String) -> CliError {
+    CliError::new(Class::Internal, message)
+}
+
 /// Makes the store at `root` with `config_json` as its `config.json`.
 ///
 /// # Errors
 /// StoreException for a store already there, a directory in the way that is not empty (or
-/// another user's, or a symbolic link), and I/O failures.
+/// another user's, or a symbolic link); KMSInternalException for I/O failures.
 pub(crate) fn create(root: &Path, config_json: &[u8]) -> Result<(), CliError> {
     let name = root
         .file_name()
@@ -55,12 +61,12 @@ pub(crate) fn create(root: &Path, config_json: &[u8]) -> Result<(), CliError> {
         .recursive(true)
         .mode(0o700)
         .create(&parent)
-        .map_err(|e| store_error(format!("cannot create {}: {e}", parent.display())))?;
+        .map_err(|e| io_failure(format!("cannot create {}: {e}", parent.display())))?;
     remove_dead_builds(&parent, name);
 
     let tmp = parent.join(format!(".{name}{INIT_INFIX}{}-{}", std::process::id(), random_suffix()?));
     fs::DirBuilder::new().mode(0o700).create(&tmp).map_err(|e| {
-        store_error(format!("cannot build the store beside {} ({}): {e}", root.display(), tmp.display()))
+        io_failure(format!("cannot build the store beside {} ({}): {e}", root.display(), tmp.display()))
     })?;
     let built = build(&tmp, config_json).and_then(|lock| {
         publish(&tmp, root, &parent)?;
@@ -130,17 +136,17 @@ fn random_suffix() -> Result<String, CliError> {
 /// Builds the whole store in `tmp`; returns its lock, held.
 fn build(tmp: &Path, config_json: &[u8]) -> Result<File, CliError> {
     let lock_path = tmp.join(LOCK_FILE);
-    let lock = store_file::open_lock(&lock_path).map_err(|e| store_error(e.describe(&lock_path)))?;
-    FileExt::lock(&lock).map_err(|e| store_error(format!("cannot lock {}: {e}", lock_path.display())))?;
+    let lock = store_file::open_lock(&lock_path).map_err(|e| io_failure(e.describe(&lock_path)))?;
+    FileExt::lock(&lock).map_err(|e| io_failure(format!("cannot lock {}: {e}", lock_path.display())))?;
     for dir in STORE_DIRS.map(|d| tmp.join(d)) {
         fs::DirBuilder::new()
             .mode(0o700)
             .create(&dir)
-            .map_err(|e| store_error(format!("cannot create {}: {e}", dir.display())))?;
+            .map_err(|e| io_failure(format!("cannot create {}: {e}", dir.display())))?;
     }
     // Written and fsynced, renamed, and the directory fsynced: every entry made above is then
     // durable too.
-    store::write_atomic(tmp, CONFIG_FILE, config_json).map_err(|e| store_error(e.to_string()))?;
+    store::write_atomic(tmp, CONFIG_FILE, config_json).map_err(|e| io_failure(e.to_string()))?;
     Ok(lock)
 }
 
@@ -156,10 +162,10 @@ fn publish(tmp: &Path, root: &Path, parent: &Path) -> Result<(), CliError> {
             return Err(if root.join(CONFIG_FILE).exists() { already(root) } else { not_empty(root) });
         }
         Err(e) => {
-            return Err(store_error(format!("cannot move the new store into place at {}: {e}", root.display())));
+            return Err(io_failure(format!("cannot move the new store into place at {}: {e}", root.display())));
         }
     }
-    store::sync_dir(parent).map_err(|e| store_error(e.to_string()))
+    store::sync_dir(parent).map_err(|e| io_failure(e.to_string()))
 }
 
 /// Removes the temporary directories of `init`s of the same store that died: those whose lock

@@ -94,11 +94,6 @@ mod tests {
         let e = ApiError::internal_detailed("cannot read an access key", "cannot read /s/access-keys/A: EIO");
         assert!(!e.body().contains("/s/"), "{}", e.body());
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
 
     /// The server answers a class with its name; the caller's mistakes (a bad marker among
     /// them) with 400, the server's own trouble with 500.
