@@ -53,6 +53,8 @@ const SUITE_UNSIGNED: &str = "AES_256_GCM_HKDF_SHA512_COMMIT_KEY";
 struct KeysKeyring<'a, 'k, H: Hsm> {
     kms: &'a mut CliKms<'k, H>,
     keys: &'a [String],
+    /// Which `--key-id` failed to make the data key, for the error to name it.
+    failed: Option<usize>,
 }
 
 impl<H: Hsm> Keyring for KeysKeyring<'_, '_, H> {
@@ -61,8 +63,8 @@ impl<H: Hsm> Keyring for KeysKeyring<'_, '_, H> {
         materials: &mut EncryptionMaterials<'_>,
         rng: &mut R,
     ) -> Result<(), KeyringError> {
-        for key in self.keys {
-            KmsKeyring::new(self.kms, key).on_encrypt(materials, rng)?;
+        for (i, key) in self.keys.iter().enumerate() {
+            KmsKeyring::new(self.kms, key).on_encrypt(materials, rng).inspect_err(|_| self.failed = Some(i))?;
         }
         Ok(())
     }
@@ -341,15 +343,16 @@ pub(crate) fn encrypt_file<H: Hsm>(kms: &mut CliKms<'_, H>, args: &EncryptFileAr
     let config = EncryptConfig { suite, frame_length: args.frame_length, limits: Limits::default() };
     let mut workspace = Zeroizing::new(vec![0u8; Encryptor::workspace_len(args.frame_length)]);
     let mut rng = SysRng;
-    let started = {
-        let mut keyring = KeysKeyring { kms, keys: &args.key_id };
-        Encryptor::new(&mut keyring, context, &config, &mut rng, &mut workspace)
+    let (started, failed) = {
+        let mut keyring = KeysKeyring { kms, keys: &args.key_id, failed: None };
+        (Encryptor::new(&mut keyring, context, &config, &mut rng, &mut workspace), keyring.failed)
     };
     let encryptor = match started {
         Ok(e) => e,
         Err(EncryptError::Keyring(_)) => {
             let (class, code) = keyring_class(kms).unwrap_or((Class::Internal, "KMSInternalException"));
-            return Err(CliError::new(class, format!("making the data key failed: {code}")).into());
+            let key = failed.and_then(|i| args.key_id.get(i)).map(|k| format!(" with KeyId {k:?}")).unwrap_or_default();
+            return Err(CliError::new(class, format!("making the data key{key} failed: {code}")).into());
         }
         Err(e @ EncryptError::Materials(_)) => return Err(CliError::validation(e.to_string()).into()),
         Err(e) => return Err(CliError::new(Class::Internal, e.to_string()).into()),
@@ -412,7 +415,7 @@ pub(crate) fn decrypt_file<H: Hsm>(kms: &mut CliKms<'_, H>, args: &DecryptFileAr
         let keyring = DiscoveryKeyring { kms };
         stream(Decryptor::new(keyring, context, Limits::default(), &mut workspace), input, out, len, args)
     } else {
-        let keyring = KeysKeyring { kms, keys: &args.key_id };
+        let keyring = KeysKeyring { kms, keys: &args.key_id, failed: None };
         stream(Decryptor::new(keyring, context, Limits::default(), &mut workspace), input, out, len, args)
     };
     match result {

@@ -73,7 +73,10 @@ fn main() -> ExitCode {
     };
     match run(&cli) {
         Ok(doc) => {
-            let text = render(&doc, cli.output, cli.query.as_deref());
+            let text = match render(&doc, cli.output, cli.query.as_ref()) {
+                Ok(text) => text,
+                Err(e) => return report(&cli, &e),
+            };
             let mut stdout = std::io::stdout().lock();
             match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -83,16 +86,19 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Err(e) => {
-            eprintln!(
-                "An error occurred ({}) when calling the {} operation: {}",
-                e.class.name(),
-                cli.command.operation(),
-                e.message
-            );
-            ExitCode::from(e.class.exit_code())
-        }
+        Err(e) => report(&cli, &e),
     }
+}
+
+/// Prints a failure as the AWS CLI does, and gives its exit code.
+fn report(cli: &Cli, e: &CliError) -> ExitCode {
+    eprintln!(
+        "An error occurred ({}) when calling the {} operation: {}",
+        e.class.name(),
+        cli.command.operation(),
+        e.message
+    );
+    ExitCode::from(e.class.exit_code())
 }
 
 fn run(cli: &Cli) -> Result<Obj, CliError> {
@@ -242,8 +248,9 @@ fn token_check(root: &Path, module: Option<&Path>, token: Option<&str>) -> Resul
             .str("Library", report.library.clone())
             .str("Token", report.token.clone())
             .with("Checks", Val::List(lines));
-        let text = render(&doc, output::Format::Json, None);
-        let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        if let Ok(text) = render(&doc, output::Format::Json, None) {
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        }
         return Err(CliError::new(
             Class::TokenCheckFailed,
             format!("{} check(s) failed: {}", failed.len(), failed.join("; ")),

@@ -1,13 +1,20 @@
 //! What a command prints: a small ordered document, rendered as JSON (the AWS CLI's
-//! `--output json`) or text (`--output text`, the AWS CLI's tab-separated layout).
+//! `--output json`) or text (`--output text`, the AWS CLI's tab-separated layout), after an
+//! optional JMESPath `--query` ([`query`]).
 //!
 //! Secret values (plaintexts, data keys) are [`Val::Secret`]: they are written only into a
 //! zeroizing buffer, never into an intermediate `String` that outlives the output.
+
+mod json;
+pub(crate) mod query;
+mod text;
 
 use std::fmt::Write as _;
 
 use zeroize::Zeroizing;
 
+use crate::error::CliError;
+pub(crate) use query::Query;
 /// A value.
 #[derive(Debug)]
 pub(crate) enum Val {
@@ -58,9 +65,13 @@ pub(crate) enum Format {
     Text,
 }
 
-/// Renders `doc` (with `--query FIELD` applied) into a zeroizing buffer; empty for an empty
-/// document.
-pub(crate) fn render(doc: &Obj, format: Format, query: Option<&str>) -> Zeroizing<String> {
+/// Renders `doc`, or what `query` selects from it, into a zeroizing buffer; empty for an empty
+/// object (as the AWS CLI prints nothing for `{}`).
+///
+/// # Errors
+/// ValidationException when the query fails on this answer (a function given the wrong type,
+/// or a function or comparison over a secret value: see [`query`]).
+pub(crate) fn render(doc: &Obj, format: Format, query: Option<&Query>) -> Result<Zeroizing<String>, CliError> {
     // Presized so that a secret is not copied by the string growing (each reallocation would
     // leave an unzeroized copy behind). Escaping can outgrow the estimate only for non-secret
     // text: secrets are base64. The caller writes the buffer to stdout in one `write_all` of
@@ -68,34 +79,26 @@ pub(crate) fn render(doc: &Obj, format: Format, query: Option<&str>) -> Zeroizin
     // without keeping a copy in its own buffer.
     let mut out = Zeroizing::new(String::with_capacity(size(doc).saturating_mul(2).saturating_add(4096)));
     match query {
-        Some(field) => {
-            let val = lookup(doc, field);
-            match (format, val) {
-                (Format::Json, Some(v)) => json_val(&mut out, v, 0),
-                (Format::Json, None) => out.push_str("null"),
-                (Format::Text, Some(Val::Obj(o))) => text_obj(&mut out, None, o),
-                (Format::Text, Some(Val::List(items))) => {
-                    for item in items {
-                        text_obj(&mut out, None, item);
-                    }
-                }
-                (Format::Text, Some(v)) => text_scalar(&mut out, v),
-                (Format::Text, None) => out.push_str("None"),
-            }
-            if !out.ends_with('\n') {
+        None => write(&mut out, Node::Obj(doc), format),
+        Some(query) => {
+            let tree = query::Tree::of(doc);
+            let result = query.search(&tree)?;
+            write(&mut out, tree.node(&result), format);
+        }
+    }
+    Ok(out)
+}
+
+fn write(out: &mut String, node: Node<'_>, format: Format) {
+    match format {
+        Format::Json => {
+            if !matches!(node.shape(), Shape::Obj(fields) if fields.is_empty()) {
+                json::value(out, node, 0);
                 out.push('\n');
             }
         }
-        None if doc.0.is_empty() => {}
-        None => match format {
-            Format::Json => {
-                json_obj(&mut out, doc, 0);
-                out.push('\n');
-            }
-            Format::Text => text_obj(&mut out, None, doc),
-        },
+        Format::Text => text::value(out, node),
     }
-    out
 }
 
 /// About the bytes `obj` takes printed, before indentation and escaping.
@@ -113,98 +116,53 @@ fn size(obj: &Obj) -> usize {
     })
 }
 
-/// The value at a dotted path of field names (`KeyMetadata.KeyId`).
-fn lookup<'a>(doc: &'a Obj, path: &str) -> Option<&'a Val> {
-    let mut parts = path.split('.');
-    let first = parts.next()?;
-    let mut val = doc.0.iter().find(|(name, _)| *name == first).map(|(_, v)| v)?;
-    for part in parts {
-        let Val::Obj(obj) = val else { return None };
-        val = obj.0.iter().find(|(name, _)| *name == part).map(|(_, v)| v)?;
-    }
-    Some(val)
+/// A value to print: a part of the answer, or a value a query made from it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Node<'a> {
+    Val(&'a Val),
+    Obj(&'a Obj),
+    /// An element of a [`Val::StrList`].
+    Str(&'a str),
+    /// A value a query made; what it took from the answer is printed from the answer.
+    Query(&'a jmespath::Variable, &'a query::Tree<'a>),
 }
 
-fn indent(out: &mut String, level: usize) {
-    for _ in 0..level {
-        out.push_str("    ");
-    }
+/// What a [`Node`] holds, one level deep: what both output formats walk.
+#[derive(Debug)]
+pub(crate) enum Shape<'a> {
+    Null,
+    Bool(bool),
+    /// A number, as JSON writes it.
+    Num(String),
+    Str(&'a str),
+    /// Base64 of a secret: printed as it is, never copied elsewhere.
+    Secret(&'a str),
+    List(Vec<Node<'a>>),
+    /// Fields in the answer's order (a query's new objects: sorted by name).
+    Obj(Vec<(&'a str, Node<'a>)>),
 }
 
-fn json_str(out: &mut String, s: &str) {
-    match serde_json::to_string(s) {
-        Ok(quoted) => out.push_str(&quoted),
-        Err(_) => out.push_str("null"),
+impl<'a> Node<'a> {
+    pub(crate) fn shape(self) -> Shape<'a> {
+        match self {
+            Node::Val(val) => match val {
+                Val::Str(s) => Shape::Str(s),
+                Val::Secret(s) => Shape::Secret(s),
+                Val::Num(n) => Shape::Num(n.to_string()),
+                Val::Bool(b) => Shape::Bool(*b),
+                Val::StrList(items) => Shape::List(items.iter().map(|s| Node::Str(s)).collect()),
+                Val::List(items) => Shape::List(items.iter().map(Node::Obj).collect()),
+                Val::Obj(o) => Node::Obj(o).shape(),
+            },
+            Node::Obj(obj) => Shape::Obj(obj.0.iter().map(|(name, val)| (*name, Node::Val(val))).collect()),
+            Node::Str(s) => Shape::Str(s),
+            Node::Query(var, tree) => tree.shape(var),
+        }
     }
-}
 
-fn json_obj(out: &mut String, obj: &Obj, level: usize) {
-    if obj.0.is_empty() {
-        out.push_str("{}");
-        return;
-    }
-    out.push_str("{\n");
-    for (i, (name, val)) in obj.0.iter().enumerate() {
-        indent(out, level + 1);
-        json_str(out, name);
-        out.push_str(": ");
-        json_val(out, val, level + 1);
-        if i + 1 < obj.0.len() {
-            out.push(',');
-        }
-        out.push('\n');
-    }
-    indent(out, level);
-    out.push('}');
-}
-
-fn json_val(out: &mut String, val: &Val, level: usize) {
-    match val {
-        Val::Str(s) => json_str(out, s),
-        Val::Secret(s) => {
-            out.push('"');
-            out.push_str(s);
-            out.push('"');
-        }
-        Val::Num(n) => {
-            let _ = write!(out, "{n}");
-        }
-        Val::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Val::StrList(items) => {
-            if items.is_empty() {
-                out.push_str("[]");
-                return;
-            }
-            out.push_str("[\n");
-            for (i, s) in items.iter().enumerate() {
-                indent(out, level + 1);
-                json_str(out, s);
-                if i + 1 < items.len() {
-                    out.push(',');
-                }
-                out.push('\n');
-            }
-            indent(out, level);
-            out.push(']');
-        }
-        Val::List(items) => {
-            if items.is_empty() {
-                out.push_str("[]");
-                return;
-            }
-            out.push_str("[\n");
-            for (i, o) in items.iter().enumerate() {
-                indent(out, level + 1);
-                json_obj(out, o, level + 1);
-                if i + 1 < items.len() {
-                    out.push(',');
-                }
-                out.push('\n');
-            }
-            indent(out, level);
-            out.push(']');
-        }
-        Val::Obj(o) => json_obj(out, o, level),
+    /// A list or an object (the text layout's non-scalars).
+    pub(crate) fn is_nested(self) -> bool {
+        matches!(self.shape(), Shape::List(_) | Shape::Obj(_))
     }
 }
 
@@ -216,60 +174,6 @@ fn push_escaped(out: &mut String, s: &str) {
             let _ = write!(out, "{}", c.escape_default());
         } else {
             out.push(c);
-        }
-    }
-}
-
-fn text_scalar(out: &mut String, val: &Val) {
-    match val {
-        Val::Str(s) => push_escaped(out, s),
-        Val::Secret(s) => out.push_str(s),
-        Val::Num(n) => {
-            let _ = write!(out, "{n}");
-        }
-        Val::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
-        Val::StrList(items) => {
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push('\t');
-                }
-                push_escaped(out, item);
-            }
-        }
-        Val::List(_) | Val::Obj(_) => {}
-    }
-}
-
-/// The AWS CLI's text layout: an object's scalar fields, sorted by name, on one line (prefixed
-/// by the upper-cased name of the field holding it), then its nested objects and lists.
-fn text_obj(out: &mut String, label: Option<&str>, obj: &Obj) {
-    let mut scalars: Vec<&(&'static str, Val)> =
-        obj.0.iter().filter(|(_, v)| !matches!(v, Val::List(_) | Val::Obj(_))).collect();
-    scalars.sort_by_key(|(name, _)| *name);
-    if !scalars.is_empty() {
-        let mut first = true;
-        if let Some(label) = label {
-            out.push_str(&label.to_uppercase());
-            first = false;
-        }
-        for (_, val) in scalars {
-            if !first {
-                out.push('\t');
-            }
-            first = false;
-            text_scalar(out, val);
-        }
-        out.push('\n');
-    }
-    for (name, val) in &obj.0 {
-        match val {
-            Val::Obj(o) => text_obj(out, Some(name), o),
-            Val::List(items) => {
-                for item in items {
-                    text_obj(out, Some(name), item);
-                }
-            }
-            _ => {}
         }
     }
 }
@@ -286,9 +190,17 @@ mod tests {
             .with("Keys", Val::List(vec![Obj::new().str("KeyId", "a").num("N", 1)]))
     }
 
+    fn query(text: &str) -> Query {
+        Query::parse(text).unwrap()
+    }
+
+    fn out(doc: &Obj, format: Format, q: Option<&str>) -> String {
+        render(doc, format, q.map(query).as_ref()).unwrap().as_str().to_owned()
+    }
+
     #[test]
     fn json_parses_back_with_the_same_fields() {
-        let text = render(&doc(), Format::Json, None);
+        let text = out(&doc(), Format::Json, None);
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["KeyId"], "k\"1");
         assert_eq!(v["Plaintext"], "AAEC");
@@ -298,26 +210,80 @@ mod tests {
 
     #[test]
     fn text_and_query() {
-        assert_eq!(render(&doc(), Format::Text, None).as_str(), "k\"1\tAAEC\tFalse\nKEYS\ta\t1\n");
-        assert_eq!(render(&doc(), Format::Text, Some("Plaintext")).as_str(), "AAEC\n");
-        assert_eq!(render(&doc(), Format::Json, Some("Plaintext")).as_str(), "\"AAEC\"\n");
-        assert_eq!(render(&doc(), Format::Json, Some("Nope")).as_str(), "null\n");
-        assert_eq!(render(&Obj::new(), Format::Json, None).as_str(), "");
+        assert_eq!(out(&doc(), Format::Text, None), "k\"1\tAAEC\tFalse\nKEYS\ta\t1\n");
+        assert_eq!(out(&doc(), Format::Text, Some("Plaintext")), "AAEC\n");
+        assert_eq!(out(&doc(), Format::Json, Some("Plaintext")), "\"AAEC\"\n");
+        assert_eq!(out(&doc(), Format::Json, Some("Nope")), "null\n");
+        assert_eq!(out(&Obj::new(), Format::Json, None), "");
         let nested = Obj::new().with("KeyMetadata", Val::Obj(Obj::new().str("KeyId", "k")));
-        assert_eq!(render(&nested, Format::Text, Some("KeyMetadata.KeyId")).as_str(), "k\n");
-        assert_eq!(render(&nested, Format::Text, Some("KeyMetadata.Nope")).as_str(), "None\n");
-        assert_eq!(render(&doc(), Format::Text, Some("KeyId.Deeper")).as_str(), "None\n");
+        assert_eq!(out(&nested, Format::Text, Some("KeyMetadata.KeyId")), "k\n");
+        assert_eq!(out(&nested, Format::Text, Some("KeyMetadata.Nope")), "None\n");
+        assert_eq!(out(&doc(), Format::Text, Some("KeyId.Deeper")), "None\n");
     }
 
     #[test]
     fn text_escapes_control_characters() {
         let hostile =
             Obj::new().str("Description", "a\nFAKE\tline\u{1b}[2J").with("L", Val::StrList(vec!["x\ny".into()]));
-        assert_eq!(render(&hostile, Format::Text, None).as_str(), "a\\nFAKE\\tline\\u{1b}[2J\tx\\ny\n");
-        assert_eq!(render(&hostile, Format::Text, Some("Description")).as_str(), "a\\nFAKE\\tline\\u{1b}[2J\n");
+        assert_eq!(out(&hostile, Format::Text, None), "a\\nFAKE\\tline\\u{1b}[2J\nL\tx\\ny\n");
+        assert_eq!(out(&hostile, Format::Text, Some("Description")), "a\\nFAKE\\tline\\u{1b}[2J\n");
+        assert_eq!(out(&hostile, Format::Text, Some("L")), "x\\ny\n");
         // JSON escapes them already.
-        let v: serde_json::Value = serde_json::from_str(&render(&hostile, Format::Json, None)).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&out(&hostile, Format::Json, None)).unwrap();
         assert_eq!(v["Description"], "a\nFAKE\tline\u{1b}[2J");
+    }
+
+    /// The rules of the AWS CLI's `awscli/text.py`, one by one.
+    #[test]
+    fn text_follows_the_aws_cli_layout() {
+        // A list field prints after the scalars, one NAME<TAB>value line per element (as
+        // `describe-key` prints ENCRYPTIONALGORITHMS).
+        let meta = Obj::new()
+            .str("KeyId", "k")
+            .with("EncryptionAlgorithms", Val::StrList(vec!["SYMMETRIC_DEFAULT".into(), "X".into()]))
+            .with("Enabled", Val::Bool(true));
+        let d = Obj::new().with("KeyMetadata", Val::Obj(meta));
+        assert_eq!(
+            out(&d, Format::Text, None),
+            "KEYMETADATA\tTrue\tk\nENCRYPTIONALGORITHMS\tSYMMETRIC_DEFAULT\nENCRYPTIONALGORITHMS\tX\n"
+        );
+        // Objects of a list share their columns: a field one lacks is an empty column.
+        let aliases = Obj::new().with(
+            "Aliases",
+            Val::List(vec![
+                Obj::new().str("AliasName", "alias/a").str("TargetKeyId", "1"),
+                Obj::new().str("AliasName", "alias/aws/b"),
+            ]),
+        );
+        assert_eq!(out(&aliases, Format::Text, None), "ALIASES\talias/a\t1\nALIASES\talias/aws/b\t\n");
+        // A bare list of scalars: one line; of lists: each on its line; an empty list: nothing.
+        assert_eq!(out(&aliases, Format::Text, Some("Aliases[*].AliasName")), "alias/a\talias/aws/b\n");
+        assert_eq!(
+            out(&aliases, Format::Text, Some("Aliases[*].[AliasName, TargetKeyId]")),
+            "alias/a\t1\nalias/aws/b\tNone\n"
+        );
+        assert_eq!(out(&aliases, Format::Text, Some("Aliases[?TargetKeyId == 'none']")), "");
+        // Nested objects and lists sort by name after the scalars.
+        let both = Obj::new()
+            .with("B", Val::Obj(Obj::new().str("X", "b")))
+            .with("A", Val::StrList(vec!["a".into()]))
+            .num("N", 7);
+        assert_eq!(out(&both, Format::Text, None), "7\nA\ta\nB\tb\n");
+        // Scalars as Python prints them.
+        assert_eq!(out(&both, Format::Text, Some("`null`")), "None\n");
+        assert_eq!(out(&both, Format::Text, Some("`[true, 1.5, \"s\"]`")), "True\t1.5\ts\n");
+    }
+
+    #[test]
+    fn json_follows_the_aws_cli_layout() {
+        let d = Obj::new().with("Keys", Val::List(vec![Obj::new().str("KeyId", "a").str("KeyArn", "arn:a")]));
+        // The answer's field order, four-space indent; an empty object prints nothing.
+        assert_eq!(out(&d, Format::Json, Some("Keys[0]")), "{\n    \"KeyId\": \"a\",\n    \"KeyArn\": \"arn:a\"\n}\n");
+        assert_eq!(out(&d, Format::Json, Some("Keys[*].KeyId")), "[\n    \"a\"\n]\n");
+        assert_eq!(out(&d, Format::Json, Some("length(Keys)")), "1\n");
+        assert_eq!(out(&d, Format::Json, Some("Keys[?KeyId == 'b']")), "[]\n");
+        assert_eq!(out(&d, Format::Json, Some("`{}`")), "");
+        assert_eq!(out(&d, Format::Json, Some("`false`")), "false\n");
     }
 
     #[test]
@@ -325,9 +291,11 @@ mod tests {
         let secret = "A".repeat(100_000);
         let doc = Obj::new().with("Plaintext", Val::Secret(Zeroizing::new(secret.clone()))).str("KeyId", "k");
         for format in [Format::Json, Format::Text] {
-            let out = render(&doc, format, None);
-            assert!(out.capacity() >= out.len());
-            assert!(out.capacity() >= size(&doc) && out.len() < size(&doc).saturating_mul(2), "{format:?}");
+            for q in [None, Some("Plaintext"), Some("[Plaintext, KeyId]")] {
+                let out = render(&doc, format, q.map(query).as_ref()).unwrap();
+                assert!(out.contains(&secret), "{format:?} {q:?}");
+                assert!(out.capacity() >= size(&doc) && out.len() < size(&doc).saturating_mul(2), "{format:?}");
+            }
         }
     }
 }
