@@ -12,6 +12,7 @@
 //! query that has one is refused on an answer that holds a secret; selecting, indexing,
 //! projecting, filtering on truth and building lists and objects all work.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -64,8 +65,12 @@ impl Query {
         if operators(text) > MAX_OPERATORS {
             return Err(format!("a query has at most {MAX_OPERATORS} operators and brackets"));
         }
-        let expression = jmespath::compile(text)
-            .map_err(|e| format!("not a JMESPath expression: {} (at character {})", e.reason, e.offset))?;
+        let expression = jmespath::compile(&legacy_literals(text)).map_err(|e| {
+            // Where the expression as given fails, if it does (a rewritten literal moves the
+            // offsets after it).
+            let e = jmespath::compile(text).err().unwrap_or(e);
+            format!("not a JMESPath expression: {} (at character {})", e.reason, e.offset)
+        })?;
         let mut reads_values = false;
         check(expression.as_ast(), &mut reads_values)?;
         Ok(Self { expression, reads_values })
@@ -88,6 +93,59 @@ impl Query {
         jmespath::interpret(&tree.root, self.expression.as_ast(), &mut context)
             .map_err(|e| CliError::validation(format!("--query: {}", e.reason)))
     }
+}
+
+/// `text` with JMESPath's deprecated literals (JEP 12) written as JSON strings, as the AWS
+/// CLI's JMESPath reads them: `` `alias/Example` ``, which is not JSON, is the string
+/// `` `"alias/Example"` ``. Its documentation's filters use that form
+/// (`` Aliases[?AliasName==`alias/ExampleAlias`] ``); the Rust implementation refuses it.
+/// Raw strings (`'…'`) and quoted names (`"…"`) are copied as they are; a backslash escapes
+/// the character after it in all three.
+fn legacy_literals(text: &str) -> Cow<'_, str> {
+    if !text.contains('`') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len().saturating_add(16));
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if !matches!(c, '\'' | '"' | '`') {
+            out.push(c);
+            continue;
+        }
+        // The quoted text, escapes kept; `closed` if its closing quote came.
+        let mut quoted = String::new();
+        let mut closed = false;
+        while let Some(q) = chars.next() {
+            if q == c {
+                closed = true;
+                break;
+            }
+            quoted.push(q);
+            if q == '\\' {
+                quoted.extend(chars.next());
+            }
+        }
+        let string = (c == '`' && closed)
+            .then(|| quoted.replace("\\`", "`"))
+            .filter(|lexeme| serde_json::from_str::<serde_json::Value>(lexeme).is_err())
+            .and_then(|lexeme| serde_json::from_str::<String>(&format!("\"{}\"", lexeme.trim_start())).ok())
+            .and_then(|s| serde_json::to_string(&s).ok());
+        match string {
+            Some(json) => {
+                out.push('`');
+                out.push_str(&json.replace('`', "\\`"));
+                out.push('`');
+            }
+            None => {
+                out.push(c);
+                out.push_str(&quoted);
+                if closed {
+                    out.push(c);
+                }
+            }
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// The characters of `text` that [`MAX_OPERATORS`] counts.
@@ -254,6 +312,34 @@ mod tests {
         }
         assert!(Query::parse(&"a.".repeat(MAX_LEN)).unwrap_err().contains("at most 4096 bytes"));
         assert!(Query::parse("Keys[1073741824::-1073741824]").is_ok());
+    }
+
+    #[test]
+    fn deprecated_literals_are_strings_as_in_the_aws_cli() {
+        let doc = Obj::new().with(
+            "Aliases",
+            Val::List(vec![
+                Obj::new().str("AliasName", "alias/Ex`ample").str("TargetKeyId", "1"),
+                Obj::new().str("AliasName", "alias/b").str("TargetKeyId", "2"),
+            ]),
+        );
+        for (q, expected) in [
+            ("Aliases[?AliasName==`alias/b`].TargetKeyId", "2\n"),
+            ("Aliases[?AliasName==` alias/b`].TargetKeyId", "2\n"),
+            ("Aliases[?AliasName==`alias/Ex\\`ample`].TargetKeyId", "1\n"),
+            // JSON literals stay JSON.
+            ("Aliases[?AliasName==`\"alias/b\"`].TargetKeyId", "2\n"),
+            ("length(Aliases) == `2`", "True\n"),
+            // A backtick inside a raw string or a quoted name is not a literal.
+            ("Aliases[?AliasName=='`alias/b`'].TargetKeyId", ""),
+            ("Aliases[?AliasName=='alias/b' || \"`x\"].TargetKeyId", "2\n"),
+        ] {
+            assert_eq!(text(&doc, q).unwrap(), expected, "{q}");
+        }
+        assert_eq!(legacy_literals("a == `x`"), "a == `\"x\"`");
+        assert_eq!(legacy_literals("a == `x"), "a == `x");
+        assert_eq!(legacy_literals("'\\'`x`'"), "'\\'`x`'");
+        assert!(Query::parse("a == `\"x`").unwrap_err().contains("not a JMESPath expression"));
     }
 
     #[test]
