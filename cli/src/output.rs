@@ -5,8 +5,13 @@
 //! Secret values (plaintexts, data keys) are [`Val::Secret`]: they are written only into a
 //! zeroizing buffer, never into an intermediate `String` that outlives the output.
 
+// Paths spelled out: the fuzz bodies (fuzz/bodies/src/cli_query.rs) compile this module from
+// its file, where the default paths would not lead here.
+#[path = "output/json.rs"]
 mod json;
+#[path = "output/query.rs"]
 pub(crate) mod query;
+#[path = "output/text.rs"]
 mod text;
 
 use std::fmt::Write as _;

@@ -21,6 +21,13 @@
 )]
 #![forbid(unsafe_code)]
 
+// The coffer command is a binary crate: its `--query` and output modules are compiled here from
+// their files (`cli_query`), with the one module of it they use, at the same place.
+#[path = "../../../cli/src/error.rs"]
+#[allow(dead_code)]
+mod error;
+
+pub mod cli_query;
 pub mod common;
 pub mod corpus;
 pub mod kms_model;
@@ -41,6 +48,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("message_round_trip", message::round_trip::run),
     ("message_cache", message::cache::run),
     ("kms_model", kms_model::run),
+    ("cli_query", cli_query::run),
 ];
 
 /// The body of the target called `name`.
