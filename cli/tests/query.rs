@@ -110,7 +110,13 @@ fn the_aws_cli_documentation_queries() {
     query(&store, &["list-keys"], "Keys[-1].KeyId", "text", Some(&format!("{}\n", ids[1])));
     // Projections: a list of scalars is one tab-separated line in text.
     query(&store, &["list-keys"], "Keys[*].KeyId", "text", Some(&format!("{}\t{}\n", ids[0], ids[1])));
-    query(&store, &["list-keys"], "Keys[*].KeyId", "json", Some(&format!("[\n    \"{}\",\n    \"{}\"\n]\n", ids[0], ids[1])));
+    query(
+        &store,
+        &["list-keys"],
+        "Keys[*].KeyId",
+        "json",
+        Some(&format!("[\n    \"{}\",\n    \"{}\"\n]\n", ids[0], ids[1])),
+    );
     query(&store, &["list-keys"], "Keys[].KeyId", "text", None);
     query(&store, &["list-keys"], "Keys[:1].KeyArn", "text", Some(&format!("{first_arn}\n")));
     query(&store, &["list-keys"], "Keys[*].KeyId | [0]", "text", Some(&format!("{}\n", ids[0])));
@@ -120,7 +126,13 @@ fn the_aws_cli_documentation_queries() {
     // Filters, with the AWS documentation's literal and raw-string forms.
     let target = format!("{a}\n");
     query(&store, &["list-aliases"], "Aliases[?AliasName==`alias/ExampleAlias`].TargetKeyId", "text", Some(&target));
-    query(&store, &["list-aliases"], "Aliases[?AliasName=='alias/ExampleAlias'].TargetKeyId | [0]", "text", Some(&target));
+    query(
+        &store,
+        &["list-aliases"],
+        "Aliases[?AliasName=='alias/ExampleAlias'].TargetKeyId | [0]",
+        "text",
+        Some(&target),
+    );
     query(&store, &["list-aliases"], "Aliases[?starts_with(AliasName, 'alias/Ex')].AliasName", "text", None);
     query(&store, &["list-aliases"], "Aliases[?TargetKeyId=='nope']", "text", Some(""));
     // Several values: multi-select lists and hashes.
