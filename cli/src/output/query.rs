@@ -345,7 +345,7 @@ mod tests {
     #[test]
     fn deep_nesting_is_refused_before_it_is_parsed() {
         let nests = [("(", ")"), ("[", "]"), ("!", ""), ("[?", "]"), ("a[*].", ""), ("abs(", ")")];
-        for (open, close) in nests {
+        for (open, _) in nests {
             let q = format!("{}a", open.repeat(MAX_OPERATORS + 1));
             assert!(Query::parse(&q).unwrap_err().contains("at most 512 operators"), "{q}");
         }
