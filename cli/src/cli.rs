@@ -1,10 +1,10 @@
-//! The command line (clap): `coffer [--store DIR] [--output json|text] [--query FIELD] COMMAND`.
+//! The command line (clap): `coffer [--store DIR] [--output json|text] [--query JMESPATH] COMMAND`.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::output::Format;
+use crate::output::{Format, Query};
 
 /// AWS KMS-like key management over a local key store.
 #[derive(Debug, Parser)]
@@ -17,10 +17,11 @@ pub(crate) struct Cli {
     /// Output format.
     #[arg(long, global = true, value_enum, default_value = "json")]
     pub(crate) output: Format,
-    /// Print only this field of the answer, a dotted path of field names (a small subset of
-    /// the AWS CLI's `--query`), e.g. `--query Plaintext` or `--query KeyMetadata.KeyId`.
-    #[arg(long, global = true, value_name = "FIELD")]
-    pub(crate) query: Option<String>,
+    /// Print only what this JMESPath expression selects from the answer, as the AWS CLI's
+    /// `--query` does, e.g. `--query Plaintext`, `--query 'Keys[*].KeyId'` or
+    /// `--query 'length(Aliases)'`.
+    #[arg(long, global = true, value_name = "JMESPATH", value_parser = Query::parse)]
+    pub(crate) query: Option<Query>,
     #[command(subcommand)]
     pub(crate) command: Command,
 }

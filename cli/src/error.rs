@@ -8,9 +8,7 @@
 use std::fmt;
 
 use coffer_core::error::ErrorKind;
-use coffer_core::store::{StoreError as _, StoreErrorKind};
-
-use crate::store::DirStoreError;
+use coffer_core::store::{StoreError, StoreErrorKind};
 
 /// The class of a failure; each has its own exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,7 +157,7 @@ impl CliError {
     /// A directory-store failure outside the façade: a store refused as it is (permissions,
     /// not empty for `init`) is the store's class; reading or writing its files is internal,
     /// as [`io`](Self::io).
-    pub(crate) fn store(e: &DirStoreError) -> Self {
+    pub(crate) fn store(e: &impl StoreError) -> Self {
         match e.kind() {
             StoreErrorKind::Other => Self::new(Class::Store, e.to_string()),
             _ => Self::io(e.to_string()),

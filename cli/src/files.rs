@@ -55,6 +55,8 @@ struct KeysKeyring<'a, 'k, H: Hsm> {
     kms: &'a mut CliKms<'k, H>,
     keys: &'a [String],
     used: Vec<String>,
+    /// Which `--key-id` failed to make the data key, for the error to name it.
+    failed: Option<usize>,
 }
 
 impl<H: Hsm> Keyring for KeysKeyring<'_, '_, H> {
@@ -63,8 +65,8 @@ impl<H: Hsm> Keyring for KeysKeyring<'_, '_, H> {
         materials: &mut EncryptionMaterials<'_>,
         rng: &mut R,
     ) -> Result<(), KeyringError> {
-        for key in self.keys {
-            KmsKeyring::new(self.kms, key).on_encrypt(materials, rng)?;
+        for (i, key) in self.keys.iter().enumerate() {
+            KmsKeyring::new(self.kms, key).on_encrypt(materials, rng).inspect_err(|_| self.failed = Some(i))?;
             // The EDK just added names its key by ARN (its provider info).
             if let Some(edk) = materials.encrypted_data_keys().last() {
                 self.used.push(String::from_utf8_lossy(edk.as_ref().provider_info).into_owned());
@@ -365,7 +367,7 @@ pub(crate) fn encrypt_file<H: Hsm>(kms: &mut CliKms<'_, H>, args: &EncryptFileAr
     // The materials first, then a workspace sized from the header they make (the header is
     // written in the workspace, and can be longer than a frame: short frames, large contexts,
     // several keys).
-    let mut keyring = KeysKeyring { kms, keys: &args.key_id, used: Vec::new() };
+    let mut keyring = KeysKeyring { kms, keys: &args.key_id, used: Vec::new(), failed: None };
     let prepared = EncryptionMaterials::new(suite, context, Limits::default(), &mut rng)
         .map_err(EncryptError::Materials)
         .and_then(|mut materials| {
@@ -373,6 +375,9 @@ pub(crate) fn encrypt_file<H: Hsm>(kms: &mut CliKms<'_, H>, args: &EncryptFileAr
             Ok(materials)
         });
     let arns = core::mem::take(&mut keyring.used);
+    // The key that failed, named in the error (a `--key-id None` from a query gone wrong, say).
+    let failed =
+        keyring.failed.and_then(|i| args.key_id.get(i)).map(|k| format!(" with KeyId {k:?}")).unwrap_or_default();
     let mut workspace = Zeroizing::new(Vec::new());
     let started = prepared.and_then(|materials| {
         workspace.resize(Encryptor::workspace_len_for(&materials, args.frame_length), 0);
@@ -382,9 +387,11 @@ pub(crate) fn encrypt_file<H: Hsm>(kms: &mut CliKms<'_, H>, args: &EncryptFileAr
         Ok(e) => e,
         // The façade's own answer (NotFound, Disabled, ...), carried by the keyring.
         Err(EncryptError::Keyring(KeyringError::Backend(kind))) => {
-            return Err(
-                CliError::new(Class::of_kind(kind), format!("making the data key failed: {}", kind.code())).into()
-            );
+            return Err(CliError::new(
+                Class::of_kind(kind),
+                format!("making the data key{failed} failed: {}", kind.code()),
+            )
+            .into());
         }
         Err(e @ (EncryptError::Materials(_) | EncryptError::Keyring(KeyringError::Materials(_)))) => {
             return Err(CliError::validation(e.to_string()).into());
@@ -449,7 +456,7 @@ pub(crate) fn decrypt_file<H: Hsm>(kms: &mut CliKms<'_, H>, args: &DecryptFileAr
             stream(Decryptor::new(&mut keyring, context, Limits::default(), &mut workspace), input, out, len, args);
         (result, keyring.used)
     } else {
-        let mut keyring = KeysKeyring { kms, keys: &args.key_id, used: Vec::new() };
+        let mut keyring = KeysKeyring { kms, keys: &args.key_id, used: Vec::new(), failed: None };
         let result =
             stream(Decryptor::new(&mut keyring, context, Limits::default(), &mut workspace), input, out, len, args);
         (result, keyring.used.pop())

@@ -76,7 +76,7 @@ fn main() -> ExitCode {
             };
         }
     };
-    match run(&cli).and_then(|doc| render(&doc, cli.output, cli.query.as_deref())) {
+    match run(&cli).and_then(|doc| render(&doc, cli.output, cli.query.as_ref())) {
         Ok(text) => {
             let mut stdout = std::io::stdout().lock();
             match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {

@@ -21,7 +21,8 @@ use zeroize::{Zeroize as _, Zeroizing};
 use super::error::ApiError;
 use super::json::BodyError;
 use crate::cli::{Command, DataKeyArgs, KeyIdArg, PageArgs};
-use crate::output::{Obj, Val, json_str};
+use crate::output::json::string as json_str;
+use crate::output::{Obj, Val};
 
 /// The default page size of the List operations, as AWS's.
 const DEFAULT_LIMIT: usize = 100;

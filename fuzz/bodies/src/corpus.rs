@@ -29,8 +29,32 @@ pub fn seeds(name: &str) -> Vec<Seed> {
         "message_decrypt_stream" => message::seeds::decrypt_stream(),
         "message_round_trip" => message::seeds::round_trip(),
         "message_cache" => message::seeds::cache(),
+        "cli_query" => cli_query(),
         _ => Vec::new(),
     }
+}
+
+/// The AWS CLI documentation's queries, over both answers and in both formats.
+fn cli_query() -> Vec<Seed> {
+    let queries = [
+        "KeyMetadata.KeyId",
+        "Aliases[0].TargetKeyId",
+        "Aliases[*].AliasName",
+        "Aliases[?AliasName==`alias/ExampleAlias`].TargetKeyId | [0]",
+        "Aliases[?starts_with(AliasName, 'alias/aws/')]",
+        "Aliases[*].{Name:AliasName, Target:TargetKeyId}",
+        "length(Aliases)",
+        "sort_by(Aliases, &AliasName)[-1:]",
+        "[Plaintext, KeyMetadata.KeyId]",
+        "@",
+    ];
+    let mut out = Vec::new();
+    for (i, q) in queries.iter().enumerate() {
+        for options in 0u8..4 {
+            out.push((format!("query{i:02}-{options}"), [&[options][..], q.as_bytes()].concat()));
+        }
+    }
+    out
 }
 
 fn named(items: Vec<(&str, Vec<u8>)>) -> Vec<Seed> {

@@ -21,6 +21,16 @@
 )]
 #![forbid(unsafe_code)]
 
+// The coffer command is a binary crate: its `--query` and output modules are compiled here from
+// their files (`cli_query`), with the two modules of it they use, at the same place.
+#[path = "../../../cli/src/error.rs"]
+#[allow(dead_code)]
+mod error;
+#[path = "../../../cli/src/exact.rs"]
+#[allow(dead_code)]
+mod exact;
+
+pub mod cli_query;
 pub mod common;
 pub mod corpus;
 pub mod kms_model;
@@ -41,6 +51,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("message_round_trip", message::round_trip::run),
     ("message_cache", message::cache::run),
     ("kms_model", kms_model::run),
+    ("cli_query", cli_query::run),
 ];
 
 /// The body of the target called `name`.
