@@ -8,6 +8,8 @@
 //! lock               the advisory lock file (flock, exclusive, held by every command)
 //! keys/<key id>      sealed key records
 //! aliases/@<name>    sealed alias records ("alias/" dropped, "/" written as ".", see below)
+//! versions/<key id>.<version>   sealed version records (the version in ten digits)
+//! descriptions/<key id>         sealed description records (keys with a description)
 //! audit.log          audit events, one JSON object per line
 //! ```
 //!
@@ -45,6 +47,8 @@ pub(crate) const LOCK_FILE: &str = "lock";
 pub(crate) const AUDIT_FILE: &str = "audit.log";
 const KEYS_DIR: &str = "keys";
 const ALIASES_DIR: &str = "aliases";
+const VERSIONS_DIR: &str = "versions";
+const DESCRIPTIONS_DIR: &str = "descriptions";
 const TMP_PREFIX: &str = "~tmp-";
 /// `O_NOFOLLOW`, for opening the lock and the audit log: a symbolic link put in their place is
 /// refused rather than followed to a file elsewhere.
@@ -86,7 +90,7 @@ pub(crate) fn check_permissions(root: &Path) -> Result<(), String> {
         return Err(format!("{} is not a directory", root.display()));
     }
     check(root, &meta)?;
-    for name in [CONFIG_FILE, KEYS_DIR, ALIASES_DIR, LOCK_FILE, AUDIT_FILE] {
+    for name in [CONFIG_FILE, KEYS_DIR, ALIASES_DIR, VERSIONS_DIR, DESCRIPTIONS_DIR, LOCK_FILE, AUDIT_FILE] {
         let path = root.join(name);
         match fs::symlink_metadata(&path) {
             Ok(meta) if meta.file_type().is_symlink() => {
@@ -141,7 +145,7 @@ pub(crate) struct DirStore {
     lock: File,
     locked: bool,
     last_read: Option<(RecordKind, String)>,
-    names: [Option<BTreeSet<String>>; 2],
+    names: [Option<BTreeSet<String>>; RecordKind::ALL.len()],
 }
 
 impl DirStore {
@@ -171,8 +175,10 @@ impl DirStore {
             }
             Err(fs4::TryLockError::Error(e)) => return Err(DirStoreError::io("cannot lock", &lock_path, &e)),
         }
-        let store = Self { root: root.to_path_buf(), lock, locked: true, last_read: None, names: [None, None] };
-        for dir in [store.root.clone(), store.dir(RecordKind::Key), store.dir(RecordKind::Alias)] {
+        let store = Self { root: root.to_path_buf(), lock, locked: true, last_read: None, names: Default::default() };
+        // A store made before version and description records gains their folders here.
+        let dirs = std::iter::once(store.root.clone()).chain(RecordKind::ALL.map(|kind| store.dir(kind)));
+        for dir in dirs {
             fs::DirBuilder::new()
                 .recursive(true)
                 .mode(0o700)
@@ -244,6 +250,8 @@ impl DirStore {
             let label = match kind {
                 RecordKind::Key => format!("key record {name}"),
                 RecordKind::Alias => format!("alias record {name}"),
+                RecordKind::KeyVersion => format!("version record {name}"),
+                RecordKind::Description => format!("description record {name}"),
             };
             (label, self.dir(*kind).join(encode_name(name)))
         })
@@ -261,6 +269,8 @@ impl DirStore {
         self.root.join(match kind {
             RecordKind::Key => KEYS_DIR,
             RecordKind::Alias => ALIASES_DIR,
+            RecordKind::KeyVersion => VERSIONS_DIR,
+            RecordKind::Description => DESCRIPTIONS_DIR,
         })
     }
 
@@ -296,6 +306,8 @@ const fn kind_index(kind: RecordKind) -> usize {
     match kind {
         RecordKind::Key => 0,
         RecordKind::Alias => 1,
+        RecordKind::KeyVersion => 2,
+        RecordKind::Description => 3,
     }
 }
 
