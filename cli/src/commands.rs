@@ -380,6 +380,7 @@ pub(crate) fn run<H: Hsm>(kms: &mut CliKms<'_, H>, command: &Command) -> Result<
                 .num("RotationFailures", u64::from(r.rotation_failures))
                 .num("CorruptRecords", u64::from(r.corrupt_records))
                 .num("UpgradedKeys", u64::from(r.upgraded))
+                .num("UpgradeFailures", u64::from(r.upgrade_failures))
                 .num("OrphanRecordsRemoved", u64::from(r.orphans_removed))
         }
         Command::EncryptFile(args) => return crate::files::encrypt_file(kms, args),
