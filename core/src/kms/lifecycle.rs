@@ -186,10 +186,10 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
             let id = kms.resolve(key, Field::KeyId)?;
             *audit_key = Some(id);
             kms.change_key(&id, |record| {
-                let now = record.view().state();
-                check_not_pending(now)?;
+                let before = record.view().state();
+                check_not_pending(before)?;
                 record.set_state(state);
-                Ok(now != state)
+                Ok(before != state)
             })
         })
     }
@@ -204,8 +204,8 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
             check_len(Field::Description, description.len(), 0, MAX_DESCRIPTION_LEN)?;
             let id = kms.resolve(key, Field::KeyId)?;
             *audit_key = Some(id);
-            check_not_pending(kms.load_key(&id)?.state())?;
             kms.load_key_for_change(&id)?;
+            check_not_pending(kms.loaded_key()?.state())?;
             kms.save_description(&id, description)
         })
     }

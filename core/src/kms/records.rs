@@ -155,22 +155,40 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
 
     /// The key record left in the buffer by [`Self::load_key_for_change`], to read.
     pub(super) fn loaded_key(&self) -> Result<KeyRecord<'_>, KmsError<H, S>> {
+        self.check_key_in_buffer()?;
         let body = self.scratch.get(KEY_BODY_AT..KEY_BODY_AT + KEY_BODY_LEN).ok_or(Error::CorruptRecord)?;
         KeyRecord::parse(body).map_err(|_| Error::CorruptRecord)
     }
 
     /// The key record left in the buffer by [`Self::load_key_for_change`], to change in place.
     pub(super) fn loaded_key_mut(&mut self) -> Result<KeyRecordMut<'_>, KmsError<H, S>> {
+        self.check_key_in_buffer()?;
         let body = self.scratch.get_mut(KEY_BODY_AT..KEY_BODY_AT + KEY_BODY_LEN).ok_or(Error::CorruptRecord)?;
         KeyRecordMut::parse(body).map_err(|_| Error::CorruptRecord)
     }
 
-    /// Re-seals the key record changed in the buffer and stores it.
-    pub(super) fn store_loaded_key(&mut self) -> Result<(), KmsError<H, S>> {
+    /// The buffer holds a current-format sealed key record (what was last loaded or sealed
+    /// there): a guard against reading another record's bytes as a key's, which only a bug in
+    /// the façade's order of calls could cause.
+    fn check_key_in_buffer(&self) -> Result<(), KmsError<H, S>> {
+        let kind = self.scratch.get(4).copied();
+        if self.loaded_len == KEY_SEALED_LEN && kind == Some(RecordKind::Key.code()) {
+            Ok(())
+        } else {
+            Err(Error::CorruptRecord)
+        }
+    }
+
+    /// Re-seals the key record of `id` changed in the buffer and stores it.
+    pub(super) fn store_loaded_key(&mut self, id: &KeyId) -> Result<(), KmsError<H, S>> {
         let edit = self.loaded_key_mut()?;
-        // A change that broke an invariant is a bug; it is refused, never sealed.
+        // A change that broke an invariant, or another key's record, is a bug; it is refused,
+        // never sealed.
         edit.check().map_err(|_| Error::CorruptRecord)?;
-        let name = edit.view().id().to_text();
+        if edit.view().id() != *id {
+            return Err(Error::CorruptRecord);
+        }
+        let name = id.to_text();
         let sealed = self.scratch.get_mut(..KEY_SEALED_LEN).ok_or(Error::CorruptRecord)?;
         root::reseal(&mut self.hsm, sealed).map_err(seal_err)?;
         let sealed = self.scratch.get(..KEY_SEALED_LEN).ok_or(Error::CorruptRecord)?;
@@ -185,7 +203,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         change: impl FnOnce(&mut KeyRecordMut<'_>) -> Result<bool, KmsError<H, S>>,
     ) -> Result<(), KmsError<H, S>> {
         self.load_key_for_change(id)?;
-        if change(&mut self.loaded_key_mut()?)? { self.store_loaded_key() } else { Ok(()) }
+        if change(&mut self.loaded_key_mut()?)? { self.store_loaded_key(id) } else { Ok(()) }
     }
 
     /// Seals and stores a new key record (CreateKey, or a format-1 record rewritten).
@@ -279,6 +297,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     /// True if a key record exists under this id (without authenticating it).
     pub(super) fn key_exists(&mut self, id: &KeyId) -> Result<bool, KmsError<H, S>> {
         let name = id.to_text();
+        self.loaded_len = 0;
         Ok(self.store.get(RecordKind::Key, name.as_str(), &mut self.scratch).map_err(store_err)?.is_some())
     }
 
@@ -312,13 +331,17 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     }
 
     fn load_sealed(&mut self, kind: RecordKind, name: &str) -> Result<Option<&[u8]>, KmsError<H, S>> {
+        // Until a record authenticates, the buffer holds none.
+        self.loaded_len = 0;
         let Some(len) = self.store.get(kind, name, &mut self.scratch).map_err(store_err)? else {
             return Ok(None);
         };
-        self.loaded_len = len;
         let sealed = self.scratch.get(..len).ok_or(Error::CorruptRecord)?;
         match root::open(&mut self.hsm, kind, name, sealed) {
-            Ok(body) => Ok(Some(body)),
+            Ok(body) => {
+                self.loaded_len = len;
+                Ok(Some(body))
+            }
             Err(OpenError::Corrupt) => Err(Error::CorruptRecord),
             Err(OpenError::Hsm(e)) => Err(hsm_err(e)),
         }
@@ -330,6 +353,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         name: &str,
         body: impl FnOnce(&mut [u8]) -> Option<usize>,
     ) -> Result<(), KmsError<H, S>> {
+        self.loaded_len = 0;
         let len = root::seal(&mut self.hsm, kind, name, &mut self.scratch, body).map_err(seal_err)?;
         self.loaded_len = len;
         let sealed = self.scratch.get(..len).ok_or(Error::CorruptRecord)?;

@@ -151,10 +151,8 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
                 };
                 *slot = kms.load_version(&id, number)?.info();
                 count = count.saturating_add(1);
-                number = number.saturating_add(1);
-                if number == 0 {
-                    break;
-                }
+                let Some(next) = number.checked_add(1) else { break };
+                number = next;
             }
             Ok(Page { count, next_marker: None })
         })
@@ -215,7 +213,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         let mut record = self.loaded_key_mut()?;
         record.set_current(&version);
         also(&mut record);
-        self.store_loaded_key()?;
+        self.store_loaded_key(&id)?;
         Ok(number)
     }
 }
