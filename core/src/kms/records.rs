@@ -268,13 +268,20 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
             let end = self.loaded_len.checked_sub(crate::hsm::MAC_LEN).ok_or(Error::CorruptRecord)?;
             let body = self.scratch.get(KEY_BODY_AT..end).ok_or(Error::CorruptRecord)?;
             let legacy = LegacyKeyRecord::parse(body).map_err(|_| Error::CorruptRecord)?;
+            if legacy.id() != *id {
+                return Err(Error::CorruptRecord);
+            }
             for version in legacy.versions() {
                 put_version(&mut self.hsm, &mut self.store, id, &version)?;
             }
             let fields = legacy.fields().map_err(|_| Error::CorruptRecord)?;
             (fields, legacy.description_range())
         };
-        if !description_range.is_empty() {
+        if description_range.is_empty() {
+            // The format-1 record is the truth: no description means no description record.
+            let name = id.to_text();
+            self.store.remove(RecordKind::Description, name.as_str()).map_err(store_err)?;
+        } else {
             // Move the text to where a description record's text goes, then seal around it: the
             // 8 KiB text is never copied out of the buffer.
             let from = KEY_BODY_AT.checked_add(description_range.start).ok_or(Error::CorruptRecord)?;
