@@ -4,7 +4,9 @@ use coffer_core::Kms;
 use coffer_core::data::{ContextError, DataKeySpec, EncryptionContext};
 use coffer_core::error::Error;
 use coffer_core::hsm::{Hsm, HsmError};
-use coffer_core::key::{AliasEntry, AliasName, KeyId, KeyMetadata, KeyRef, KeyVersionInfo, RotationType};
+use coffer_core::key::{
+    AliasEntry, AliasName, ArnPrefix, Description, KeyId, KeyMetadata, KeyRef, KeyVersionInfo, RotationType,
+};
 use coffer_core::kms::{MAX_LIST_LIMIT, Page};
 
 use crate::audit::EventLog;
@@ -82,14 +84,14 @@ fn marker_error() -> CliError {
     )
 }
 
-fn key_metadata(m: &KeyMetadata, account: &str) -> Obj {
+fn key_metadata(m: &KeyMetadata, description: &str, prefix: &ArnPrefix) -> Obj {
     let mut o = Obj::new()
-        .str("AWSAccountId", account)
+        .str("AWSAccountId", prefix.account())
         .str("KeyId", m.key_id.to_string())
-        .str("Arn", m.arn.as_str())
+        .str("Arn", m.arn(prefix).as_str())
         .str("CreationDate", iso(m.creation_date))
         .with("Enabled", Val::Bool(m.enabled))
-        .str("Description", m.description.as_str())
+        .str("Description", description)
         .str("KeyUsage", KeyMetadata::KEY_USAGE)
         .str("KeyState", m.key_state.name())
         .opt_str("DeletionDate", m.deletion_date.map(iso))
@@ -124,16 +126,17 @@ fn data_key_spec(args: &DataKeyArgs) -> Result<DataKeySpec, CliError> {
 #[allow(clippy::too_many_lines)] // one arm per command
 pub(crate) fn run<H: Hsm>(kms: &mut CliKms<'_, H>, command: &Command) -> Result<Obj, Failure<H>> {
     let prefix = kms.config().arn.clone();
-    let account = prefix.account().to_owned();
     let arn = |id: &KeyId| prefix.key_arn(id).as_str().to_owned();
     Ok(match command {
         Command::CreateKey { description } => {
             let m = kms.create_key(description)?;
-            Obj::new().with("KeyMetadata", Val::Obj(key_metadata(&m, &account)))
+            Obj::new().with("KeyMetadata", Val::Obj(key_metadata(&m, description, &prefix)))
         }
         Command::DescribeKey(k) => {
-            let m = kms.describe_key(&k.key_id)?;
-            Obj::new().with("KeyMetadata", Val::Obj(key_metadata(&m, &account)))
+            // 8 KiB: on the heap, not the stack.
+            let mut description = Box::new(Description::new());
+            let m = kms.describe_key_with_description(&k.key_id, &mut description)?;
+            Obj::new().with("KeyMetadata", Val::Obj(key_metadata(&m, &description, &prefix)))
         }
         Command::ListKeys(page) => {
             let n = limit(page)?;
@@ -377,6 +380,9 @@ pub(crate) fn run<H: Hsm>(kms: &mut CliKms<'_, H>, command: &Command) -> Result<
                 .num("DeletedAliases", u64::from(r.aliases_deleted))
                 .num("RotationFailures", u64::from(r.rotation_failures))
                 .num("CorruptRecords", u64::from(r.corrupt_records))
+                .num("UpgradedKeys", u64::from(r.upgraded))
+                .num("UpgradeFailures", u64::from(r.upgrade_failures))
+                .num("OrphanRecordsRemoved", u64::from(r.orphans_removed))
         }
         Command::EncryptFile(args) => return crate::files::encrypt_file(kms, args),
         Command::DecryptFile(args) => return crate::files::decrypt_file(kms, args),

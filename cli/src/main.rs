@@ -168,7 +168,7 @@ fn with_kms<H: Hsm>(
 ) -> Result<Obj, CliError> {
     let mut store = DirStore::open(root).map_err(|e| CliError::store(&e))?;
     let mut log = EventLog::default();
-    let kms_config = KmsConfig { arn: config.arn_prefix()? };
+    let kms_config = KmsConfig { arn: config.arn_prefix()?, ..KmsConfig::default() };
     let result = match Kms::new(hsm, &mut store, clock, &mut log, kms_config) {
         Err(e) => Err(commands::convert(&e, &store)),
         Ok(mut kms) => {

@@ -9,6 +9,8 @@
 //! keys/<key id>      sealed key records
 //! aliases/@<name>    sealed alias records ("alias/" dropped, "/" written as ".", see below)
 //! access-keys/<id>   sealed access keys of `coffer serve` (see `serve::access_keys`)
+//! versions/<key id>.<version>   sealed version records (the version in ten digits)
+//! descriptions/<key id>         sealed description records (keys with a description)
 //! audit.log          audit events, one JSON object per line
 //! ```
 //!
@@ -55,10 +57,13 @@ const KEYS_DIR: &str = "keys";
 const ALIASES_DIR: &str = "aliases";
 /// The directory of `coffer serve`'s access keys.
 pub(crate) const ACCESS_KEYS_DIR: &str = "access-keys";
+const VERSIONS_DIR: &str = "versions";
+const DESCRIPTIONS_DIR: &str = "descriptions";
 /// What the names of temporary files begin with.
 pub(crate) const TMP_PREFIX: &str = "~tmp-";
-/// The directories of the store, made (mode 0700) and cleaned of temporaries by every command.
-pub(crate) const STORE_DIRS: [&str; 3] = [KEYS_DIR, ALIASES_DIR, ACCESS_KEYS_DIR];
+/// The directories of the store, made (mode 0700) and cleaned of temporaries by every command
+/// (a store made before version and description records gains their folders so).
+pub(crate) const STORE_DIRS: [&str; 5] = [KEYS_DIR, ALIASES_DIR, ACCESS_KEYS_DIR, VERSIONS_DIR, DESCRIPTIONS_DIR];
 
 static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -165,7 +170,7 @@ pub(crate) struct DirStore {
     lock: File,
     locked: bool,
     last_read: Option<(RecordKind, String)>,
-    names: [Option<BTreeSet<String>>; 2],
+    names: [Option<BTreeSet<String>>; RecordKind::ALL.len()],
 }
 
 impl DirStore {
@@ -187,7 +192,7 @@ impl DirStore {
             }
             Err(fs4::TryLockError::Error(e)) => return Err(DirStoreError::io("cannot lock", &lock_path, &e)),
         }
-        let store = Self { root: root.to_path_buf(), lock, locked: true, last_read: None, names: [None, None] };
+        let store = Self { root: root.to_path_buf(), lock, locked: true, last_read: None, names: Default::default() };
         remove_stale_temporaries(&store.root)?;
         for dir in STORE_DIRS.map(|name| store.root.join(name)) {
             fs::DirBuilder::new()
@@ -229,6 +234,8 @@ impl DirStore {
             let label = match kind {
                 RecordKind::Key => format!("key record {name}"),
                 RecordKind::Alias => format!("alias record {name}"),
+                RecordKind::KeyVersion => format!("version record {name}"),
+                RecordKind::Description => format!("description record {name}"),
             };
             (label, self.dir(*kind).join(encode_name(name)))
         })
@@ -238,6 +245,8 @@ impl DirStore {
         self.root.join(match kind {
             RecordKind::Key => KEYS_DIR,
             RecordKind::Alias => ALIASES_DIR,
+            RecordKind::KeyVersion => VERSIONS_DIR,
+            RecordKind::Description => DESCRIPTIONS_DIR,
         })
     }
 
@@ -273,6 +282,8 @@ const fn kind_index(kind: RecordKind) -> usize {
     match kind {
         RecordKind::Key => 0,
         RecordKind::Alias => 1,
+        RecordKind::KeyVersion => 2,
+        RecordKind::Description => 3,
     }
 }
 

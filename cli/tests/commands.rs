@@ -389,14 +389,15 @@ fn rotation_automatic_on_demand_listing_and_retiring_versions() {
 }
 
 #[test]
-fn too_many_versions_is_limit_exceeded() {
+fn on_demand_rotations_past_25_are_limit_exceeded() {
     let store = Store::new();
     let id = store.create_key("");
-    for _ in 1..32 {
-        store.ok(&["rotate-key-on-demand", "--key-id", &id]);
+    for v in 2..=26 {
+        assert_eq!(store.ok(&["rotate-key-on-demand", "--key-id", &id])["CofferKeyVersion"], v);
     }
     let err = store.run(&["rotate-key-on-demand", "--key-id", &id]).failed("LimitExceededException", 11).to_owned();
-    assert!(err.contains("minimum decryption version"), "{err}");
+    assert!(err.contains("on-demand rotations"), "{err}");
+    assert_eq!(store.ok(&["describe-key", "--key-id", &id])["KeyMetadata"]["CofferCurrentKeyVersion"], 26);
 }
 
 #[test]

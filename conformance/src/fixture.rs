@@ -16,7 +16,7 @@ use coffer_core::{EncryptionContext, Error, Hsm, KeyStore, Kms, KmsConfig, Memor
 pub const START: Timestamp = 1_700_000_000;
 /// One day, in seconds.
 pub const DAY: u64 = SECONDS_PER_DAY;
-/// Records the default store holds (keys and aliases together).
+/// Records the default store holds (key, version, description and alias records together).
 pub const STORE_CAPACITY: usize = 40;
 /// Audit events kept; no check makes more calls than this.
 pub const AUDIT_CAPACITY: usize = 512;
@@ -118,6 +118,14 @@ pub fn state<H: Hsm, const N: usize>(kms: &mut TestKms<'_, H, N>, key: &KeyId) -
     meta.key_state
 }
 
+/// The key's description, from DescribeKey with its description.
+pub fn description<H: Hsm, const N: usize>(kms: &mut TestKms<'_, H, N>, key: &str) -> String {
+    let mut out = Box::new(coffer_core::key::Description::new());
+    let meta = kms.describe_key_with_description(key, &mut out).expect("describe_key_with_description");
+    assert_eq!(meta, kms.describe_key(key).expect("describe_key"), "the same metadata either way");
+    out.as_str().to_owned()
+}
+
 /// The current version, from DescribeKey.
 pub fn current_version<H: Hsm, const N: usize>(kms: &mut TestKms<'_, H, N>, key: &KeyId) -> u32 {
     kms.describe_key(&text(key)).expect("describe_key").current_version
@@ -169,7 +177,7 @@ pub fn snapshot<H: Hsm, const N: usize>(kms: &mut TestKms<'_, H, N>) -> Snapshot
     let store = kms.store_mut();
     let mut out = Vec::new();
     let mut buf = vec![0u8; MAX_RECORD_LEN];
-    for kind in [RecordKind::Key, RecordKind::Alias] {
+    for kind in RecordKind::ALL {
         let mut after: Option<String> = None;
         let mut name = [0u8; MAX_NAME_LEN];
         while let Some(len) = store.next_name(kind, after.as_deref(), &mut name).expect("next_name") {

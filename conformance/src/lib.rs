@@ -28,7 +28,8 @@
 //! - [`cross_root`]: two HSMs with different root keys refuse each other's material;
 //! - the KMS façade ([`coffer_core::Kms`]) over the backend, with a [`MemoryStore`], a
 //!   [`ManualClock`] and a [`RingAudit`] ([`fixture`]): [`lifecycle`], [`aliases`],
-//!   [`crypto`], [`rotation`], [`maintenance`], [`limits`] (every limit at its edge),
+//!   [`crypto`], [`rotation`], [`maintenance`], [`records`] (the record layout, format-1
+//!   records and their upgrade), [`limits`] (every limit at its edge),
 //!   [`tamper`] (every single-bit flip of a blob and of a sealed record), [`audit`] and
 //!   [`errors`].
 //!
@@ -72,6 +73,7 @@ pub mod fixture;
 pub mod lifecycle;
 pub mod limits;
 pub mod maintenance;
+pub mod records;
 pub mod rotation;
 pub mod tamper;
 pub mod trait_checks;
@@ -159,7 +161,17 @@ macro_rules! suite {
                 list_key_rotations_pages,
                 list_key_rotations_refuses_a_marker_it_never_gave,
                 minimum_decryption_version_retires_old_versions,
-                version_limit,
+            ],
+            records: [
+                hundred_automatic_rotations_keep_every_blob_decryptable,
+                on_demand_rotation_cap_at_its_edge,
+                on_demand_rotation_cap_is_configurable,
+                the_hot_path_reads_only_the_key_record,
+                version_and_description_records_live_and_die_with_the_key,
+                maintenance_removes_records_no_key_refers_to,
+                version_and_description_records_are_bound_to_their_key_and_number,
+                format1_record_opens_and_is_upgraded,
+                maintenance_rewrites_format1_records,
             ],
             maintenance: [
                 deletion_happens_at_the_date_not_before,
@@ -167,7 +179,6 @@ macro_rules! suite {
                 automatic_rotation_when_due_not_before,
                 automatic_rotation_skips_disabled_keys,
                 on_demand_rotation_keeps_the_schedule,
-                automatic_rotation_at_the_version_limit_fails_cleanly,
                 nothing_due_changes_nothing,
                 corrupt_alias_does_not_block_deletion,
                 stray_record_names_are_skipped,

@@ -5,8 +5,8 @@ use coffer_core::key::KeyState;
 use coffer_core::{Error, Field, Hsm, KeyId, Problem, ValidationError};
 
 use crate::fixture::{
-    DAY, START, all_keys, create, ctx, decrypt, encrypt, env, key_arn, placeholder_id, snapshot, state, text,
-    unknown_id,
+    DAY, START, all_keys, create, ctx, decrypt, description, encrypt, env, key_arn, placeholder_id, snapshot, state,
+    text, unknown_id,
 };
 
 /// CreateKey answers the metadata of a new Enabled key (id, ARN, creation date from the clock,
@@ -15,11 +15,11 @@ pub fn create_and_describe<H: Hsm>(hsm: H) {
     let mut env = env();
     let mut kms = env.kms(hsm);
     let meta = kms.create_key("payments").expect("create_key");
-    assert_eq!(meta.arn.as_str(), key_arn(&meta.key_id));
+    assert_eq!(meta.arn(&kms.config().arn).as_str(), key_arn(&meta.key_id));
     assert_eq!(meta.creation_date, START);
     assert!(meta.enabled);
     assert_eq!(meta.key_state, KeyState::Enabled);
-    assert_eq!(meta.description.as_str(), "payments");
+    assert_eq!(description(&mut kms, &text(&meta.key_id)), "payments");
     assert_eq!(meta.deletion_date, None);
     assert_eq!(meta.pending_deletion_window_in_days, None);
     assert_eq!(meta.current_version, 1);
@@ -182,8 +182,8 @@ pub fn update_key_description<H: Hsm>(hsm: H) {
     let before = kms.describe_key(&key).expect("describe");
     for description in ["new text", "", "cl\u{e9} \u{1f511}"] {
         kms.update_key_description(&key, description).expect("update");
+        assert_eq!(crate::fixture::description(&mut kms, &key), description);
         let after = kms.describe_key(&key).expect("describe");
-        assert_eq!(after.description.as_str(), description);
         assert_eq!(after.key_state, before.key_state);
         assert_eq!(after.creation_date, before.creation_date);
         assert_eq!(after.current_version, before.current_version);

@@ -5,8 +5,8 @@ use coffer_core::key::{AliasEntry, KeyState, KeyVersionInfo, MAX_DESCRIPTION_LEN
 use coffer_core::{DataKeySpec, Error, Field, Hsm, KeyId, LimitKind, Problem, ValidationError};
 
 use crate::fixture::{
-    DAY, Env, START, alias_arn, all_aliases, all_keys, create, ctx, decrypt, encrypt, env, pattern, placeholder_alias,
-    placeholder_id, snapshot, state, text,
+    DAY, Env, START, alias_arn, all_aliases, all_keys, create, ctx, decrypt, description, encrypt, env, pattern,
+    placeholder_alias, placeholder_id, snapshot, state, text,
 };
 
 /// `Err(Validation)` of `field` with `problem`, as a pattern guard needs it.
@@ -130,8 +130,8 @@ pub fn description_length_edges<H: Hsm>(hsm: H) {
     let mut kms = env.kms(hsm);
     let longest = "d".repeat(MAX_DESCRIPTION_LEN);
     let meta = kms.create_key(&longest).expect("8192 bytes");
-    assert_eq!(meta.description.as_str(), longest);
     let key = text(&meta.key_id);
+    assert_eq!(description(&mut kms, &key), longest);
     let expected = refusal(Field::Description, Problem::Length { min: 0, max: 8192 });
     let before = snapshot(&mut kms);
     let too_long = "d".repeat(MAX_DESCRIPTION_LEN + 1);
@@ -140,12 +140,13 @@ pub fn description_length_edges<H: Hsm>(hsm: H) {
     assert_err!(kms.update_key_description(&key, &too_long), Error::Validation(v) if v == expected);
     assert_eq!(snapshot(&mut kms), before);
     assert_eq!(all_keys(&mut kms), [meta.key_id]);
-    assert_eq!(kms.describe_key(&key).expect("describe").description.as_str(), longest);
+    assert_eq!(description(&mut kms, &key), longest);
 
     let accented = "\u{e9}".repeat(4096);
     kms.update_key_description(&key, &accented).expect("8192 bytes of UTF-8");
-    assert_eq!(kms.describe_key(&key).expect("describe").description.as_str(), accented);
-    assert_eq!(kms.create_key("").expect("empty description").description.as_str(), "");
+    assert_eq!(description(&mut kms, &key), accented);
+    let empty = kms.create_key("").expect("empty description").key_id;
+    assert_eq!(description(&mut kms, &text(&empty)), "");
 }
 
 /// Alias names: `alias/` plus 1 and 250 characters accepted (and resolvable, also by ARN);
@@ -232,24 +233,33 @@ pub fn ciphertext_input_length_edges<H: Hsm>(hsm: H) {
     }
 }
 
-/// A store that is full refuses a new key and a new alias with LimitExceeded(StoreFull)
-/// (`LimitExceededException`) and changes nothing, while updates of existing records (a
-/// rotation, a state change) still work.
+/// A store that is full refuses what needs another record — a new key (its key, version and
+/// description records), a new alias, a rotation (its version record) — with
+/// LimitExceeded(StoreFull) (`LimitExceededException`) and changes nothing: a CreateKey that
+/// found room for its first record but not the next removes it again. Updates of existing
+/// records (a state change) still work, and retiring a version makes room for a rotation.
 pub fn store_full<H: Hsm>(hsm: H) {
-    let mut env = Env::<3>::new();
+    // Three keys with a description take nine records; one is left.
+    let mut env = Env::<10>::new();
     let mut kms = env.kms(hsm);
     let ids: Vec<KeyId> = (0..3).map(|_| create(&mut kms)).collect();
     let before = snapshot(&mut kms);
     let refused = kms.create_key("one too many");
     assert_err!(&refused, Error::LimitExceeded(LimitKind::StoreFull));
     assert_eq!(refused.err().map(|e| e.code()), Some("LimitExceededException"));
-    assert_err!(kms.create_alias("alias/x", &text(&ids[0])), Error::LimitExceeded(LimitKind::StoreFull));
-    assert_eq!(snapshot(&mut kms), before);
+    assert_err!(kms.create_key(""), Error::LimitExceeded(LimitKind::StoreFull));
+    assert_eq!(snapshot(&mut kms), before, "a refused CreateKey left records behind");
     let mut sorted = ids.clone();
     sorted.sort();
     assert_eq!(all_keys(&mut kms), sorted);
 
-    assert_eq!(kms.rotate_key_on_demand(&text(&ids[0])).expect("rotate in a full store").1, 2);
+    assert_eq!(kms.rotate_key_on_demand(&text(&ids[0])).expect("the last free record").1, 2);
+    let before = snapshot(&mut kms);
+    assert_err!(kms.create_alias("alias/x", &text(&ids[0])), Error::LimitExceeded(LimitKind::StoreFull));
+    assert_err!(kms.rotate_key_on_demand(&text(&ids[1])), Error::LimitExceeded(LimitKind::StoreFull));
+    assert_eq!(snapshot(&mut kms), before);
     kms.disable_key(&text(&ids[1])).expect("disable in a full store");
     assert_eq!(state(&mut kms, &ids[1]), KeyState::Disabled);
+    kms.set_minimum_decryption_version(&text(&ids[0]), 2).expect("retire version 1");
+    assert_eq!(kms.rotate_key_on_demand(&text(&ids[0])).expect("room again").1, 3);
 }

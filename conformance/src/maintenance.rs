@@ -2,7 +2,7 @@
 //! exactly when due.
 
 use coffer_core::audit::{AuditEvent, Operation, Outcome};
-use coffer_core::key::{KeyState, KeyVersionInfo, MAX_VERSIONS, RotationType};
+use coffer_core::key::{KeyState, KeyVersionInfo, RotationType};
 use coffer_core::kms::MaintenanceReport;
 use coffer_core::store::{KeyStore, RecordKind};
 use coffer_core::{Error, Hsm};
@@ -164,41 +164,6 @@ pub fn on_demand_rotation_keeps_the_schedule<H: Hsm>(hsm: H) {
     kms.clock().set(START + 90 * DAY);
     assert_eq!(kms.maintenance().expect("maintenance").rotated, 1);
     assert_eq!(current_version(&mut kms, &id), 3);
-}
-
-/// A due rotation of a key holding [`MAX_VERSIONS`] versions fails cleanly: counted in
-/// `rotation_failures`, a RotateKey event with `LimitExceededException`, the store unchanged;
-/// after retiring a version the next pass rotates.
-pub fn automatic_rotation_at_the_version_limit_fails_cleanly<H: Hsm>(hsm: H) {
-    let mut env = env();
-    let mut kms = env.kms(hsm);
-    let id = create(&mut kms);
-    let key = text(&id);
-    for _ in 1..MAX_VERSIONS {
-        kms.rotate_key_on_demand(&key).expect("rotate");
-    }
-    kms.enable_key_rotation(&key, Some(90)).expect("enable rotation");
-    let due = START + 90 * DAY;
-    kms.clock().set(due);
-    let before = snapshot(&mut kms);
-    let events_before = events(&kms).len();
-    let report = kms.maintenance().expect("maintenance");
-    assert_eq!(report, MaintenanceReport { rotation_failures: 1, ..MaintenanceReport::default() });
-    assert_eq!(
-        events(&kms)[events_before..],
-        [AuditEvent {
-            operation: Operation::RotateKey,
-            key_id: Some(id),
-            outcome: Outcome::Failure("LimitExceededException"),
-            time: due,
-        }]
-    );
-    assert_eq!(snapshot(&mut kms), before);
-
-    kms.set_minimum_decryption_version(&key, 2).expect("retire version 1");
-    assert_eq!(kms.maintenance().expect("maintenance").rotated, 1);
-    let max = u32::try_from(MAX_VERSIONS).expect("small");
-    assert_eq!(current_version(&mut kms, &id), max + 1);
 }
 
 /// With nothing due (rotation not yet due, deletion not yet due, plain keys) a pass reports

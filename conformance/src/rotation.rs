@@ -2,8 +2,8 @@
 //! the minimum decryption version.
 
 use coffer_core::data::Ciphertext;
-use coffer_core::key::{KeyState, KeyVersionInfo, MAX_VERSIONS, RotationType};
-use coffer_core::{Error, Field, Hsm, LimitKind, Problem, ValidationError};
+use coffer_core::key::{KeyState, KeyVersionInfo, RotationType};
+use coffer_core::{Error, Field, Hsm, Problem, ValidationError};
 
 use crate::fixture::{DAY, START, create, ctx, current_version, decrypt, encrypt, env, snapshot, text, unknown_id};
 
@@ -242,31 +242,4 @@ pub fn minimum_decryption_version_retires_old_versions<H: Hsm>(hsm: H) {
     assert_eq!(decrypt(&mut kms, blobs[3].as_bytes(), &ctx(&[])), b"v4");
     assert_eq!(kms.describe_key(&key).expect("describe").minimum_decryption_version, 4);
     assert_err!(kms.set_minimum_decryption_version(&text(&unknown_id()), 1), Error::NotFound);
-}
-
-/// A key holds at most [`MAX_VERSIONS`] versions: the rotation past it is
-/// LimitExceeded(Versions) and changes nothing (the key still encrypts under the last
-/// version, every version still decrypts); after retiring version 1 rotation works again.
-pub fn version_limit<H: Hsm>(hsm: H) {
-    let mut env = env();
-    let mut kms = env.kms(hsm);
-    let id = create(&mut kms);
-    let key = text(&id);
-    let first = encrypt(&mut kms, &key, b"first", &ctx(&[]));
-    let max = u32::try_from(MAX_VERSIONS).expect("small");
-    for v in 2..=max {
-        assert_eq!(kms.rotate_key_on_demand(&key).expect("rotate"), (id, v));
-    }
-    let before = snapshot(&mut kms);
-    assert_err!(kms.rotate_key_on_demand(&key), Error::LimitExceeded(LimitKind::Versions));
-    assert_eq!(snapshot(&mut kms), before);
-    assert_eq!(current_version(&mut kms, &id), max);
-    let last = kms.encrypt(&key, b"last", &ctx(&[])).expect("encrypt at the limit");
-    assert_eq!(last.version, max);
-    assert_eq!(decrypt(&mut kms, first.as_bytes(), &ctx(&[])), b"first");
-
-    kms.set_minimum_decryption_version(&key, 2).expect("retire version 1");
-    assert_eq!(kms.rotate_key_on_demand(&key).expect("rotate again"), (id, max + 1));
-    assert_err!(kms.decrypt(first.as_bytes(), &ctx(&[]), None), Error::InvalidCiphertext);
-    assert_eq!(decrypt(&mut kms, last.ciphertext_blob.as_bytes(), &ctx(&[])), b"last");
 }

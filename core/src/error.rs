@@ -113,8 +113,12 @@ impl core::error::Error for ValidationError {}
 pub enum LimitKind {
     /// The key store has no room for another record.
     StoreFull,
-    /// The key holds [`MAX_VERSIONS`](crate::key::MAX_VERSIONS) versions: retire old ones first.
+    /// The key's version numbers are exhausted (2^32 − 1 versions).
     Versions,
+    /// The key has had as many on-demand rotations as
+    /// [`KmsConfig::max_on_demand_rotations`](crate::KmsConfig) allows (25 by default, as AWS
+    /// KMS); automatic rotation goes on.
+    OnDemandRotations,
 }
 
 /// The kind of a façade [`Error`], without the backend's detail: what generic code branches on
@@ -315,11 +319,10 @@ impl<H: fmt::Display, S: fmt::Display> fmt::Display for Error<H, S> {
             Self::InvalidCiphertext => f.write_str("the ciphertext could not be decrypted"),
             Self::IncorrectKey => f.write_str("the ciphertext was encrypted under a different key"),
             Self::LimitExceeded(LimitKind::StoreFull) => f.write_str("the key store is full"),
-            Self::LimitExceeded(LimitKind::Versions) => write!(
-                f,
-                "the key holds {} versions; retire old ones with a minimum decryption version first",
-                crate::key::MAX_VERSIONS
-            ),
+            Self::LimitExceeded(LimitKind::Versions) => f.write_str("the key has no version number left"),
+            Self::LimitExceeded(LimitKind::OnDemandRotations) => {
+                f.write_str("the key has had as many on-demand rotations as allowed; automatic rotation still applies")
+            }
             Self::InvalidMarker => f.write_str("the marker is not one this list handed out (give its NextMarker)"),
             Self::CorruptRecord => f.write_str("a stored record failed authentication and was refused"),
             Self::Unsupported => f.write_str("the HSM does not support an operation Coffer needs"),

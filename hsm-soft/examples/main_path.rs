@@ -28,7 +28,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut kms = Kms::new(hsm, &mut *store, &clock, &mut audit, KmsConfig::default())?;
 
     let key = kms.create_key("example: payment records")?;
-    println!("created key      {} ({})", key.key_id, key.arn);
+    println!("created key      {} ({})", key.key_id, key.arn(&kms.config().arn));
     kms.create_alias("alias/payments", &key.key_id.to_string())?;
 
     let context = EncryptionContext::new(&[("tenant", "acme"), ("purpose", "example")])?;

@@ -67,5 +67,10 @@ fn worked_example_blob_matches_the_documented_layout() {
     let len = store.get(RecordKind::Key, &name, &mut raw).unwrap().unwrap();
     let record = &raw[..len];
     assert_eq!(&record[..4], b"CFR1");
+    assert_eq!(len, 185, "a format-2 key record");
     assert_eq!(&record[len - 32 - 40..len - 32], wrapped.as_slice());
+    // So does version 1's own record.
+    let len = store.get(RecordKind::KeyVersion, &format!("{name}/0000000001"), &mut raw).unwrap().unwrap();
+    assert_eq!(len, 156);
+    assert_eq!(&raw[len - 32 - 40..len - 32], wrapped.as_slice());
 }

@@ -17,9 +17,9 @@ use coffer_hsm_soft::SoftHsm;
 use getrandom::SysRng;
 use rand_core::UnwrapErr;
 
-type SoftKms<'s> = Kms<SoftHsm<UnwrapErr<SysRng>>, &'s mut MemoryStore<8>, ManualClock, NoAudit>;
+type SoftKms<'s> = Kms<SoftHsm<UnwrapErr<SysRng>>, &'s mut MemoryStore<16>, ManualClock, NoAudit>;
 
-fn kms(store: &mut MemoryStore<8>) -> SoftKms<'_> {
+fn kms(store: &mut MemoryStore<16>) -> SoftKms<'_> {
     let mut hsm: SoftHsm<_> = SoftHsm::new(UnwrapErr(SysRng));
     coffer_core::hsm::Hsm::create_root_keys(&mut hsm).unwrap();
     Kms::new(hsm, store, ManualClock::new(1_700_000_000), NoAudit, KmsConfig::default()).unwrap()
@@ -52,7 +52,7 @@ fn decrypt<K: Keyring>(keyring: K, ctx: &EncryptionContext<'_>, msg: &[u8]) -> R
 
 #[test]
 fn kms_keyring_round_trip_and_edk_shape() {
-    let mut store = MemoryStore::<8>::new();
+    let mut store = MemoryStore::<16>::new();
     let mut kms = kms(&mut store);
     let key = kms.create_key("message keyring").unwrap();
     let id = key.key_id.to_string();
@@ -64,7 +64,7 @@ fn kms_keyring_round_trip_and_edk_shape() {
         assert_eq!(header.edks.len(), 1);
         let edk = header.edks[0];
         assert_eq!(edk.provider_id, KMS_PROVIDER_ID.as_bytes());
-        assert_eq!(edk.provider_info, key.arn.as_str().as_bytes());
+        assert_eq!(edk.provider_info, key.arn(&kms.config().arn).as_str().as_bytes());
         assert_eq!(BlobHeader::parse(edk.ciphertext).unwrap().key_id, key.key_id);
         // The blob is bound to the message's context: KMS Decrypt with another context refuses it.
         assert!(kms.decrypt(edk.ciphertext, &EncryptionContext::empty(), None).is_err());
@@ -78,8 +78,8 @@ fn kms_keyring_round_trip_and_edk_shape() {
 
 #[test]
 fn two_kms_and_a_raw_key_each_decrypt_alone() {
-    let mut store_a = MemoryStore::<8>::new();
-    let mut store_b = MemoryStore::<8>::new();
+    let mut store_a = MemoryStore::<16>::new();
+    let mut store_b = MemoryStore::<16>::new();
     let mut hsm_a = kms(&mut store_a);
     let mut hsm_b = kms(&mut store_b);
     let key_a = hsm_a.create_key("hsm a").unwrap().key_id.to_string();
@@ -101,7 +101,7 @@ fn two_kms_and_a_raw_key_each_decrypt_alone() {
 }
 
 type AuditedKms<'s, 'a> =
-    Kms<SoftHsm<UnwrapErr<SysRng>>, &'s mut MemoryStore<8>, ManualClock, &'a mut coffer_core::audit::RingAudit<64>>;
+    Kms<SoftHsm<UnwrapErr<SysRng>>, &'s mut MemoryStore<16>, ManualClock, &'a mut coffer_core::audit::RingAudit<64>>;
 
 /// Encrypts to two keys of one KMS: a KMS keyring for each, in turn, over the same façade.
 struct TwoKeys<'k, 's, 'a> {
@@ -137,7 +137,7 @@ fn decrypt_events(kms: &AuditedKms<'_, '_>) -> usize {
 
 #[test]
 fn kms_keyring_decrypts_only_its_own_edks() {
-    let mut store = MemoryStore::<8>::new();
+    let mut store = MemoryStore::<16>::new();
     let mut hsm: SoftHsm<_> = SoftHsm::new(UnwrapErr(SysRng));
     coffer_core::hsm::Hsm::create_root_keys(&mut hsm).unwrap();
     let mut audit = coffer_core::audit::RingAudit::<64>::new();
@@ -157,11 +157,13 @@ fn kms_keyring_decrypts_only_its_own_edks() {
     );
     let (header, _) = Header::parse(&both, &Limits::default()).unwrap();
     assert_eq!(header.edks.len(), 2);
-    assert_eq!(header.edks[0].provider_info, first.arn.as_str().as_bytes());
-    assert_eq!(header.edks[1].provider_info, second.arn.as_str().as_bytes());
+    let prefix = kms.config().arn.clone();
+    let second_arn = second.arn(&prefix);
+    assert_eq!(header.edks[0].provider_info, first.arn(&prefix).as_str().as_bytes());
+    assert_eq!(header.edks[1].provider_info, second_arn.as_str().as_bytes());
     // The second key, named by id, ARN or alias: one KMS Decrypt, for its own EDK only (the first
     // key's EDK, which comes first, is not sent to KMS).
-    for name in [second_id.as_str(), second.arn.as_str(), "alias/second"] {
+    for name in [second_id.as_str(), second_arn.as_str(), "alias/second"] {
         let before = decrypt_events(&kms);
         assert_eq!(decrypt(KmsKeyring::new(&mut kms, name), &ctx, &both).unwrap(), pt);
         assert_eq!(decrypt_events(&kms) - before, 1, "KMS Decrypt was asked for another key's EDK ({name})");
@@ -184,7 +186,7 @@ fn kms_keyring_decrypts_only_its_own_edks() {
 fn kms_keyring_keeps_the_facades_error_kind() {
     use coffer_core::error::ErrorKind as Kind;
     use coffer_core::message::{EncryptError, KeyringError};
-    let mut store = MemoryStore::<8>::new();
+    let mut store = MemoryStore::<16>::new();
     let mut kms = kms(&mut store);
     let key = kms.create_key("kinds").unwrap().key_id.to_string();
     let ctx = EncryptionContext::new(&[("purpose", "kinds")]).unwrap();

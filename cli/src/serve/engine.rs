@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use coffer_core::error::Error as CoreError;
-use coffer_core::hsm::{Capabilities, Hsm, HsmError, Mac, Nonce, Tag, WrappedKey};
+use coffer_core::hsm::{Hsm, HsmError};
 use coffer_core::key::ArnPrefix;
 use coffer_core::{Kms, KmsConfig};
 use tokio::sync::{mpsc, oneshot};
@@ -40,56 +40,6 @@ pub(crate) struct Lane {
     pub(crate) root: PathBuf,
     pub(crate) arn: ArnPrefix,
     pub(crate) region: String,
-}
-
-/// The HSM borrowed for one façade: the lane keeps it between requests.
-#[derive(Debug)]
-struct Borrowed<'a, H: Hsm>(&'a mut H);
-
-impl<H: Hsm> Hsm for Borrowed<'_, H> {
-    type Handle = H::Handle;
-    type Error = H::Error;
-
-    fn capabilities(&self) -> Capabilities {
-        self.0.capabilities()
-    }
-    fn fill_random(&mut self, dest: &mut [u8]) -> Result<(), Self::Error> {
-        self.0.fill_random(dest)
-    }
-    fn find_root_keys(&mut self) -> Result<(), Self::Error> {
-        self.0.find_root_keys()
-    }
-    fn create_root_keys(&mut self) -> Result<(), Self::Error> {
-        self.0.create_root_keys()
-    }
-    fn generate_key(&mut self) -> Result<WrappedKey, Self::Error> {
-        self.0.generate_key()
-    }
-    fn load_key(&mut self, wrapped: &WrappedKey) -> Result<Self::Handle, Self::Error> {
-        self.0.load_key(wrapped)
-    }
-    fn release_key(&mut self, key: Self::Handle) -> Result<(), Self::Error> {
-        self.0.release_key(key)
-    }
-    fn seal(&mut self, key: Self::Handle, aad: &[u8], buf: &mut [u8]) -> Result<(Nonce, Tag), Self::Error> {
-        self.0.seal(key, aad, buf)
-    }
-    fn open(
-        &mut self,
-        key: Self::Handle,
-        nonce: &Nonce,
-        aad: &[u8],
-        buf: &mut [u8],
-        tag: &Tag,
-    ) -> Result<(), Self::Error> {
-        self.0.open(key, nonce, aad, buf, tag)
-    }
-    fn mac(&mut self, data: &[u8]) -> Result<Mac, Self::Error> {
-        self.0.mac(data)
-    }
-    fn verify_mac(&mut self, data: &[u8], mac: &Mac) -> Result<(), Self::Error> {
-        self.0.verify_mac(data, mac)
-    }
 }
 
 /// Serves calls until every sender is gone (the server has shut down and its requests in
@@ -158,8 +108,8 @@ fn execute<H: Hsm>(hsm: &mut H, lane: &Lane, command: &Command) -> Result<crate:
     crate::time::check_not_before_store(&lane.root, &clock).map_err(internal)?;
     let mut store = open_store(&lane.root)?;
     let mut log = EventLog::default();
-    let config = KmsConfig { arn: lane.arn.clone() };
-    let result = match Kms::new(Borrowed(hsm), &mut store, clock, &mut log, config) {
+    let config = KmsConfig { arn: lane.arn.clone(), ..KmsConfig::default() };
+    let result = match Kms::new(&mut *hsm, &mut store, clock, &mut log, config) {
         Err(e) => Err(network_error(&e, &store)),
         Ok(mut kms) => {
             let result = commands::run(&mut kms, command);

@@ -184,7 +184,7 @@ pub fn key_arn(id: &str) -> String {
 
 /// Stale temporaries anywhere in the store.
 pub fn temporaries(root: &Path) -> usize {
-    ["", "keys", "aliases", "access-keys"]
+    ["", "keys", "aliases", "access-keys", "versions", "descriptions"]
         .iter()
         .filter_map(|d| std::fs::read_dir(root.join(d)).ok())
         .flat_map(|rd| rd.flatten())

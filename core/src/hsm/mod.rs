@@ -127,3 +127,61 @@ pub trait Hsm {
     /// the root keys are found or created.
     fn verify_mac(&mut self, data: &[u8], mac: &Mac) -> Result<(), Self::Error>;
 }
+
+/// A borrowed HSM is an HSM: a façade can own `&mut H` for a while and the caller keeps `H`
+/// (as embedded-hal forwards its traits through `&mut T`), so no caller writes a forwarding shim.
+impl<H: Hsm + ?Sized> Hsm for &mut H {
+    type Handle = H::Handle;
+    type Error = H::Error;
+
+    fn capabilities(&self) -> Capabilities {
+        (**self).capabilities()
+    }
+
+    fn fill_random(&mut self, dest: &mut [u8]) -> Result<(), Self::Error> {
+        (**self).fill_random(dest)
+    }
+
+    fn find_root_keys(&mut self) -> Result<(), Self::Error> {
+        (**self).find_root_keys()
+    }
+
+    fn create_root_keys(&mut self) -> Result<(), Self::Error> {
+        (**self).create_root_keys()
+    }
+
+    fn generate_key(&mut self) -> Result<WrappedKey, Self::Error> {
+        (**self).generate_key()
+    }
+
+    fn load_key(&mut self, wrapped: &WrappedKey) -> Result<Self::Handle, Self::Error> {
+        (**self).load_key(wrapped)
+    }
+
+    fn release_key(&mut self, key: Self::Handle) -> Result<(), Self::Error> {
+        (**self).release_key(key)
+    }
+
+    fn seal(&mut self, key: Self::Handle, aad: &[u8], buf: &mut [u8]) -> Result<(Nonce, Tag), Self::Error> {
+        (**self).seal(key, aad, buf)
+    }
+
+    fn open(
+        &mut self,
+        key: Self::Handle,
+        nonce: &Nonce,
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &Tag,
+    ) -> Result<(), Self::Error> {
+        (**self).open(key, nonce, aad, buf, tag)
+    }
+
+    fn mac(&mut self, data: &[u8]) -> Result<Mac, Self::Error> {
+        (**self).mac(data)
+    }
+
+    fn verify_mac(&mut self, data: &[u8], mac: &Mac) -> Result<(), Self::Error> {
+        (**self).verify_mac(data, mac)
+    }
+}

@@ -1,26 +1,23 @@
 //! What DescribeKey, GetKeyRotationStatus and ListKeyRotations report about a key.
 
-use heapless::String;
-
-use super::MAX_DESCRIPTION_LEN;
-use super::arn::Arn;
+use super::arn::{Arn, ArnPrefix};
 use super::id::KeyId;
 use super::state::KeyState;
 use crate::clock::Timestamp;
 
-/// A key as DescribeKey reports it (AWS `KeyMetadata`, for the fields Coffer has).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A key as DescribeKey reports it (AWS `KeyMetadata`, for the fields Coffer has), without the
+/// two fields that are text: the ARN is [`KeyMetadata::arn`] of the façade's
+/// [`ArnPrefix`], and the description is a record of its own that
+/// [`Kms::describe_key_with_description`](crate::Kms::describe_key_with_description) reads. So it
+/// is small and `Copy`, and DescribeKey reads only the key record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeyMetadata {
     /// The key id.
     pub key_id: KeyId,
-    /// The key ARN.
-    pub arn: Arn,
     /// When the key was created.
     pub creation_date: Timestamp,
     /// True exactly when `key_state` is Enabled.
     pub enabled: bool,
-    /// The caller's description (0–8192 bytes).
-    pub description: String<MAX_DESCRIPTION_LEN>,
     /// The lifecycle state.
     pub key_state: KeyState,
     /// When the key will be destroyed, if deletion is scheduled.
@@ -34,6 +31,11 @@ pub struct KeyMetadata {
 }
 
 impl KeyMetadata {
+    /// The key ARN under `prefix` (the façade's: [`Kms::config`](crate::Kms::config)`().arn`).
+    pub fn arn(&self, prefix: &ArnPrefix) -> Arn {
+        prefix.key_arn(&self.key_id)
+    }
+
     /// AWS `KeySpec`: Coffer keys are 256-bit AES-GCM keys.
     pub const KEY_SPEC: &'static str = "SYMMETRIC_DEFAULT";
     /// AWS `KeyUsage`.

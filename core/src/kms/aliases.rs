@@ -152,8 +152,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
             Err(KeyRefError::Foreign) => return Err(Error::NotFound),
         };
         *audit_key = Some(id);
-        let record = self.load_key(&id)?;
-        check_not_pending(&record)?;
+        check_not_pending(self.load_key(&id)?.state())?;
         Ok(id)
     }
 }

@@ -7,7 +7,7 @@
 //! KMS, that a blob naming (in its clear header) a key that does not exist is `NotFound`, and
 //! one naming another key than the caller expected is `IncorrectKey`; neither depends on a secret.
 
-use super::records::check_usable;
+use super::records::{LoadedKey, check_usable};
 use super::{Kms, KmsError, check_len, hsm_err};
 use crate::audit::{AuditSink, Operation};
 use crate::clock::Clock;
@@ -16,9 +16,10 @@ use crate::data::{
     MAX_DATA_KEY_LEN, MAX_PLAINTEXT_LEN, ParsedBlob, blob_aad,
 };
 use crate::error::{Error, Field};
+use crate::hsm::WrappedKey;
 use crate::hsm::{ErrorKind, Hsm, HsmError};
 use crate::key::KeyId;
-use crate::key::record::KeyRecord;
+use crate::key::version::KeyVersion;
 use crate::secret::SecretBytes;
 use crate::store::KeyStore;
 
@@ -73,8 +74,8 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     ) -> Result<Encrypted, KmsError<H, S>> {
         self.audited(Operation::Encrypt, |kms, audit_key| {
             check_len(Field::Plaintext, plaintext.len(), 1, MAX_PLAINTEXT_LEN)?;
-            let record = kms.resolve_record(key, Field::KeyId, audit_key)?;
-            kms.seal_blob(&record, context, plaintext)
+            let (id, version) = kms.usable_current_version(key, Field::KeyId, audit_key)?;
+            kms.seal_blob(id, &version, context, plaintext)
         })
     }
 
@@ -115,8 +116,12 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
             let destination = kms.resolve(destination_key, Field::DestinationKeyId)?;
             let source = kms.open_blob(ciphertext_blob, source_context, source_key, Field::KeyId, audit_key)?;
             *audit_key = Some(destination);
-            let record = kms.load_key(&destination)?;
-            let sealed = kms.seal_blob(&record, destination_context, source.plaintext.as_bytes())?;
+            let version = {
+                let record = kms.load_key(&destination)?;
+                check_usable(record.state())?;
+                record.current().ok_or(Error::CorruptRecord)?
+            };
+            let sealed = kms.seal_blob(destination, &version, destination_context, source.plaintext.as_bytes())?;
             Ok(ReEncrypted {
                 source_key_id: source.key_id,
                 source_version: source.version,
@@ -182,39 +187,50 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         if let DataKeySpec::NumberOfBytes(n) = spec {
             super::check_range(Field::NumberOfBytes, u64::from(n), 1, MAX_DATA_KEY_LEN as u64)?;
         }
-        let record = self.resolve_record(key, Field::KeyId, audit_key)?;
-        check_usable(&record)?;
+        let (id, version) = self.usable_current_version(key, Field::KeyId, audit_key)?;
         let mut plaintext = SecretBytes::zeroed(spec.len()).ok_or(Error::Internal)?;
         self.hsm.fill_random(plaintext.as_mut_bytes()).map_err(hsm_err)?;
-        let sealed = self.seal_blob(&record, context, plaintext.as_bytes())?;
-        Ok(DataKey { key_id: record.id, plaintext, ciphertext_blob: sealed.ciphertext_blob })
+        let sealed = self.seal_blob(id, &version, context, plaintext.as_bytes())?;
+        Ok(DataKey { key_id: id, plaintext, ciphertext_blob: sealed.ciphertext_blob })
     }
 
-    /// Seals `plaintext` (already length-checked) under the record's newest version. The
-    /// lengths and the version were checked before (a decoded record holds at least one
-    /// version), so the `Internal` refusals here are bugs, not bad data.
+    /// Resolves `key`, checks it is usable and copies out its current version: the one record
+    /// read (and authenticated once) on the way to a seal.
+    fn usable_current_version(
+        &mut self,
+        key: &str,
+        field: Field,
+        audit_key: &mut Option<KeyId>,
+    ) -> Result<(KeyId, KeyVersion), KmsError<H, S>> {
+        let record = self.resolve_key(key, field, audit_key)?;
+        check_usable(record.state())?;
+        Ok((record.id(), record.current().ok_or(Error::CorruptRecord)?))
+    }
+
+    /// Seals `plaintext` (already length-checked) under `version` of key `id`, which the caller
+    /// found usable and current. The lengths were checked before, so the `Internal` refusals
+    /// here are bugs, not bad data.
     fn seal_blob(
         &mut self,
-        record: &KeyRecord,
+        id: KeyId,
+        version: &KeyVersion,
         context: &EncryptionContext<'_>,
         plaintext: &[u8],
     ) -> Result<Encrypted, KmsError<H, S>> {
         check_len(Field::Plaintext, plaintext.len(), 1, MAX_PLAINTEXT_LEN)?;
-        check_usable(record)?;
-        let version = record.current().ok_or(Error::Internal)?;
-        let header = BlobHeader { key_id: record.id, version: version.number };
+        let header = BlobHeader { key_id: id, version: version.number };
         let mut aad = [0u8; MAX_AAD_LEN];
         let aad_len = blob_aad(&header, context, &mut aad).ok_or(Error::Internal)?;
         let aad = aad.get(..aad_len).ok_or(Error::Internal)?;
         let mut buf = SecretBytes::<MAX_PLAINTEXT_LEN>::zeroed(plaintext.len()).ok_or(Error::Internal)?;
         buf.as_mut_bytes().copy_from_slice(plaintext);
-        let handle = self.load_version(&version.material)?;
+        let handle = self.load_version_key(&version.material)?;
         let sealed = self.hsm.seal(handle, aad, buf.as_mut_bytes());
         let released = self.hsm.release_key(handle);
         let (nonce, tag) = sealed.map_err(hsm_err)?;
         released.map_err(hsm_err)?;
         let ciphertext_blob = Ciphertext::assemble(&header, &nonce, buf.as_bytes(), &tag).ok_or(Error::Internal)?;
-        Ok(Encrypted { key_id: record.id, version: version.number, ciphertext_blob })
+        Ok(Encrypted { key_id: id, version: version.number, ciphertext_blob })
     }
 
     /// Opens a blob: parse, check the expected key, load the key, check its state, find the
@@ -238,15 +254,13 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         if expected.is_some_and(|id| id != header.key_id) {
             return Err(Error::IncorrectKey);
         }
-        let record = self.load_key(&header.key_id)?;
-        check_usable(&record)?;
-        let version = record.version(header.version).ok_or(Error::InvalidCiphertext)?;
+        let material = self.version_material(&header.key_id, header.version)?;
         let mut aad = [0u8; MAX_AAD_LEN];
         let aad_len = blob_aad(&header, context, &mut aad).ok_or(Error::InvalidCiphertext)?;
         let aad = aad.get(..aad_len).ok_or(Error::InvalidCiphertext)?;
         let mut plaintext = SecretBytes::zeroed(parsed.ciphertext.len()).ok_or(Error::InvalidCiphertext)?;
         plaintext.as_mut_bytes().copy_from_slice(parsed.ciphertext);
-        let handle = self.load_version(&version.material)?;
+        let handle = self.load_version_key(&material)?;
         let opened = self.hsm.open(handle, &parsed.nonce, aad, plaintext.as_mut_bytes(), &parsed.tag);
         let released = self.hsm.release_key(handle);
         match opened {
@@ -258,9 +272,32 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         Ok(Decrypted { key_id: header.key_id, version: header.version, plaintext })
     }
 
-    /// Loads a version's wrapped material. Records are authenticated, so material that does not
-    /// unwrap means the record was sealed under other root keys: a corrupt record.
-    fn load_version(&mut self, material: &crate::hsm::WrappedKey) -> Result<H::Handle, KmsError<H, S>> {
+    /// The wrapped material of version `number` of key `id`, if the key is usable and the
+    /// version still decrypts: from the key record for the current version, else from the
+    /// version's own record. A version outside minimum..=current is InvalidCiphertext, as every
+    /// other reason a blob does not open.
+    fn version_material(&mut self, id: &KeyId, number: u32) -> Result<WrappedKey, KmsError<H, S>> {
+        let from_key_record = {
+            let record = self.load_key(id)?;
+            check_usable(record.state())?;
+            if number < record.min_decryption_version() || number > record.current_number() {
+                return Err(Error::InvalidCiphertext);
+            }
+            match record {
+                LoadedKey::Current(r) if number == r.current_number() => Some(r.current().material),
+                LoadedKey::Current(_) => None,
+                LoadedKey::Legacy(l) => Some(l.version(number).ok_or(Error::InvalidCiphertext)?.material),
+            }
+        };
+        match from_key_record {
+            Some(material) => Ok(material),
+            None => Ok(self.load_version(id, number)?.material),
+        }
+    }
+
+    /// Loads a version's wrapped material into the HSM. Records are authenticated, so material
+    /// that does not unwrap means the record was sealed under other root keys: a corrupt record.
+    fn load_version_key(&mut self, material: &WrappedKey) -> Result<H::Handle, KmsError<H, S>> {
         self.hsm.load_key(material).map_err(|e| match e.kind() {
             ErrorKind::AuthenticationFailed => Error::CorruptRecord,
             _ => Error::Hsm(e),

@@ -1,16 +1,15 @@
 //! CreateKey, DescribeKey, ListKeys, EnableKey, DisableKey, UpdateKeyDescription,
 //! ScheduleKeyDeletion and CancelKeyDeletion.
 
-use heapless::{String, Vec};
-
-use super::records::{RecordName, check_not_pending};
-use super::{Kms, KmsError, check_len, check_range, hsm_err, malformed};
+use super::records::{LoadedKey, RecordName, check_not_pending};
+use super::{Kms, KmsError, check_len, check_range, hsm_err};
 use crate::audit::{AuditSink, Operation};
 use crate::clock::{Clock, SECONDS_PER_DAY, Timestamp};
 use crate::error::{Error, Field};
 use crate::hsm::Hsm;
-use crate::key::record::{KeyRecord, KeyVersion, Rotation};
-use crate::key::{KeyId, KeyMetadata, KeyState, MAX_DESCRIPTION_LEN, RotationType};
+use crate::key::record::{KeyFields, Rotation};
+use crate::key::version::KeyVersion;
+use crate::key::{Description, KeyId, KeyMetadata, KeyState, MAX_DESCRIPTION_LEN, RotationType};
 use crate::store::{KeyStore, RecordKind};
 
 /// Shortest deletion waiting period, in days.
@@ -48,7 +47,8 @@ pub struct DeletionScheduled {
 }
 
 impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
-    /// CreateKey: a new symmetric `ENCRYPT_DECRYPT` key, Enabled, with its first version.
+    /// CreateKey: a new symmetric `ENCRYPT_DECRYPT` key, Enabled, with its first version. The
+    /// answer has no description: it is the one the caller gave.
     ///
     /// # Errors
     /// Validation (description longer than 8192 bytes), `LimitExceeded` when the store is full,
@@ -56,7 +56,6 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     pub fn create_key(&mut self, description: &str) -> Result<KeyMetadata, KmsError<H, S>> {
         self.audited(Operation::CreateKey, |kms, audit_key| {
             check_len(Field::Description, description.len(), 0, MAX_DESCRIPTION_LEN)?;
-            let description = String::try_from(description).map_err(|_| malformed(Field::Description))?;
             let now = kms.now()?;
             let mut raw = [0u8; 16];
             kms.hsm.fill_random(&mut raw).map_err(hsm_err)?;
@@ -67,34 +66,77 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
                 return Err(Error::AlreadyExists);
             }
             let material = kms.hsm.generate_key().map_err(hsm_err)?;
-            let mut versions = Vec::new();
             let first = KeyVersion { number: 1, created: now, rotation_type: RotationType::Original, material };
-            // An empty vector has room for one: failing here is a bug.
-            versions.push(first).map_err(|_| Error::Internal)?;
-            let record = KeyRecord {
+            let fields = KeyFields {
                 id,
                 state: KeyState::Enabled,
                 creation_date: now,
-                deletion_date: None,
-                pending_window_days: None,
+                deletion: None,
                 rotation: Rotation { enabled: false, period_days: 0, next_date: 0 },
-                description,
-                versions,
+                on_demand_rotations: 0,
+                min_decryption_version: 1,
+                current: first,
             };
             *audit_key = Some(id);
-            kms.save_key(&record)?;
-            Ok(kms.metadata(&record))
+            // The key record last: until it is written the key does not exist, and a crash
+            // leaves only records the maintenance call removes.
+            kms.save_version(&id, &fields.current)?;
+            let saved = kms.save_description(&id, description).and_then(|()| kms.save_new_key(&fields));
+            if let Err(e) = saved {
+                // A refused CreateKey (a full store, say) leaves the store as it was: the records
+                // written before the failure are removed again (best effort: what a failed
+                // removal leaves, no key refers to, and the maintenance call removes it).
+                let name = id.to_text();
+                let _ = kms.store.remove(RecordKind::Description, name.as_str());
+                let _ = kms.store.remove(RecordKind::KeyVersion, crate::key::version::version_name(&id, 1).as_str());
+                return Err(e);
+            }
+            let key = kms.load_key(&id)?;
+            Ok(metadata(&key))
         })
     }
 
-    /// DescribeKey.
+    /// DescribeKey, without the description (which is a record of its own: see
+    /// [`describe_key_with_description`](Self::describe_key_with_description)). Reads only the
+    /// key record.
     ///
     /// # Errors
     /// NotFound, a malformed reference, a corrupt record, HSM and store failures.
     pub fn describe_key(&mut self, key: &str) -> Result<KeyMetadata, KmsError<H, S>> {
         self.audited(Operation::DescribeKey, |kms, audit_key| {
-            let record = kms.resolve_record(key, Field::KeyId, audit_key)?;
-            Ok(kms.metadata(&record))
+            let loaded = kms.resolve_key(key, Field::KeyId, audit_key)?;
+            Ok(metadata(&loaded))
+        })
+    }
+
+    /// DescribeKey with the description, which is written into `description` (cleared first;
+    /// empty when the key has none). One operation and one audit event, as
+    /// [`describe_key`](Self::describe_key).
+    ///
+    /// # Errors
+    /// As [`describe_key`](Self::describe_key); a corrupt description record.
+    pub fn describe_key_with_description(
+        &mut self,
+        key: &str,
+        description: &mut Description,
+    ) -> Result<KeyMetadata, KmsError<H, S>> {
+        self.audited(Operation::DescribeKey, |kms, audit_key| {
+            description.clear();
+            let (meta, legacy) = {
+                let loaded = kms.resolve_key(key, Field::KeyId, audit_key)?;
+                let legacy = match &loaded {
+                    LoadedKey::Legacy(l) => {
+                        description.push_str(l.description()).map_err(|_| Error::CorruptRecord)?;
+                        true
+                    }
+                    LoadedKey::Current(_) => false,
+                };
+                (metadata(&loaded), legacy)
+            };
+            if !legacy {
+                kms.load_description(&meta.key_id, description)?;
+            }
+            Ok(meta)
         })
     }
 
@@ -145,27 +187,30 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
 
     fn set_state(&mut self, op: Operation, key: &str, state: KeyState) -> Result<(), KmsError<H, S>> {
         self.audited(op, |kms, audit_key| {
-            let mut record = kms.resolve_record(key, Field::KeyId, audit_key)?;
-            check_not_pending(&record)?;
-            if record.state != state {
-                record.state = state;
-                kms.save_key(&record)?;
-            }
-            Ok(())
+            let id = kms.resolve(key, Field::KeyId)?;
+            *audit_key = Some(id);
+            kms.change_key(&id, |record| {
+                let before = record.view().state();
+                check_not_pending(before)?;
+                record.set_state(state);
+                Ok(before != state)
+            })
         })
     }
 
-    /// UpdateKeyDescription.
+    /// UpdateKeyDescription. Writes only the description record (removes it for an empty
+    /// description); the key record is rewritten only if it is in format 1.
     ///
     /// # Errors
     /// Validation (longer than 8192 bytes); InvalidState for a key pending deletion.
     pub fn update_key_description(&mut self, key: &str, description: &str) -> Result<(), KmsError<H, S>> {
         self.audited(Operation::UpdateKeyDescription, |kms, audit_key| {
             check_len(Field::Description, description.len(), 0, MAX_DESCRIPTION_LEN)?;
-            let mut record = kms.resolve_record(key, Field::KeyId, audit_key)?;
-            check_not_pending(&record)?;
-            record.description = String::try_from(description).map_err(|_| malformed(Field::Description))?;
-            kms.save_key(&record)
+            let id = kms.resolve(key, Field::KeyId)?;
+            *audit_key = Some(id);
+            kms.load_key_for_change(&id)?;
+            check_not_pending(kms.loaded_key()?.state())?;
+            kms.save_description(&id, description)
         })
     }
 
@@ -187,14 +232,16 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
                 u64::from(MIN_PENDING_WINDOW_DAYS),
                 u64::from(MAX_PENDING_WINDOW_DAYS),
             )?;
-            let mut record = kms.resolve_record(key, Field::KeyId, audit_key)?;
-            check_not_pending(&record)?;
+            let id = kms.resolve(key, Field::KeyId)?;
+            *audit_key = Some(id);
             let deletion_date = kms.now()?.saturating_add(u64::from(days).saturating_mul(SECONDS_PER_DAY));
-            record.state = KeyState::PendingDeletion;
-            record.deletion_date = Some(deletion_date);
-            record.pending_window_days = Some(days);
-            kms.save_key(&record)?;
-            Ok(DeletionScheduled { key_id: record.id, deletion_date, pending_window_in_days: days })
+            kms.change_key(&id, |record| {
+                check_not_pending(record.view().state())?;
+                record.set_state(KeyState::PendingDeletion);
+                record.set_deletion(Some((deletion_date, days)));
+                Ok(true)
+            })?;
+            Ok(DeletionScheduled { key_id: id, deletion_date, pending_window_in_days: days })
         })
     }
 
@@ -204,30 +251,34 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     /// InvalidState if the key is not pending deletion.
     pub fn cancel_key_deletion(&mut self, key: &str) -> Result<KeyId, KmsError<H, S>> {
         self.audited(Operation::CancelKeyDeletion, |kms, audit_key| {
-            let mut record = kms.resolve_record(key, Field::KeyId, audit_key)?;
-            if record.state != KeyState::PendingDeletion {
-                return Err(Error::InvalidState(record.state));
-            }
-            record.state = KeyState::Disabled;
-            record.deletion_date = None;
-            record.pending_window_days = None;
-            kms.save_key(&record)?;
-            Ok(record.id)
+            let id = kms.resolve(key, Field::KeyId)?;
+            *audit_key = Some(id);
+            kms.change_key(&id, |record| {
+                let state = record.view().state();
+                if state != KeyState::PendingDeletion {
+                    return Err(Error::InvalidState(state));
+                }
+                record.set_state(KeyState::Disabled);
+                record.set_deletion(None);
+                Ok(true)
+            })?;
+            Ok(id)
         })
     }
+}
 
-    pub(super) fn metadata(&self, record: &KeyRecord) -> KeyMetadata {
-        KeyMetadata {
-            key_id: record.id,
-            arn: self.config.arn.key_arn(&record.id),
-            creation_date: record.creation_date,
-            enabled: record.state == KeyState::Enabled,
-            description: record.description.clone(),
-            key_state: record.state,
-            deletion_date: record.deletion_date,
-            pending_deletion_window_in_days: record.pending_window_days,
-            current_version: record.current().map_or(0, |v| v.number),
-            minimum_decryption_version: record.min_decryption_version(),
-        }
+/// DescribeKey's answer for a loaded key record.
+pub(super) fn metadata(key: &LoadedKey<'_>) -> KeyMetadata {
+    let state = key.state();
+    let deletion = key.deletion();
+    KeyMetadata {
+        key_id: key.id(),
+        creation_date: key.creation_date(),
+        enabled: state == KeyState::Enabled,
+        key_state: state,
+        deletion_date: deletion.map(|d| d.0),
+        pending_deletion_window_in_days: deletion.map(|d| d.1),
+        current_version: key.current_number(),
+        minimum_decryption_version: key.min_decryption_version(),
     }
 }

@@ -7,9 +7,11 @@ use super::records::RecordName;
 use super::rotation::next_rotation;
 use super::{Kms, KmsError, store_err};
 use crate::audit::{AuditEvent, AuditSink, Operation, Outcome};
-use crate::clock::Clock;
+use crate::clock::{Clock, Timestamp};
 use crate::error::Error;
 use crate::hsm::Hsm;
+use crate::key::record::Rotation;
+use crate::key::version::parse_version_name;
 use crate::key::{AliasName, KeyId, KeyState, RotationType};
 use crate::store::{KeyStore, RecordKind};
 
@@ -22,19 +24,29 @@ pub struct MaintenanceReport {
     pub deleted: u32,
     /// Aliases removed with the keys they pointed at.
     pub aliases_deleted: u32,
-    /// Keys due for rotation that could not rotate (version limit reached, HSM failure); each
-    /// also has a failure audit event. They are tried again on the next pass.
+    /// Keys due for rotation that could not rotate (HSM failure, a full store); each also has a
+    /// failure audit event. They are tried again on the next pass.
     pub rotation_failures: u32,
     /// Records that failed authentication and were left untouched.
     pub corrupt_records: u32,
+    /// Key records of an older format rewritten in the current one.
+    pub upgraded: u32,
+    /// Key records of an older format that could not be rewritten (a full store, an HSM
+    /// failure): left as they are, still usable, tried again on the next pass. Nothing else is
+    /// done to such a key in this pass.
+    pub upgrade_failures: u32,
+    /// Version and description records that no key refers to (left by a crash between the
+    /// writes of one operation, or by a retired version's removal), removed.
+    pub orphans_removed: u32,
 }
 
 impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
-    /// Applies what is due at the clock's current time. A record that fails authentication is
-    /// counted and skipped, never modified.
+    /// Applies what is due at the clock's current time, rewrites older-format key records in the
+    /// current one, and removes version and description records no key refers to. A record that
+    /// fails authentication is counted and skipped, never modified.
     ///
     /// # Errors
-    /// The clock, or a store failure while walking the keys.
+    /// The clock, or a store failure while walking the records.
     pub fn maintenance(&mut self) -> Result<MaintenanceReport, KmsError<H, S>> {
         let now = self.now()?;
         let mut report = MaintenanceReport::default();
@@ -47,40 +59,54 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
                 report.corrupt_records = report.corrupt_records.saturating_add(1);
                 continue;
             };
-            let mut record = match self.load_key(&id) {
-                Ok(record) => record,
+            let (legacy, state, deletion, rotation) = match self.load_key(&id) {
+                Ok(record) => (record.is_legacy(), record.state(), record.deletion(), record.rotation()),
                 Err(Error::CorruptRecord) => {
                     report.corrupt_records = report.corrupt_records.saturating_add(1);
                     continue;
                 }
                 Err(e) => return Err(e),
             };
-            match record.state {
-                KeyState::PendingDeletion if record.deletion_date.is_some_and(|d| d <= now) => {
+            if legacy {
+                if self.upgrade_key(&id).is_err() {
+                    report.upgrade_failures = report.upgrade_failures.saturating_add(1);
+                    continue;
+                }
+                report.upgraded = report.upgraded.saturating_add(1);
+            }
+            match state {
+                KeyState::PendingDeletion if deletion.is_some_and(|(d, _)| d <= now) => {
                     let result = self.destroy_key(&id, &mut report);
                     self.record_event(Operation::DeleteKey, id, &result, now);
                     result?;
                     report.deleted = report.deleted.saturating_add(1);
                 }
-                KeyState::Enabled if record.rotation.enabled && record.rotation.next_date <= now => {
-                    let result = self.add_version(&mut record, RotationType::Automatic, now).and_then(|_| {
-                        record.rotation.next_date = next_rotation(now, record.rotation.period_days);
-                        self.save_key(&record)
-                    });
+                KeyState::Enabled if rotation.enabled && rotation.next_date <= now => {
+                    let result = self.rotate_due(&id, rotation, now);
                     self.record_event(Operation::RotateKey, id, &result, now);
                     match result {
-                        Ok(()) => report.rotated = report.rotated.saturating_add(1),
+                        Ok(_) => report.rotated = report.rotated.saturating_add(1),
                         Err(_) => report.rotation_failures = report.rotation_failures.saturating_add(1),
                     }
                 }
                 _ => {}
             }
         }
+        self.remove_orphans(&mut report)?;
         Ok(report)
     }
 
-    /// Removes every alias pointing at `id`, then the key record with all its versions'
-    /// material. A corrupt alias record is counted and left alone: it cannot be trusted to say
+    /// Adds an automatic version to key `id` and moves its next rotation date on.
+    fn rotate_due(&mut self, id: &KeyId, rotation: Rotation, now: Timestamp) -> Result<u32, KmsError<H, S>> {
+        self.load_key_for_change(id)?;
+        self.add_version(RotationType::Automatic, now, |record| {
+            record.set_rotation(Rotation { next_date: next_rotation(now, rotation.period_days), ..rotation });
+        })
+    }
+
+    /// Removes every alias pointing at `id`, then the key record, then its version and
+    /// description records (a crash between leaves only records the next pass removes as
+    /// orphans). A corrupt alias record is counted and left alone: it cannot be trusted to say
     /// where it points, and it must not keep a due key alive.
     fn destroy_key(&mut self, id: &KeyId, report: &mut MaintenanceReport) -> Result<(), KmsError<H, S>> {
         let mut after: Option<RecordName> = None;
@@ -101,9 +127,73 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
                 Err(e) => return Err(e),
             }
         }
+        let (min, current) = {
+            let record = self.load_key(id)?;
+            (record.min_decryption_version(), record.current_number())
+        };
         let key_name = id.to_text();
         self.store.remove(RecordKind::Key, key_name.as_str()).map_err(store_err)?;
+        self.remove_versions(id, min, current.saturating_add(1))?;
+        self.store.remove(RecordKind::Description, key_name.as_str()).map_err(store_err)?;
         Ok(())
+    }
+
+    /// Removes version records outside their key's minimum..=current (or of a key that is gone)
+    /// and description records of keys that are gone. A key record that does not authenticate
+    /// keeps its records: nothing is removed on the word of a record that cannot be trusted.
+    fn remove_orphans(&mut self, report: &mut MaintenanceReport) -> Result<(), KmsError<H, S>> {
+        // Versions are named `<key id>/<number>`, so one key's are adjacent: its record is read
+        // once for all of them. `None`: the key is gone; `Some(None)`: leave its records alone.
+        let mut key: Option<(KeyId, Option<(u32, u32)>)> = None;
+        let mut after: Option<RecordName> = None;
+        while let Some(name) = self.next_record_name(RecordKind::KeyVersion, after.as_deref())? {
+            let parsed = parse_version_name(&name);
+            after = Some(name);
+            let Some((id, number)) = parsed else {
+                report.corrupt_records = report.corrupt_records.saturating_add(1);
+                continue;
+            };
+            let range = match key {
+                Some((known, range)) if known == id => range,
+                _ => {
+                    let range = self.live_versions(&id)?;
+                    key = Some((id, range));
+                    range
+                }
+            };
+            if range.is_none_or(|(min, current)| number < min || number > current)
+                && let Some(name) = after.as_deref()
+            {
+                self.store.remove(RecordKind::KeyVersion, name).map_err(store_err)?;
+                report.orphans_removed = report.orphans_removed.saturating_add(1);
+            }
+        }
+        let mut after: Option<RecordName> = None;
+        while let Some(name) = self.next_record_name(RecordKind::Description, after.as_deref())? {
+            let parsed = KeyId::parse(&name);
+            after = Some(name);
+            let gone = match parsed {
+                Some(id) => matches!(self.load_key(&id), Err(Error::NotFound)),
+                None => true,
+            };
+            if gone && let Some(name) = after.as_deref() {
+                self.store.remove(RecordKind::Description, name).map_err(store_err)?;
+                report.orphans_removed = report.orphans_removed.saturating_add(1);
+            }
+        }
+        Ok(())
+    }
+
+    /// The versions key `id` refers to: `Some((min, current))`; `None` if the key is gone. A
+    /// key whose record does not authenticate, or is still in format 1, keeps every version.
+    fn live_versions(&mut self, id: &KeyId) -> Result<Option<(u32, u32)>, KmsError<H, S>> {
+        match self.load_key(id) {
+            Ok(record) if record.is_legacy() => Ok(Some((0, u32::MAX))),
+            Ok(record) => Ok(Some((record.min_decryption_version(), record.current_number()))),
+            Err(Error::NotFound) => Ok(None),
+            Err(Error::CorruptRecord) => Ok(Some((0, u32::MAX))),
+            Err(e) => Err(e),
+        }
     }
 
     fn record_event<T>(&mut self, operation: Operation, id: KeyId, result: &Result<T, KmsError<H, S>>, time: u64) {

@@ -32,18 +32,31 @@ use crate::store::{KeyStore, MAX_RECORD_LEN, StoreError};
 /// The error type of a [`Kms`] over backend `H` and store `S`.
 pub type KmsError<H, S> = Error<<H as Hsm>::Error, <S as KeyStore>::Error>;
 
+/// On-demand rotations a key may have by default (AWS KMS's limit).
+pub const DEFAULT_MAX_ON_DEMAND_ROTATIONS: u32 = 25;
+
 /// Settings of a [`Kms`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KmsConfig {
     /// Partition, region and account that key and alias ARNs carry.
     pub arn: ArnPrefix,
+    /// RotateKeyOnDemand calls a key allows in its life; the next is refused with
+    /// `LimitExceeded(OnDemandRotations)`. Automatic rotation has no limit.
+    pub max_on_demand_rotations: u32,
+}
+
+impl Default for KmsConfig {
+    fn default() -> Self {
+        Self { arn: ArnPrefix::default(), max_on_demand_rotations: DEFAULT_MAX_ON_DEMAND_ROTATIONS }
+    }
 }
 
 /// The key-management façade.
 ///
-/// It holds one scratch buffer for sealed records (about 10 KiB), so a `Kms` on a
-/// microcontroller is best placed in a `static`; each operation also needs about 24 KiB of
-/// stack for a decoded key record and a 4 KiB plaintext buffer.
+/// It holds one buffer for sealed records ([`MAX_RECORD_LEN`], about 10 KiB: the largest record
+/// an old store may hold), so a `Kms` on a microcontroller is best placed in a `static`. Records
+/// are read in place in that buffer: a key record is 185 bytes, and Encrypt and Decrypt read
+/// only it (and, for an older version, that version's record), never the description.
 pub struct Kms<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> {
     hsm: H,
     store: S,
@@ -51,6 +64,8 @@ pub struct Kms<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> {
     audit: A,
     config: KmsConfig,
     scratch: [u8; MAX_RECORD_LEN],
+    /// Length of the sealed record last loaded into or sealed in `scratch`.
+    loaded_len: usize,
 }
 
 impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> core::fmt::Debug for Kms<H, S, C, A> {
@@ -71,7 +86,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
             return Err(Error::Unsupported);
         }
         hsm.find_root_keys().map_err(Error::Hsm)?;
-        Ok(Self { hsm, store, clock, audit, config, scratch: [0; MAX_RECORD_LEN] })
+        Ok(Self { hsm, store, clock, audit, config, scratch: [0; MAX_RECORD_LEN], loaded_len: 0 })
     }
 
     /// The configuration.

@@ -1,17 +1,96 @@
 //! Loading, checking and saving sealed records, and resolving key references.
+//!
+//! A key record is loaded into the façade's one record buffer, authenticated once, and read in
+//! place ([`LoadedKey`]); a change is made in place in that buffer and the record re-sealed
+//! ([`Kms::change_key`]). A format-1 record (an old store's) is read as it is, and rewritten in
+//! the current layout before its first change ([`Kms::load_key_for_change`]).
 
 use super::{Kms, KmsError, hsm_err, malformed, store_err};
 use crate::audit::AuditSink;
-use crate::clock::Clock;
+use crate::clock::{Clock, Timestamp};
 use crate::error::{Error, Field};
 use crate::hsm::Hsm;
-use crate::key::record::KeyRecord;
+use crate::key::description::{self, DESCRIPTION_PREFIX_LEN, Description};
+use crate::key::legacy::{self, LegacyKeyRecord};
+use crate::key::record::{self, KEY_BODY_LEN, KeyFields, KeyRecord, KeyRecordMut, Rotation};
+use crate::key::version::{KeyVersion, version_name};
 use crate::key::{AliasName, AliasRecord, Arn, KeyId, KeyRef, KeyRefError, KeyState};
-use crate::root::{self, OpenError};
+use crate::root::{self, KEY_BODY_AT, KEY_SEALED_LEN, OpenError, VERSION_SEALED_LEN};
 use crate::store::{KeyStore, MAX_NAME_LEN, RecordKind};
 
 /// A record name as the store returns it (a key id's text or an alias name).
 pub(super) type RecordName = heapless::String<MAX_NAME_LEN>;
+
+/// A key record as loaded: a view over the façade's buffer, in the current layout or format 1.
+#[derive(Debug, Clone)]
+pub(super) enum LoadedKey<'a> {
+    Current(KeyRecord<'a>),
+    Legacy(LegacyKeyRecord<'a>),
+}
+
+impl LoadedKey<'_> {
+    pub(super) fn id(&self) -> KeyId {
+        match self {
+            Self::Current(r) => r.id(),
+            Self::Legacy(l) => l.id(),
+        }
+    }
+
+    pub(super) fn state(&self) -> KeyState {
+        match self {
+            Self::Current(r) => r.state(),
+            Self::Legacy(l) => l.state(),
+        }
+    }
+
+    pub(super) fn creation_date(&self) -> Timestamp {
+        match self {
+            Self::Current(r) => r.creation_date(),
+            Self::Legacy(l) => l.creation_date(),
+        }
+    }
+
+    /// Deletion date and pending window, when deletion is scheduled.
+    pub(super) fn deletion(&self) -> Option<(Timestamp, u16)> {
+        match self {
+            Self::Current(r) => r.deletion_date().zip(r.pending_window_days()),
+            Self::Legacy(l) => l.deletion(),
+        }
+    }
+
+    pub(super) fn rotation(&self) -> Rotation {
+        match self {
+            Self::Current(r) => r.rotation(),
+            Self::Legacy(l) => l.rotation(),
+        }
+    }
+
+    pub(super) fn min_decryption_version(&self) -> u32 {
+        match self {
+            Self::Current(r) => r.min_decryption_version(),
+            Self::Legacy(l) => l.min_decryption_version(),
+        }
+    }
+
+    pub(super) fn current_number(&self) -> u32 {
+        match self {
+            Self::Current(r) => r.current_number(),
+            Self::Legacy(l) => l.versions().last().map_or(0, |v| v.number),
+        }
+    }
+
+    /// The newest version, material included.
+    pub(super) fn current(&self) -> Option<KeyVersion> {
+        match self {
+            Self::Current(r) => Some(r.current()),
+            Self::Legacy(l) => l.versions().last(),
+        }
+    }
+
+    pub(super) fn is_legacy(&self) -> bool {
+        matches!(self, Self::Legacy(_))
+    }
+}
 
 impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     /// Resolves a key id, key ARN, alias name or alias ARN to a key id. An alias must exist;
@@ -36,37 +115,196 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     }
 
     /// Resolves `text` and loads the key's record, noting the key id for the audit event.
-    pub(super) fn resolve_record(
+    pub(super) fn resolve_key(
         &mut self,
         text: &str,
         field: Field,
         audit_key: &mut Option<KeyId>,
-    ) -> Result<KeyRecord, KmsError<H, S>> {
+    ) -> Result<LoadedKey<'_>, KmsError<H, S>> {
         let id = self.resolve(text, field)?;
         *audit_key = Some(id);
         self.load_key(&id)
     }
 
-    /// Loads and authenticates a key record.
-    pub(super) fn load_key(&mut self, id: &KeyId) -> Result<KeyRecord, KmsError<H, S>> {
+    /// Loads and authenticates a key record (once), and views it in place.
+    pub(super) fn load_key(&mut self, id: &KeyId) -> Result<LoadedKey<'_>, KmsError<H, S>> {
         let name = id.to_text();
         let body = self.load_sealed(RecordKind::Key, name.as_str())?.ok_or(Error::NotFound)?;
-        let record = KeyRecord::decode(body).map_err(|_| Error::CorruptRecord)?;
-        if record.id != *id {
+        let loaded = match body.first() {
+            Some(&record::BODY_FORMAT) => KeyRecord::parse(body).map(LoadedKey::Current),
+            Some(&legacy::BODY_FORMAT) => LegacyKeyRecord::parse(body).map(LoadedKey::Legacy),
+            _ => return Err(Error::CorruptRecord),
+        }
+        .map_err(|_| Error::CorruptRecord)?;
+        if loaded.id() != *id {
             return Err(Error::CorruptRecord);
         }
-        Ok(record)
+        Ok(loaded)
     }
 
-    /// Seals and stores a key record (insert or replace).
-    pub(super) fn save_key(&mut self, record: &KeyRecord) -> Result<(), KmsError<H, S>> {
-        let name = record.id.to_text();
-        self.save_sealed(RecordKind::Key, name.as_str(), |buf| record.encode(buf).ok())
+    /// Loads key `id` to change it: its record is authenticated and left in the record buffer in
+    /// the current layout, a format-1 record being rewritten first (see [`Self::upgrade_key`]).
+    /// Then [`Self::loaded_key_mut`] changes it in place and [`Self::store_loaded_key`] re-seals
+    /// and stores it.
+    pub(super) fn load_key_for_change(&mut self, id: &KeyId) -> Result<(), KmsError<H, S>> {
+        if self.load_key(id)?.is_legacy() {
+            self.upgrade_key(id)?;
+        }
+        Ok(())
+    }
+
+    /// The key record left in the buffer by [`Self::load_key_for_change`], to read.
+    pub(super) fn loaded_key(&self) -> Result<KeyRecord<'_>, KmsError<H, S>> {
+        self.check_key_in_buffer()?;
+        let body = self.scratch.get(KEY_BODY_AT..KEY_BODY_AT + KEY_BODY_LEN).ok_or(Error::CorruptRecord)?;
+        KeyRecord::parse(body).map_err(|_| Error::CorruptRecord)
+    }
+
+    /// The key record left in the buffer by [`Self::load_key_for_change`], to change in place.
+    pub(super) fn loaded_key_mut(&mut self) -> Result<KeyRecordMut<'_>, KmsError<H, S>> {
+        self.check_key_in_buffer()?;
+        let body = self.scratch.get_mut(KEY_BODY_AT..KEY_BODY_AT + KEY_BODY_LEN).ok_or(Error::CorruptRecord)?;
+        KeyRecordMut::parse(body).map_err(|_| Error::CorruptRecord)
+    }
+
+    /// The buffer holds a current-format sealed key record (what was last loaded or sealed
+    /// there): a guard against reading another record's bytes as a key's, which only a bug in
+    /// the façade's order of calls could cause.
+    fn check_key_in_buffer(&self) -> Result<(), KmsError<H, S>> {
+        let kind = self.scratch.get(4).copied();
+        if self.loaded_len == KEY_SEALED_LEN && kind == Some(RecordKind::Key.code()) {
+            Ok(())
+        } else {
+            Err(Error::CorruptRecord)
+        }
+    }
+
+    /// Re-seals the key record of `id` changed in the buffer and stores it.
+    pub(super) fn store_loaded_key(&mut self, id: &KeyId) -> Result<(), KmsError<H, S>> {
+        let edit = self.loaded_key_mut()?;
+        // A change that broke an invariant, or another key's record, is a bug; it is refused,
+        // never sealed.
+        edit.check().map_err(|_| Error::CorruptRecord)?;
+        if edit.view().id() != *id {
+            return Err(Error::CorruptRecord);
+        }
+        let name = id.to_text();
+        let sealed = self.scratch.get_mut(..KEY_SEALED_LEN).ok_or(Error::CorruptRecord)?;
+        root::reseal(&mut self.hsm, sealed).map_err(seal_err)?;
+        let sealed = self.scratch.get(..KEY_SEALED_LEN).ok_or(Error::CorruptRecord)?;
+        self.store.put(RecordKind::Key, name.as_str(), sealed).map_err(store_err)
+    }
+
+    /// Loads key `id` for a change, lets `change` edit it in place, and stores it re-sealed if
+    /// `change` says it changed something (`Ok(true)`).
+    pub(super) fn change_key(
+        &mut self,
+        id: &KeyId,
+        change: impl FnOnce(&mut KeyRecordMut<'_>) -> Result<bool, KmsError<H, S>>,
+    ) -> Result<(), KmsError<H, S>> {
+        self.load_key_for_change(id)?;
+        if change(&mut self.loaded_key_mut()?)? { self.store_loaded_key(id) } else { Ok(()) }
+    }
+
+    /// Seals and stores a new key record (CreateKey, or a format-1 record rewritten).
+    pub(super) fn save_new_key(&mut self, fields: &KeyFields) -> Result<(), KmsError<H, S>> {
+        let name = fields.id.to_text();
+        self.save_sealed(RecordKind::Key, name.as_str(), |buf| fields.encode(buf).ok())
+    }
+
+    /// Seals and stores a version record. Version records are small: sealed on the stack, so the
+    /// key record in the record buffer stays as it is.
+    pub(super) fn save_version(&mut self, id: &KeyId, version: &KeyVersion) -> Result<(), KmsError<H, S>> {
+        put_version(&mut self.hsm, &mut self.store, id, version)
+    }
+
+    /// Loads and authenticates version `number` of key `id` (into the record buffer: a key record
+    /// there is gone afterwards). A version the key record says exists but the store does not
+    /// hold is a corrupt store.
+    pub(super) fn load_version(&mut self, id: &KeyId, number: u32) -> Result<KeyVersion, KmsError<H, S>> {
+        let name = version_name(id, number);
+        let body = self.load_sealed(RecordKind::KeyVersion, name.as_str())?.ok_or(Error::CorruptRecord)?;
+        KeyVersion::decode(body, id, number).ok_or(Error::CorruptRecord)
+    }
+
+    /// Removes version records `from..to` of key `id` (absent ones are skipped).
+    pub(super) fn remove_versions(&mut self, id: &KeyId, from: u32, to: u32) -> Result<(), KmsError<H, S>> {
+        for number in from..to {
+            let name = version_name(id, number);
+            self.store.remove(RecordKind::KeyVersion, name.as_str()).map_err(store_err)?;
+        }
+        Ok(())
+    }
+
+    /// Stores key `id`'s description: a description record, or none for an empty one.
+    pub(super) fn save_description(&mut self, id: &KeyId, text: &str) -> Result<(), KmsError<H, S>> {
+        let name = id.to_text();
+        if text.is_empty() {
+            self.store.remove(RecordKind::Description, name.as_str()).map_err(store_err)?;
+            return Ok(());
+        }
+        self.save_sealed(RecordKind::Description, name.as_str(), |buf| description::encode(id, text, buf).ok())
+    }
+
+    /// Reads key `id`'s description into `out` (empty when it has no description record).
+    pub(super) fn load_description(&mut self, id: &KeyId, out: &mut Description) -> Result<(), KmsError<H, S>> {
+        out.clear();
+        let name = id.to_text();
+        let Some(body) = self.load_sealed(RecordKind::Description, name.as_str())? else {
+            return Ok(());
+        };
+        let text = description::decode(body, id).ok_or(Error::CorruptRecord)?;
+        out.push_str(text).map_err(|_| Error::CorruptRecord)
+    }
+
+    /// Rewrites the format-1 record of key `id` (just loaded into the buffer) in the current
+    /// layout: every version to a version record, the description to a description record, and
+    /// last the key record, so a crash before the end leaves the format-1 record in force (and
+    /// version and description records that the retry rewrites). The new key record is left in
+    /// the buffer, as [`Self::load_key_for_change`] promises.
+    pub(super) fn upgrade_key(&mut self, id: &KeyId) -> Result<(), KmsError<H, S>> {
+        let (fields, description_range) = {
+            // Authenticated by load_key, which left it in the buffer; viewed again, not re-opened.
+            let end = self.loaded_len.checked_sub(crate::hsm::MAC_LEN).ok_or(Error::CorruptRecord)?;
+            let body = self.scratch.get(KEY_BODY_AT..end).ok_or(Error::CorruptRecord)?;
+            let legacy = LegacyKeyRecord::parse(body).map_err(|_| Error::CorruptRecord)?;
+            if legacy.id() != *id {
+                return Err(Error::CorruptRecord);
+            }
+            for version in legacy.versions() {
+                put_version(&mut self.hsm, &mut self.store, id, &version)?;
+            }
+            let fields = legacy.fields().map_err(|_| Error::CorruptRecord)?;
+            (fields, legacy.description_range())
+        };
+        if description_range.is_empty() {
+            // The format-1 record is the truth: no description means no description record.
+            let name = id.to_text();
+            self.store.remove(RecordKind::Description, name.as_str()).map_err(store_err)?;
+        } else {
+            // Move the text to where a description record's text goes, then seal around it: the
+            // 8 KiB text is never copied out of the buffer.
+            let from = KEY_BODY_AT.checked_add(description_range.start).ok_or(Error::CorruptRecord)?;
+            let to = from.checked_add(description_range.len()).ok_or(Error::CorruptRecord)?;
+            let text_at = KEY_BODY_AT + DESCRIPTION_PREFIX_LEN;
+            if to > self.scratch.len() || from < text_at {
+                return Err(Error::CorruptRecord);
+            }
+            self.scratch.copy_within(from..to, text_at);
+            let text_len = description_range.len();
+            let name = id.to_text();
+            self.save_sealed(RecordKind::Description, name.as_str(), |body| {
+                let prefix = description::encode_prefix(id, body).ok()?;
+                prefix.checked_add(text_len).filter(|len| *len <= body.len())
+            })?;
+        }
+        self.save_new_key(&fields)
     }
 
     /// True if a key record exists under this id (without authenticating it).
     pub(super) fn key_exists(&mut self, id: &KeyId) -> Result<bool, KmsError<H, S>> {
         let name = id.to_text();
+        self.loaded_len = 0;
         Ok(self.store.get(RecordKind::Key, name.as_str(), &mut self.scratch).map_err(store_err)?.is_some())
     }
 
@@ -100,13 +338,18 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     }
 
     fn load_sealed(&mut self, kind: RecordKind, name: &str) -> Result<Option<&[u8]>, KmsError<H, S>> {
+        // Until a record authenticates, the buffer holds none.
+        self.loaded_len = 0;
         let Some(len) = self.store.get(kind, name, &mut self.scratch).map_err(store_err)? else {
             return Ok(None);
         };
         // A store that claims more bytes than the buffer it was given broke its contract.
         let sealed = self.scratch.get(..len).ok_or(Error::Internal)?;
         match root::open(&mut self.hsm, kind, name, sealed) {
-            Ok(body) => Ok(Some(body)),
+            Ok(body) => {
+                self.loaded_len = len;
+                Ok(Some(body))
+            }
             Err(OpenError::Corrupt) => Err(Error::CorruptRecord),
             Err(OpenError::Hsm(e)) => Err(hsm_err(e)),
         }
@@ -118,21 +361,43 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         name: &str,
         body: impl FnOnce(&mut [u8]) -> Option<usize>,
     ) -> Result<(), KmsError<H, S>> {
-        let len = match root::seal(&mut self.hsm, kind, name, &mut self.scratch, body) {
-            Ok(len) => len,
-            // Every record Coffer builds fits MAX_RECORD_LEN; reaching this is a bug, reported
-            // as one rather than a panic (nothing stored is wrong).
-            Err(root::SealError::TooLarge) => return Err(Error::Internal),
-            Err(root::SealError::Hsm(e)) => return Err(hsm_err(e)),
-        };
+        self.loaded_len = 0;
+        let len = root::seal(&mut self.hsm, kind, name, &mut self.scratch, body).map_err(seal_err)?;
+        self.loaded_len = len;
         let sealed = self.scratch.get(..len).ok_or(Error::Internal)?;
         self.store.put(kind, name, sealed).map_err(store_err)
     }
 }
 
+/// Seals a version record on the stack and stores it.
+fn put_version<H: Hsm, S: KeyStore>(
+    hsm: &mut H,
+    store: &mut S,
+    id: &KeyId,
+    version: &KeyVersion,
+) -> Result<(), KmsError<H, S>> {
+    let name = version_name(id, version.number);
+    let mut buf = [0u8; VERSION_SEALED_LEN];
+    let len = root::seal(hsm, RecordKind::KeyVersion, name.as_str(), &mut buf, |body| version.encode(id, body).ok())
+        .map_err(seal_err)?;
+    let sealed = buf.get(..len).ok_or(Error::CorruptRecord)?;
+    store.put(RecordKind::KeyVersion, name.as_str(), sealed).map_err(store_err)
+}
+
+/// Every record Coffer builds fits its buffer; reaching `TooLarge` is a bug, reported as a
+/// corrupt record rather than a panic.
+fn seal_err<H, S>(e: root::SealError<H>) -> Error<H, S> {
+    match e {
+        // Every record Coffer builds fits MAX_RECORD_LEN; reaching this is a bug, reported as
+        // one rather than a panic (nothing stored is wrong).
+        root::SealError::TooLarge => Error::Internal,
+        root::SealError::Hsm(e) => Error::Hsm(e),
+    }
+}
+
 /// Refuses cryptographic use of a key that is not Enabled.
-pub(super) fn check_usable<H, S>(record: &KeyRecord) -> Result<(), Error<H, S>> {
-    match record.state {
+pub(super) fn check_usable<H, S>(state: KeyState) -> Result<(), Error<H, S>> {
+    match state {
         KeyState::Enabled => Ok(()),
         KeyState::Disabled => Err(Error::Disabled),
         KeyState::PendingDeletion => Err(Error::InvalidState(KeyState::PendingDeletion)),
@@ -140,8 +405,8 @@ pub(super) fn check_usable<H, S>(record: &KeyRecord) -> Result<(), Error<H, S>> 
 }
 
 /// Refuses management of a key pending deletion.
-pub(super) fn check_not_pending<H, S>(record: &KeyRecord) -> Result<(), Error<H, S>> {
-    match record.state {
+pub(super) fn check_not_pending<H, S>(state: KeyState) -> Result<(), Error<H, S>> {
+    match state {
         KeyState::PendingDeletion => Err(Error::InvalidState(KeyState::PendingDeletion)),
         KeyState::Enabled | KeyState::Disabled => Ok(()),
     }

@@ -4,27 +4,45 @@
 //!
 //! ```text
 //! [4]  magic "CFR1" (format 1)
-//! u8   kind (1 key, 2 alias)
-//! u16  name length, then the name (key id text or alias name)
-//! [n]  body (a key record or an alias record)
+//! u8   kind (1 key, 2 alias, 3 key version, 4 description)
+//! u16  name length, then the name (key id text, alias name, or `<key id>/<version>`)
+//! [n]  body (a key, alias, version or description record)
 //! [32] HMAC-SHA-256 under the root sealing key of everything before it
 //! ```
 //!
 //! The kind and name are inside the MAC, so a record copied under another name (pointing an
-//! alias at another key's record, say) is refused, as is any edited byte. What a MAC cannot
+//! alias at another key's record, or a version record at another key or version number, say)
+//! is refused, as is any edited byte. What a MAC cannot
 //! show is that a record was replaced by an *older* genuine copy of itself (rollback): stores
 //! that must resist that need a monotonic counter kept by the HSM, which `docs/FORMAT.md` lists.
 
 use crate::encoding::{Reader, Writer};
 use crate::hsm::{ErrorKind, Hsm, HsmError, MAC_LEN, Mac};
-use crate::key::record::MAX_BODY_LEN;
+use crate::key::KEY_ID_STR_LEN;
+use crate::key::description::MAX_DESCRIPTION_BODY_LEN;
+use crate::key::legacy::MAX_BODY_LEN as MAX_LEGACY_KEY_BODY_LEN;
+use crate::key::record::KEY_BODY_LEN;
+use crate::key::version::{VERSION_BODY_LEN, VERSION_NAME_LEN};
 use crate::store::{MAX_NAME_LEN, RecordKind};
 
 /// Magic and format of a sealed record.
 pub const SEALED_MAGIC: [u8; 4] = *b"CFR1";
 const HEADER_FIXED: usize = 4 + 1 + 2;
-/// The longest sealed record (the largest key record).
-pub const MAX_SEALED_LEN: usize = HEADER_FIXED + MAX_NAME_LEN + MAX_BODY_LEN + MAC_LEN;
+
+const fn max(a: usize, b: usize) -> usize {
+    if a > b { a } else { b }
+}
+
+/// The longest sealed record: a format-1 key record (an 8 KiB description and 32 versions), which
+/// old stores may still hold; the longest record written today is a description record.
+pub const MAX_SEALED_LEN: usize =
+    HEADER_FIXED + MAX_NAME_LEN + max(MAX_LEGACY_KEY_BODY_LEN, MAX_DESCRIPTION_BODY_LEN) + MAC_LEN;
+/// Where a key record's body starts in its sealed record (the name is a key id's text).
+pub(crate) const KEY_BODY_AT: usize = HEADER_FIXED + KEY_ID_STR_LEN;
+/// Length of a sealed key record.
+pub(crate) const KEY_SEALED_LEN: usize = KEY_BODY_AT + KEY_BODY_LEN + MAC_LEN;
+/// Length of a sealed version record.
+pub(crate) const VERSION_SEALED_LEN: usize = HEADER_FIXED + VERSION_NAME_LEN + VERSION_BODY_LEN + MAC_LEN;
 
 /// Sealing failed.
 #[derive(Debug)]
@@ -59,6 +77,16 @@ pub(crate) fn seal<H: Hsm>(
     let mac = hsm.mac(signed).map_err(SealError::Hsm)?;
     rest.get_mut(..MAC_LEN).ok_or(SealError::TooLarge)?.copy_from_slice(&mac.0);
     Ok(end)
+}
+
+/// Re-computes the MAC of a sealed record whose body was changed in place (its kind and name
+/// unchanged): the last [`MAC_LEN`] bytes of `sealed` become the MAC of everything before them.
+pub(crate) fn reseal<H: Hsm>(hsm: &mut H, sealed: &mut [u8]) -> Result<(), SealError<H::Error>> {
+    let mac_at = sealed.len().checked_sub(MAC_LEN).ok_or(SealError::TooLarge)?;
+    let (signed, mac) = sealed.split_at_mut(mac_at);
+    let computed = hsm.mac(signed).map_err(SealError::Hsm)?;
+    mac.copy_from_slice(&computed.0);
+    Ok(())
 }
 
 /// Opening failed.

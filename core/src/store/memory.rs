@@ -41,11 +41,15 @@ struct Entry<const R: usize> {
     data: Vec<u8, R>,
 }
 
-/// Up to `N` records (keys and aliases together) of up to `R` bytes each, kept in memory.
+/// Up to `N` records (key, version, description and alias records together) of up to `R` bytes
+/// each, kept in memory. A key takes its key record, one record per version it holds and, when
+/// it has a description, a description record.
 ///
-/// `R` defaults to the largest record Coffer can write (a key with an 8 KiB description and all
-/// its versions); a device whose keys carry short descriptions can choose a smaller `R` and gets
-/// [`MemoryStoreError::TooLarge`] (a `KMSInternalException`) for a record that does not fit.
+/// `R` defaults to the largest record Coffer reads ([`MAX_RECORD_LEN`]: a key record of the
+/// previous format, or an 8 KiB description); a device whose keys carry short descriptions can
+/// choose a smaller `R` (key records are 185 bytes, version records 156, description records 92
+/// plus the text) and gets [`MemoryStoreError::TooLarge`] (a `KMSInternalException`) for a record
+/// that does not fit.
 /// Lost at power-off: persist elsewhere what must survive.
 #[derive(Debug)]
 pub struct MemoryStore<const N: usize, const R: usize = MAX_RECORD_LEN> {

@@ -16,20 +16,30 @@ pub const MAX_NAME_LEN: usize = crate::key::MAX_ALIAS_NAME_LEN;
 /// The longest sealed record Coffer writes.
 pub const MAX_RECORD_LEN: usize = crate::root::MAX_SEALED_LEN;
 
-/// The two kinds of record.
+/// The kinds of record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum RecordKind {
     /// A key record, named by the key id's text.
     Key,
     /// An alias record, named by the alias name.
     Alias,
+    /// One version of a key (its wrapped material), named `<key id>/<version>` with the version
+    /// in ten decimal digits, so that a key's versions are adjacent and sorted by number.
+    KeyVersion,
+    /// A key's description, named by the key id's text; absent when the description is empty.
+    Description,
 }
 
 impl RecordKind {
+    /// Every kind, in the order stores sort them.
+    pub const ALL: [Self; 4] = [Self::Key, Self::Alias, Self::KeyVersion, Self::Description];
+
     pub(crate) const fn code(self) -> u8 {
         match self {
             Self::Key => 1,
             Self::Alias => 2,
+            Self::KeyVersion => 3,
+            Self::Description => 4,
         }
     }
 }

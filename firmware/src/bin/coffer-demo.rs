@@ -26,17 +26,19 @@ use coffer_hsm_soft::SoftHsm;
 use cortex_m_rt::entry;
 use static_cell::StaticCell;
 
-/// Records the store can hold: the demo makes one key and one alias.
-const STORE_RECORDS: usize = 4;
+/// Records the store can hold: the demo's key (its key record, three version records and a
+/// description record) and one alias make six.
+const STORE_RECORDS: usize = 8;
 
-/// The longest sealed record the store accepts. 1 KiB holds a key with a description of up to
-/// about 600 bytes and a dozen versions (a key record is 52 bytes, the description, and 53 bytes
-/// a version; sealing adds the name and a 32-byte MAC); longer ones are refused with a store
-/// error. With the `full-records` feature the store takes every record Coffer can write
-/// (`MAX_RECORD_LEN`, an 8 KiB description and 32 versions: about 10 KiB a record), which is what
-/// a device must choose if it cannot bound descriptions and versions.
+/// The longest sealed record the store accepts. A key record is 185 bytes and a version record
+/// 156 whatever the key's history; only a description record grows with its text (92 bytes and
+/// the description), so 256 bytes hold every record of a key whose description is at most 164
+/// bytes, and a longer description is refused with a store error. With the `full-records`
+/// feature the store takes every record Coffer can write or read (`MAX_RECORD_LEN`: an 8 KiB
+/// description, or a key record of the previous format with 32 versions, about 10 KiB), which is
+/// what a device must choose if it cannot bound descriptions or carries an old store.
 #[cfg(not(feature = "full-records"))]
-const RECORD_CAPACITY: usize = 1024;
+const RECORD_CAPACITY: usize = 256;
 #[cfg(feature = "full-records")]
 const RECORD_CAPACITY: usize = MAX_RECORD_LEN;
 
@@ -71,9 +73,8 @@ fn main() -> ! {
     finish("coffer-demo", run())
 }
 
-/// The run, one step per function. Each step is `#[inline(never)]` so that its answers (a
-/// `KeyMetadata` alone is 8 KiB: it can hold an 8 KiB description) are off the stack once it
-/// returns, and the peak is one operation's need rather than the sum of all of them; what crosses
+/// The run, one step per function. Each step is `#[inline(never)]` so that its answers (an
+/// `Encrypted` and a `Decrypted` hold up to 4 KiB each) are off the stack once it returns, and the peak is one operation's need rather than the sum of all of them; what crosses
 /// steps (the key id, two blobs, the data key) stays in `run`.
 fn run() -> Result<(), Failed> {
     let kms = setup()?;

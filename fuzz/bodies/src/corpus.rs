@@ -136,20 +136,24 @@ fn decrypt() -> Vec<Seed> {
     out
 }
 
-/// The record the record_load target's key was sealed with, a record of another key under that
-/// name, and an alias record.
+/// For each slot of the record_load target ([`sealed::RecordSlot`]): the genuine sealed
+/// record; another key's record and an alias record in the key's place; version 2's record in
+/// version 1's place; another key's description record; the genuine key record's body in the
+/// current format; and a format-1 body of the same key (description, versions 1 and 2).
 fn record_load() -> Vec<Seed> {
-    let (_, genuine) = sealed::genuine_record();
+    use sealed::RecordSlot::{CurrentBody, Description, Format1Body, Key, Version};
+    let tagged = |slot: sealed::RecordSlot, bytes: &[u8]| [&[slot.code()], bytes].concat();
+    let genuine_key = sealed::genuine_record(Key);
     let clock = ManualClock::new(START);
-    let mut store = Box::new(MemoryStore::<4>::new());
-    let (other, alias) = {
-        let mut kms = common::kms(&mut store, &clock);
-        // Two keys: the second has another id, so its record under the first's name is refused.
-        kms.create_key("fuzz").unwrap();
+    let mut store = Box::new(MemoryStore::<{ sealed::RECORD_STORE }>::new());
+    let (first, other, alias) = {
+        let fixture = sealed::record_fixture(&mut store, &clock);
+        let mut kms = fixture.kms;
+        // A second key: its records under the first's names are refused.
         let second = kms.create_key("second").unwrap().key_id.to_string();
         kms.create_alias("alias/seed", &second).unwrap();
         assert!(matches!(kms.describe_key("alias/missing"), Err(Error::NotFound)));
-        (second, "alias/seed")
+        (fixture.name, second, "alias/seed")
     };
     let mut read = |kind, name: &str| {
         let mut buf = vec![0u8; coffer_core::store::MAX_RECORD_LEN];
@@ -157,10 +161,37 @@ fn record_load() -> Vec<Seed> {
         buf.truncate(n);
         buf
     };
+    let version_2 = read(RecordKind::KeyVersion, &format!("{first}/{:010}", 2));
+    let version_1 = read(RecordKind::KeyVersion, &format!("{first}/{:010}", 1));
+    // Sealed record: "CFR1", kind, u16 name length, the 36-byte name, body, 32-byte MAC.
+    let current_body = genuine_key[7 + 36..genuine_key.len() - 32].to_vec();
+    let material = |v: &[u8]| v[v.len() - 32 - 40..v.len() - 32].to_vec();
+    let mut format1 = vec![1];
+    format1.extend_from_slice(&current_body[1..17]); // key id
+    format1.extend_from_slice(&[1, 1, 1]); // spec, usage, Enabled
+    format1.extend_from_slice(&START.to_be_bytes());
+    format1.extend_from_slice(&[0; 8 + 2]); // no deletion
+    format1.extend_from_slice(&[1, 0, 90]); // rotation on, every 90 days
+    format1.extend_from_slice(&(START + 90 * 86_400).to_be_bytes());
+    format1.extend_from_slice(&[0, 3]);
+    format1.extend_from_slice(b"old");
+    format1.push(2);
+    for (number, kind, v) in [(1u32, 0u8, &version_1), (2, 2, &version_2)] {
+        format1.extend_from_slice(&number.to_be_bytes());
+        format1.extend_from_slice(&START.to_be_bytes());
+        format1.push(kind);
+        format1.extend_from_slice(&material(v));
+    }
     named(vec![
-        ("genuine", genuine),
-        ("other-key", read(RecordKind::Key, &other)),
-        ("alias-record", read(RecordKind::Alias, alias)),
+        ("key-genuine", tagged(Key, &genuine_key)),
+        ("key-other-key", tagged(Key, &read(RecordKind::Key, &other))),
+        ("key-alias-record", tagged(Key, &read(RecordKind::Alias, alias))),
+        ("version-genuine", tagged(Version, &sealed::genuine_record(Version))),
+        ("version-2-as-1", tagged(Version, &version_2)),
+        ("description-genuine", tagged(Description, &sealed::genuine_record(Description))),
+        ("description-other-key", tagged(Description, &read(RecordKind::Description, &other))),
+        ("current-body", tagged(CurrentBody, &current_body)),
+        ("format1-body", tagged(Format1Body, &format1)),
     ])
 }
 

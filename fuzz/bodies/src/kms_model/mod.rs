@@ -23,15 +23,16 @@ use coffer_core::{DataKeySpec, EncryptionContext, Error, KeyId, KeyMetadata, Key
 
 use crate::common::{self, FuzzKmsN, START};
 use model::{
-    Alias, BLOB_OVERHEAD, Blob, DAY, Fail, Key, MAX_CIPHERTEXT_INPUT, MAX_DESCRIPTION, MAX_HELD_VERSIONS,
+    Alias, BLOB_OVERHEAD, Blob, DAY, Fail, Key, MAX_CIPHERTEXT_INPUT, MAX_DESCRIPTION, MAX_ON_DEMAND_ROTATIONS,
     MAX_PLAINTEXT, Model, Target, Version, alias_custom_ok, alias_syntax_ok,
 };
 pub use ops::{DataKeySel, KeyForm, KeySel, Op, Tamper, encode};
 
 /// Most operations one input runs.
 pub const MAX_OPS: usize = 48;
-/// Records the store holds (keys and aliases together): small, so that "store full" is reached.
-pub const STORE_RECORDS: usize = 10;
+/// Records the store holds (key, version, description and alias records together): small, so
+/// that "store full" is reached.
+pub const STORE_RECORDS: usize = 24;
 /// Blobs kept to hand back (older ones are overwritten).
 pub const MAX_BLOBS: usize = 12;
 
@@ -202,7 +203,6 @@ impl Runner<'_> {
             format!("{ARN_PREFIX}key/{}", key.id),
             key.created,
             key.state == KeyState::Enabled,
-            key.description.as_str(),
             key.state,
             key.deletion.map(|d| d.0),
             key.deletion.map(|d| d.1),
@@ -211,10 +211,9 @@ impl Runner<'_> {
         );
         let got = (
             meta.key_id,
-            meta.arn.as_str().to_owned(),
+            meta.arn(&coffer_core::key::ArnPrefix::default()).as_str().to_owned(),
             meta.creation_date,
             meta.enabled,
-            meta.description.as_str(),
             meta.key_state,
             meta.deletion_date,
             meta.pending_deletion_window_in_days,
@@ -298,7 +297,8 @@ impl Runner<'_> {
                 let text = description(d);
                 let expected = if text.len() > MAX_DESCRIPTION {
                     Err(Fail::Validation(Field::Description, Problem::Length { min: 0, max: MAX_DESCRIPTION }))
-                } else if self.model.records() >= self.model.capacity {
+                } else if self.model.full_for(2 + usize::from(!text.is_empty())) {
+                    // The key, version 1's and the description's records.
                     Err(Fail::Limit(LimitKind::StoreFull))
                 } else {
                     Ok(())
@@ -319,6 +319,7 @@ impl Runner<'_> {
                         deletion: None,
                         deleted: false,
                         corrupt: false,
+                        on_demand: 0,
                     });
                     self.metadata_matches(op, self.model.keys.len() - 1, &meta);
                 }
@@ -326,9 +327,14 @@ impl Runner<'_> {
             Op::DescribeKey { key } => {
                 let (text, resolved) = reference(&self.model, key, Field::KeyId);
                 let expected = resolved.and_then(|t| self.model.load(t));
-                let actual = self.kms.describe_key(&text);
+                let mut description = Box::new(coffer_core::key::Description::new());
+                let actual = self.kms.describe_key_with_description(&text, &mut description);
                 if compare(self.step, op, &actual, &expected, fail_of) {
-                    self.metadata_matches(op, expected.unwrap(), &actual.unwrap());
+                    let i = expected.unwrap();
+                    self.metadata_matches(op, i, &actual.unwrap());
+                    if description.as_str() != self.model.keys[i].description {
+                        disagree!(self, op, "description {description:?}, model {:?}", self.model.keys[i].description);
+                    }
                 }
             }
             Op::EnableKey { key } | Op::DisableKey { key } => {
@@ -395,6 +401,10 @@ impl Runner<'_> {
                 } else {
                     resolved.and_then(|t| self.model.load(t)).and_then(|i| {
                         self.model.keys[i].not_pending()?;
+                        // A description where there was none takes a record.
+                        if self.model.keys[i].description.is_empty() && !new.is_empty() && self.model.full_for(1) {
+                            return Err(Fail::Limit(LimitKind::StoreFull));
+                        }
                         Ok(i)
                     })
                 };
@@ -498,14 +508,19 @@ impl Runner<'_> {
                 let (text, resolved) = reference(&self.model, key, Field::KeyId);
                 let expected = resolved.and_then(|t| self.model.load(t)).and_then(|i| {
                     self.model.keys[i].usable()?;
-                    if self.model.keys[i].versions.len() >= MAX_HELD_VERSIONS {
-                        return Err(Fail::Limit(LimitKind::Versions));
+                    if self.model.keys[i].on_demand >= MAX_ON_DEMAND_ROTATIONS {
+                        return Err(Fail::Limit(LimitKind::OnDemandRotations));
+                    }
+                    // The new version's record.
+                    if self.model.full_for(1) {
+                        return Err(Fail::Limit(LimitKind::StoreFull));
                     }
                     Ok(i)
                 });
                 let actual = self.kms.rotate_key_on_demand(&text);
                 if compare(self.step, op, &actual, &expected, fail_of) {
                     let i = expected.unwrap();
+                    self.model.keys[i].on_demand += 1;
                     let number = self.model.add_version(i, RotationType::OnDemand);
                     let got = actual.unwrap();
                     if got != (self.model.keys[i].id, number) {
@@ -516,8 +531,9 @@ impl Runner<'_> {
             Op::ListKeyRotations { key } => {
                 let (text, resolved) = reference(&self.model, key, Field::KeyId);
                 let expected = resolved.and_then(|t| self.model.load(t));
+                // The store bounds the versions a key holds.
                 let mut out = [KeyVersionInfo { version: 0, rotation_date: 0, rotation_type: RotationType::Original };
-                    MAX_HELD_VERSIONS + 1];
+                    STORE_RECORDS + 1];
                 let actual = self.kms.list_key_rotations(&text, None, &mut out);
                 if compare(self.step, op, &actual, &expected, fail_of) {
                     let page = actual.unwrap();
@@ -763,7 +779,7 @@ impl Runner<'_> {
                             want.deleted += 1;
                         }
                         (KeyState::Enabled, _, Some((period, next))) if next <= now => {
-                            if k.versions.len() >= MAX_HELD_VERSIONS {
+                            if self.model.full_for(1) {
                                 want.rotation_failures += 1;
                             } else {
                                 self.model.add_version(i, RotationType::Automatic);

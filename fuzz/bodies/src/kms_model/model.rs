@@ -14,8 +14,8 @@ use coffer_core::{KeyId, KeyState};
 
 /// Seconds in a day.
 pub const DAY: u64 = 86_400;
-/// Versions a key holds at most.
-pub const MAX_HELD_VERSIONS: usize = 32;
+/// On-demand rotations a key may have (KmsConfig's default, as AWS KMS).
+pub const MAX_ON_DEMAND_ROTATIONS: u32 = 25;
 /// Bytes a blob adds to its plaintext: format (1), key id (16), version (4), nonce (12), tag (16).
 pub const BLOB_OVERHEAD: usize = 49;
 /// Largest plaintext Encrypt takes.
@@ -67,6 +67,8 @@ pub struct Key {
     pub deleted: bool,
     /// Its stored record was edited outside the façade (and not yet put back).
     pub corrupt: bool,
+    /// RotateKeyOnDemand calls that succeeded (retired versions included).
+    pub on_demand: u32,
 }
 
 impl Key {
@@ -137,7 +139,7 @@ pub struct Model {
     pub keys: Vec<Key>,
     pub aliases: BTreeMap<String, Alias>,
     pub blobs: Vec<Blob>,
-    /// Records the store can hold (keys and aliases together).
+    /// Records the store can hold (key, version, description and alias records together).
     pub capacity: usize,
 }
 
@@ -146,9 +148,21 @@ impl Model {
         Self { now, keys: Vec::new(), aliases: BTreeMap::new(), blobs: Vec::new(), capacity }
     }
 
-    /// Records in the store: live keys and aliases.
+    /// Records in the store: per live key its key record, a record per held version and one
+    /// for a description that is not empty (docs/FORMAT.md); and the aliases.
     pub fn records(&self) -> usize {
-        self.keys.iter().filter(|k| !k.deleted).count() + self.aliases.len()
+        let keys: usize = self
+            .keys
+            .iter()
+            .filter(|k| !k.deleted)
+            .map(|k| 1 + k.versions.len() + usize::from(!k.description.is_empty()))
+            .sum();
+        keys + self.aliases.len()
+    }
+
+    /// True if `n` more records do not fit.
+    pub fn full_for(&self, n: usize) -> bool {
+        self.records() + n > self.capacity
     }
 
     pub fn live(&self) -> impl Iterator<Item = (usize, &Key)> {
