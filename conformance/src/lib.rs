@@ -263,7 +263,7 @@ macro_rules! __conformance_tests {
 #[cfg(test)]
 mod tests {
     /// The check modules' sources.
-    const MODULES: [&str; 11] = [
+    const MODULES: [&str; 12] = [
         include_str!("trait_checks.rs"),
         include_str!("cross_root.rs"),
         include_str!("lifecycle.rs"),
@@ -275,6 +275,7 @@ mod tests {
         include_str!("tamper.rs"),
         include_str!("audit.rs"),
         include_str!("errors.rs"),
+        include_str!("records.rs"),
     ];
 
     /// Every check (a `pub fn name<H: Hsm>(` of a check module) is listed in `suite!`, once,

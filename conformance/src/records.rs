@@ -262,7 +262,7 @@ pub fn version_and_description_records_are_bound_to_their_key_and_number<H: Hsm>
 /// A format-1 key record, as the store before this layout held it, built here byte by byte from
 /// `docs/FORMAT.md` and sealed by the backend's root (so every backend runs it): versions
 /// `(number, created, type, material)`, oldest first.
-pub fn format1_record<H: Hsm>(
+pub(crate) fn format1_record<H: Hsm>(
     hsm: &mut H,
     id: &KeyId,
     state: KeyState,
