@@ -22,39 +22,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::token::{self, PIN, module};
 use common::{Store, b64, unb64};
 use hmac::{Hmac, KeyInit as _, Mac as _};
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
-const PIN: &str = "user-pin-1234";
-const SO_PIN: &str = "so-pin-5678";
-
-fn module() -> String {
-    std::env::var("COFFER_TEST_PKCS11_MODULE").unwrap_or_else(|_| "/usr/lib/softhsm/libsofthsm2.so".into())
-}
-
-/// A store whose commands see a private SoftHSMv2 configuration with one fresh token `label`,
-/// initialized (`coffer init --pkcs11`).
+/// A store on a fresh token `label`, initialized (`coffer init --pkcs11`).
 fn pkcs11_store(label: &str) -> Store {
-    let mut store = Store::empty();
-    let tokens = store.dir.path().join("tokens");
-    std::fs::create_dir_all(&tokens).unwrap();
-    let conf = store.dir.path().join("softhsm2.conf");
-    std::fs::write(
-        &conf,
-        format!("directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n", tokens.display()),
-    )
-    .unwrap();
-    let made = Command::new("softhsm2-util")
-        .args(["--init-token", "--free", "--label", label, "--so-pin", SO_PIN, "--pin", PIN])
-        .env("SOFTHSM2_CONF", &conf)
-        .output()
-        .expect("softhsm2-util runs (is softhsm2 installed?)");
-    assert!(made.status.success(), "{made:?}");
-    store.env.retain(|(k, _)| k != "COFFER_PASSPHRASE");
-    store.env.push(("SOFTHSM2_CONF".into(), conf.display().to_string()));
-    store.env.push(("COFFER_PKCS11_PIN".into(), PIN.into()));
+    let store = token::pkcs11_store(label);
     store.ok(&["init", "--pkcs11", "--module", &module(), "--token", label]);
     store
 }

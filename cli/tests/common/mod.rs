@@ -17,6 +17,8 @@
     clippy::std_instead_of_alloc
 )]
 
+pub mod token;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
