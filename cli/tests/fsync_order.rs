@@ -19,16 +19,7 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::Store;
-
-fn have_strace() -> bool {
-    if Command::new("strace").arg("-V").output().is_ok_and(|o| o.status.success()) {
-        return true;
-    }
-    assert!(std::env::var_os("CI").is_none(), "strace is missing (apt-get install strace)");
-    eprintln!("SKIPPED: strace is not installed");
-    false
-}
+use common::{Store, have_strace};
 
 /// Runs `coffer args` under strace (`-y`: file descriptors printed with their paths) and
 /// returns the trace's lines.

@@ -25,17 +25,7 @@ use std::os::unix::process::ExitStatusExt as _;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::Store;
-
-/// Whether strace is here (else SKIPPED, or a failure under CI).
-fn have_strace() -> bool {
-    if Command::new("strace").arg("-V").output().is_ok_and(|o| o.status.success()) {
-        return true;
-    }
-    assert!(std::env::var_os("CI").is_none(), "strace is missing (apt-get install strace)");
-    eprintln!("SKIPPED: strace is not installed");
-    false
-}
+use common::{Store, have_strace};
 
 /// The temporary build directories of `init` left beside the store.
 fn builds(store: &Store) -> Vec<String> {

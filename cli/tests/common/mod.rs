@@ -193,3 +193,14 @@ pub fn temporaries(root: &Path) -> usize {
         .filter(|e| e.file_name().to_string_lossy().starts_with("~tmp-"))
         .count()
 }
+
+/// Whether strace is here, for the tests that trace or kill `coffer` with it: else they say
+/// SKIPPED, except under CI (`.ci/run` installs it), where this fails.
+pub fn have_strace() -> bool {
+    if Command::new("strace").arg("-V").output().is_ok_and(|o| o.status.success()) {
+        return true;
+    }
+    assert!(std::env::var_os("CI").is_none(), "strace is missing (apt-get install strace)");
+    eprintln!("SKIPPED: strace is not installed");
+    false
+}
