@@ -28,7 +28,7 @@
 //! - [`cross_root`]: two HSMs with different root keys refuse each other's material;
 //! - the KMS façade ([`coffer_core::Kms`]) over the backend, with a [`MemoryStore`], a
 //!   [`ManualClock`] and a [`RingAudit`] ([`fixture`]): [`lifecycle`], [`aliases`],
-//!   [`crypto`], [`rotation`], [`maintenance`], [`records`] (the record layout, format-1
+//!   [`crypto`], [`buffers`] (the same operations into caller buffers), [`rotation`], [`maintenance`], [`records`] (the record layout, format-1
 //!   records and their upgrade), [`limits`] (every limit at its edge),
 //!   [`tamper`] (every single-bit flip of a blob and of a sealed record), [`audit`] and
 //!   [`errors`].
@@ -66,6 +66,7 @@ macro_rules! assert_err {
 
 pub mod aliases;
 pub mod audit;
+pub mod buffers;
 pub mod cross_root;
 pub mod crypto;
 pub mod errors;
@@ -152,6 +153,13 @@ macro_rules! suite {
                 generate_data_key_without_plaintext,
                 generate_random_lengths_and_freshness,
                 failed_decrypts_release_their_handles,
+            ],
+            buffers: [
+                encrypt_and_decrypt_into_buffers_at_their_edge,
+                a_failed_decrypt_into_leaves_no_bytes_in_the_buffer,
+                re_encrypt_into_a_buffer_at_its_edge,
+                generate_data_key_into_buffers_at_their_edge,
+                long_and_short_contexts_on_either_aad_path,
             ],
             rotation: [
                 rotate_on_demand_keeps_old_blobs,
@@ -263,7 +271,7 @@ macro_rules! __conformance_tests {
 #[cfg(test)]
 mod tests {
     /// The check modules' sources.
-    const MODULES: [&str; 12] = [
+    const MODULES: [&str; 13] = [
         include_str!("trait_checks.rs"),
         include_str!("cross_root.rs"),
         include_str!("lifecycle.rs"),
@@ -276,6 +284,7 @@ mod tests {
         include_str!("audit.rs"),
         include_str!("errors.rs"),
         include_str!("records.rs"),
+        include_str!("buffers.rs"),
     ];
 
     /// Every check (a `pub fn name<H: Hsm>(` of a check module) is listed in `suite!`, once,

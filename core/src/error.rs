@@ -25,6 +25,9 @@ pub enum Field {
     Limit,
     Marker,
     MinimumDecryptionVersion,
+    /// Not a request field: a buffer the caller gave for an answer (`blob_out`,
+    /// `plaintext_out`).
+    Output,
 }
 
 impl Field {
@@ -45,6 +48,7 @@ impl Field {
             Self::Limit => "Limit",
             Self::Marker => "Marker",
             Self::MinimumDecryptionVersion => "MinimumDecryptionVersion",
+            Self::Output => "the output buffer",
         }
     }
 }
@@ -72,6 +76,11 @@ pub enum Problem {
     TooManyPairs,
     /// An encryption-context key given twice.
     DuplicateKey,
+    /// A caller's output buffer shorter than the answer.
+    TooSmall {
+        /// Bytes the answer needs.
+        needed: usize,
+    },
 }
 
 /// A request refused before anything was done (AWS `ValidationException`).
@@ -102,6 +111,7 @@ impl fmt::Display for ValidationError {
                 write!(f, "{name} has more than {} pairs", crate::data::MAX_CONTEXT_PAIRS)
             }
             Problem::DuplicateKey => write!(f, "{name} has a key given twice"),
+            Problem::TooSmall { needed } => write!(f, "{name} must hold at least {needed} bytes"),
         }
     }
 }

@@ -37,6 +37,15 @@ impl<const N: usize> SecretBytes<N> {
         self.buf.get_mut(..self.len).unwrap_or_default()
     }
 
+    /// Keeps only the first `len` bytes (if fewer are held, nothing changes); the bytes cut off
+    /// are zeroized now.
+    pub fn truncate(&mut self, len: usize) {
+        if let Some(cut) = self.buf.get_mut(len..self.len) {
+            cut.zeroize();
+            self.len = len;
+        }
+    }
+
     /// Number of bytes held.
     pub const fn len(&self) -> usize {
         self.len

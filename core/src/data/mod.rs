@@ -7,8 +7,8 @@ mod data_key;
 
 pub use blob::{
     BLOB_HEADER_LEN, BLOB_OVERHEAD, BLOB_VERSION, BlobHeader, Ciphertext, InvalidBlob, MAX_BLOB_LEN,
-    MAX_CIPHERTEXT_INPUT_LEN, MAX_PLAINTEXT_LEN,
+    MAX_CIPHERTEXT_INPUT_LEN, MAX_PLAINTEXT_LEN, blob_len,
 };
-pub(crate) use blob::{MAX_AAD_LEN, ParsedBlob, blob_aad};
+pub(crate) use blob::{BlobOut, ParsedBlob, with_blob_aad};
 pub use context::{ContextError, EncryptionContext, MAX_CONTEXT_ENCODED_LEN, MAX_CONTEXT_PAIRS};
 pub use data_key::{DataKey, DataKeySpec, MAX_DATA_KEY_LEN};

@@ -1,5 +1,11 @@
 //! Encrypt, Decrypt, ReEncrypt, GenerateDataKey, GenerateDataKeyWithoutPlaintext and
-//! GenerateRandom.
+//! GenerateRandom, writing into buffers the caller gives (the owned answers of
+//! [`super::owned`] are built on these).
+//!
+//! Nothing sized for the largest plaintext is held here: a plaintext is copied once, into the
+//! ciphertext region of the caller's `blob_out`, and sealed there in place; a blob is opened in
+//! place in the caller's `plaintext_out`; ReEncrypt opens and re-seals inside `blob_out`. A
+//! failure leaves no plaintext in either buffer.
 //!
 //! A blob is sealed under the key's newest version with AES-256-GCM; the AAD binds the blob
 //! header (format, key id, version) and the canonical encryption context. Every failure to
@@ -7,164 +13,181 @@
 //! KMS, that a blob naming (in its clear header) a key that does not exist is `NotFound`, and
 //! one naming another key than the caller expected is `IncorrectKey`; neither depends on a secret.
 
+use zeroize::Zeroize;
+
+use super::answers::{Opened, ReSealed, Sealed};
 use super::records::{LoadedKey, check_usable};
 use super::{Kms, KmsError, check_len, hsm_err};
 use crate::audit::{AuditSink, Operation};
 use crate::clock::Clock;
 use crate::data::{
-    BlobHeader, Ciphertext, DataKey, DataKeySpec, EncryptionContext, MAX_AAD_LEN, MAX_CIPHERTEXT_INPUT_LEN,
-    MAX_DATA_KEY_LEN, MAX_PLAINTEXT_LEN, ParsedBlob, blob_aad,
+    BLOB_HEADER_LEN, BlobHeader, BlobOut, DataKeySpec, EncryptionContext, MAX_CIPHERTEXT_INPUT_LEN, MAX_DATA_KEY_LEN,
+    MAX_PLAINTEXT_LEN, ParsedBlob, blob_len, with_blob_aad,
 };
-use crate::error::{Error, Field};
-use crate::hsm::WrappedKey;
+use crate::error::{Error, Field, Problem, ValidationError};
 use crate::hsm::{ErrorKind, Hsm, HsmError};
+use crate::hsm::{NONCE_LEN, WrappedKey};
 use crate::key::KeyId;
 use crate::key::version::KeyVersion;
 use crate::secret::SecretBytes;
 use crate::store::KeyStore;
 
-/// Encrypt's answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Encrypted {
-    /// The key used.
-    pub key_id: KeyId,
-    /// The version used (the key's newest).
-    pub version: u32,
-    /// The blob.
-    pub ciphertext_blob: Ciphertext,
-}
-
-/// Decrypt's answer.
-#[derive(Debug)]
-pub struct Decrypted {
-    /// The key that had sealed the blob.
-    pub key_id: KeyId,
-    /// Its version.
-    pub version: u32,
-    /// The plaintext, zeroized on drop.
-    pub plaintext: SecretBytes<MAX_PLAINTEXT_LEN>,
-}
-
-/// ReEncrypt's answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReEncrypted {
-    /// The key that had sealed the source blob.
-    pub source_key_id: KeyId,
-    /// The source blob's version.
-    pub source_version: u32,
-    /// The destination key.
-    pub key_id: KeyId,
-    /// The destination version (the destination key's newest).
-    pub version: u32,
-    /// The new blob.
-    pub ciphertext_blob: Ciphertext,
+/// `Ok(())` if a caller's output buffer of `len` bytes holds `needed`.
+fn check_room(len: usize, needed: usize) -> Result<(), ValidationError> {
+    if len >= needed {
+        Ok(())
+    } else {
+        Err(ValidationError { field: Field::Output, problem: Problem::TooSmall { needed } })
+    }
 }
 
 impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
-    /// Encrypt: seals 1 to 4096 bytes under the key's newest version, bound to `context`.
+    /// Encrypt: seals 1 to 4096 bytes under the key's newest version, bound to `context`, into
+    /// `blob_out`, which must hold [`blob_len`]`(plaintext.len())` bytes; the answer says how many
+    /// were written.
     ///
     /// # Errors
-    /// Validation for an empty plaintext or one over 4096 bytes (use a data key for more);
-    /// NotFound; Disabled; InvalidState when pending deletion; HSM failures.
-    pub fn encrypt(
+    /// Validation for an empty plaintext or one over 4096 bytes (use a data key for more), or a
+    /// `blob_out` too short (field `Output`); NotFound; Disabled; InvalidState when pending
+    /// deletion; HSM failures.
+    pub fn encrypt_into(
         &mut self,
         key: &str,
         plaintext: &[u8],
         context: &EncryptionContext<'_>,
-    ) -> Result<Encrypted, KmsError<H, S>> {
+        blob_out: &mut [u8],
+    ) -> Result<Sealed, KmsError<H, S>> {
         self.audited(Operation::Encrypt, |kms, audit_key| {
             check_len(Field::Plaintext, plaintext.len(), 1, MAX_PLAINTEXT_LEN)?;
+            check_room(blob_out.len(), blob_len(plaintext.len()))?;
             let (id, version) = kms.usable_current_version(key, Field::KeyId, audit_key)?;
-            kms.seal_blob(id, &version, context, plaintext)
+            let mut out = BlobOut::split(blob_out, plaintext.len()).ok_or(Error::Internal)?;
+            out.body().copy_from_slice(plaintext);
+            kms.seal_blob(id, &version, context, out)
         })
     }
 
-    /// Decrypt: the key and version come from the blob. If `expected_key` is given (id, ARN or
-    /// alias), a blob made under another key is refused with IncorrectKey.
+    /// Decrypt: opens `ciphertext_blob` into `plaintext_out`, which must hold the blob's
+    /// plaintext (its length less [`BLOB_OVERHEAD`](crate::data::BLOB_OVERHEAD); 4096 bytes
+    /// always do). The key and version come from the blob. If `expected_key` is given (id, ARN or
+    /// alias), a blob made under another key is refused with IncorrectKey. On any failure
+    /// `plaintext_out` holds no plaintext.
     ///
     /// # Errors
     /// InvalidCiphertext for anything that does not open (malformed, edited, other context,
-    /// retired version); NotFound if the blob's key no longer exists; Disabled; InvalidState.
-    pub fn decrypt(
+    /// retired version); Validation (field `Output`) if `plaintext_out` is too short; NotFound if
+    /// the blob's key no longer exists; Disabled; InvalidState.
+    pub fn decrypt_into(
         &mut self,
         ciphertext_blob: &[u8],
         context: &EncryptionContext<'_>,
         expected_key: Option<&str>,
-    ) -> Result<Decrypted, KmsError<H, S>> {
+        plaintext_out: &mut [u8],
+    ) -> Result<Opened, KmsError<H, S>> {
         self.audited(Operation::Decrypt, |kms, audit_key| {
-            kms.open_blob(ciphertext_blob, context, expected_key, Field::KeyId, audit_key)
+            kms.open_blob(ciphertext_blob, context, expected_key, Field::KeyId, audit_key, plaintext_out)
         })
     }
 
     /// ReEncrypt: opens a blob and seals its plaintext under `destination_key` (possibly the same
-    /// key's newest version) with `destination_context`. The plaintext never leaves the façade
-    /// and is zeroized.
+    /// key's newest version) with `destination_context`, into `blob_out`, which must hold a blob
+    /// as long as the source blob. The plaintext exists only inside `blob_out` between the two,
+    /// and never on failure.
     ///
     /// # Errors
-    /// As [`decrypt`](Self::decrypt) for the source and [`encrypt`](Self::encrypt) for the
-    /// destination.
-    pub fn re_encrypt(
+    /// As [`decrypt_into`](Self::decrypt_into) for the source and
+    /// [`encrypt_into`](Self::encrypt_into) for the destination.
+    pub fn re_encrypt_into(
         &mut self,
         ciphertext_blob: &[u8],
         source_context: &EncryptionContext<'_>,
         source_key: Option<&str>,
         destination_key: &str,
         destination_context: &EncryptionContext<'_>,
-    ) -> Result<ReEncrypted, KmsError<H, S>> {
+        blob_out: &mut [u8],
+    ) -> Result<ReSealed, KmsError<H, S>> {
         self.audited(Operation::ReEncrypt, |kms, audit_key| {
             // Validate the destination reference before opening anything.
             let destination = kms.resolve(destination_key, Field::DestinationKeyId)?;
-            let source = kms.open_blob(ciphertext_blob, source_context, source_key, Field::KeyId, audit_key)?;
+            check_len(Field::CiphertextBlob, ciphertext_blob.len(), 1, MAX_CIPHERTEXT_INPUT_LEN)?;
+            // The new blob has the source's length (same format, same plaintext): checked when
+            // the source parses; one that does not is refused as such by open_blob.
+            if let Ok(parsed) = ParsedBlob::parse(ciphertext_blob) {
+                check_room(blob_out.len(), blob_len(parsed.ciphertext.len()))?;
+            }
+            // Opened where the new blob's ciphertext goes, then sealed there in place.
+            let body = blob_out.get_mut(BLOB_HEADER_LEN + NONCE_LEN..).unwrap_or_default();
+            let source = kms.open_blob(ciphertext_blob, source_context, source_key, Field::KeyId, audit_key, body)?;
+            let mut out = BlobOut::split(blob_out, source.plaintext_len).ok_or(Error::Internal)?;
             *audit_key = Some(destination);
-            let version = {
-                let record = kms.load_key(&destination)?;
-                check_usable(record.state())?;
-                record.current().ok_or(Error::CorruptRecord)?
-            };
-            let sealed = kms.seal_blob(destination, &version, destination_context, source.plaintext.as_bytes())?;
-            Ok(ReEncrypted {
+            let sealed = match kms.usable_destination_version(&destination) {
+                Ok(version) => kms.seal_blob(destination, &version, destination_context, out),
+                Err(e) => {
+                    out.body().zeroize();
+                    Err(e)
+                }
+            }?;
+            Ok(ReSealed {
                 source_key_id: source.key_id,
                 source_version: source.version,
                 key_id: sealed.key_id,
                 version: sealed.version,
-                ciphertext_blob: sealed.ciphertext_blob,
+                blob_len: sealed.blob_len,
             })
         })
     }
 
     /// GenerateDataKey: a fresh key of `spec` (AES_128, AES_256, or 1 to 1024 bytes) from the
-    /// HSM's generator, returned in plaintext (zeroized on drop) and sealed under `key`.
+    /// HSM's generator, written in plaintext to the first `spec.len()` bytes of `plaintext_out`
+    /// (the caller zeroizes them after use) and sealed under `key` into `blob_out` (which must
+    /// hold [`blob_len`]`(spec.len())` bytes). On failure neither buffer holds the key.
     ///
     /// # Errors
-    /// Validation for a length outside 1..=1024; as [`encrypt`](Self::encrypt).
-    pub fn generate_data_key(
+    /// Validation for a length outside 1..=1024 or a buffer too short (field `Output`); as
+    /// [`encrypt_into`](Self::encrypt_into).
+    pub fn generate_data_key_into(
         &mut self,
         key: &str,
         spec: DataKeySpec,
         context: &EncryptionContext<'_>,
-    ) -> Result<DataKey, KmsError<H, S>> {
-        self.audited(Operation::GenerateDataKey, |kms, audit_key| kms.new_data_key(key, spec, context, audit_key))
-    }
-
-    /// GenerateDataKeyWithoutPlaintext: as [`generate_data_key`](Self::generate_data_key), but
-    /// only the sealed key is returned; the plaintext is zeroized here.
-    ///
-    /// # Errors
-    /// As [`generate_data_key`](Self::generate_data_key).
-    pub fn generate_data_key_without_plaintext(
-        &mut self,
-        key: &str,
-        spec: DataKeySpec,
-        context: &EncryptionContext<'_>,
-    ) -> Result<Encrypted, KmsError<H, S>> {
-        self.audited(Operation::GenerateDataKeyWithoutPlaintext, |kms, audit_key| {
-            let data_key = kms.new_data_key(key, spec, context, audit_key)?;
-            let version = data_key.ciphertext_blob.header().map_err(|_| Error::InvalidCiphertext)?.version;
-            Ok(Encrypted { key_id: data_key.key_id, version, ciphertext_blob: data_key.ciphertext_blob })
+        plaintext_out: &mut [u8],
+        blob_out: &mut [u8],
+    ) -> Result<Sealed, KmsError<H, S>> {
+        self.audited(Operation::GenerateDataKey, |kms, audit_key| {
+            kms.new_data_key(key, spec, context, audit_key, Some(plaintext_out), blob_out)
         })
     }
 
-    /// GenerateRandom: 1 to 1024 bytes from the HSM's generator.
+    /// GenerateDataKeyWithoutPlaintext: as [`generate_data_key_into`](Self::generate_data_key_into),
+    /// but only the sealed key is written; the plaintext never leaves `blob_out`, where it is
+    /// sealed in place.
+    ///
+    /// # Errors
+    /// As [`generate_data_key_into`](Self::generate_data_key_into).
+    pub fn generate_data_key_without_plaintext_into(
+        &mut self,
+        key: &str,
+        spec: DataKeySpec,
+        context: &EncryptionContext<'_>,
+        blob_out: &mut [u8],
+    ) -> Result<Sealed, KmsError<H, S>> {
+        self.audited(Operation::GenerateDataKeyWithoutPlaintext, |kms, audit_key| {
+            kms.new_data_key(key, spec, context, audit_key, None, blob_out)
+        })
+    }
+
+    /// GenerateRandom: 1 to 1024 bytes from the HSM's generator, into all of `out`.
+    ///
+    /// # Errors
+    /// Validation for a length of `out` outside 1..=1024; HSM failures.
+    pub fn generate_random_into(&mut self, out: &mut [u8]) -> Result<(), KmsError<H, S>> {
+        self.audited(Operation::GenerateRandom, |kms, _| {
+            super::check_range(Field::NumberOfBytes, out.len() as u64, 1, MAX_DATA_KEY_LEN as u64)?;
+            kms.hsm.fill_random(out).map_err(hsm_err)
+        })
+    }
+
+    /// GenerateRandom: 1 to 1024 bytes from the HSM's generator, in a zeroizing buffer.
     ///
     /// # Errors
     /// Validation for a count outside 1..=1024; HSM failures.
@@ -177,21 +200,44 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         })
     }
 
+    /// Draws a data key into `blob_out`'s ciphertext region, copies it to `plaintext_out` if
+    /// given, and seals it in place.
     fn new_data_key(
         &mut self,
         key: &str,
         spec: DataKeySpec,
         context: &EncryptionContext<'_>,
         audit_key: &mut Option<KeyId>,
-    ) -> Result<DataKey, KmsError<H, S>> {
+        plaintext_out: Option<&mut [u8]>,
+        blob_out: &mut [u8],
+    ) -> Result<Sealed, KmsError<H, S>> {
         if let DataKeySpec::NumberOfBytes(n) = spec {
             super::check_range(Field::NumberOfBytes, u64::from(n), 1, MAX_DATA_KEY_LEN as u64)?;
         }
+        let len = spec.len();
+        let plaintext_out = match plaintext_out {
+            Some(out) => {
+                check_room(out.len(), len)?;
+                out.get_mut(..len)
+            }
+            None => None,
+        };
+        check_room(blob_out.len(), blob_len(len))?;
         let (id, version) = self.usable_current_version(key, Field::KeyId, audit_key)?;
-        let mut plaintext = SecretBytes::zeroed(spec.len()).ok_or(Error::Internal)?;
-        self.hsm.fill_random(plaintext.as_mut_bytes()).map_err(hsm_err)?;
-        let sealed = self.seal_blob(id, &version, context, plaintext.as_bytes())?;
-        Ok(DataKey { key_id: id, plaintext, ciphertext_blob: sealed.ciphertext_blob })
+        let mut out = BlobOut::split(blob_out, len).ok_or(Error::Internal)?;
+        if let Err(e) = self.hsm.fill_random(out.body()) {
+            out.body().zeroize();
+            return Err(hsm_err(e));
+        }
+        if let Some(plain) = plaintext_out {
+            plain.copy_from_slice(out.body());
+            let sealed = self.seal_blob(id, &version, context, out);
+            if sealed.is_err() {
+                plain.zeroize();
+            }
+            return sealed;
+        }
+        self.seal_blob(id, &version, context, out)
     }
 
     /// Resolves `key`, checks it is usable and copies out its current version: the one record
@@ -207,34 +253,58 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         Ok((record.id(), record.current().ok_or(Error::CorruptRecord)?))
     }
 
-    /// Seals `plaintext` (already length-checked) under `version` of key `id`, which the caller
-    /// found usable and current. The lengths were checked before, so the `Internal` refusals
-    /// here are bugs, not bad data.
+    /// The current version of a destination key already resolved, if the key is usable.
+    fn usable_destination_version(&mut self, id: &KeyId) -> Result<KeyVersion, KmsError<H, S>> {
+        let record = self.load_key(id)?;
+        check_usable(record.state())?;
+        record.current().ok_or(Error::CorruptRecord)
+    }
+
+    /// Seals the plaintext already in `out`'s ciphertext region under `version` of key `id`,
+    /// which the caller found usable and current, and writes the blob around it. On failure the
+    /// region is zeroized. The lengths were checked before, so the `Internal` refusals here are
+    /// bugs, not bad data.
     fn seal_blob(
         &mut self,
         id: KeyId,
         version: &KeyVersion,
         context: &EncryptionContext<'_>,
-        plaintext: &[u8],
-    ) -> Result<Encrypted, KmsError<H, S>> {
-        check_len(Field::Plaintext, plaintext.len(), 1, MAX_PLAINTEXT_LEN)?;
+        mut out: BlobOut<'_>,
+    ) -> Result<Sealed, KmsError<H, S>> {
         let header = BlobHeader { key_id: id, version: version.number };
-        let mut aad = [0u8; MAX_AAD_LEN];
-        let aad_len = blob_aad(&header, context, &mut aad).ok_or(Error::Internal)?;
-        let aad = aad.get(..aad_len).ok_or(Error::Internal)?;
-        let mut buf = SecretBytes::<MAX_PLAINTEXT_LEN>::zeroed(plaintext.len()).ok_or(Error::Internal)?;
-        buf.as_mut_bytes().copy_from_slice(plaintext);
-        let handle = self.load_version_key(&version.material)?;
-        let sealed = self.hsm.seal(handle, aad, buf.as_mut_bytes());
-        let released = self.hsm.release_key(handle);
-        let (nonce, tag) = sealed.map_err(hsm_err)?;
-        released.map_err(hsm_err)?;
-        let ciphertext_blob = Ciphertext::assemble(&header, &nonce, buf.as_bytes(), &tag).ok_or(Error::Internal)?;
-        Ok(Encrypted { key_id: id, version: version.number, ciphertext_blob })
+        let sealed = self.seal_in_place(&header, &version.material, context, out.body());
+        match sealed {
+            Ok((nonce, tag)) => {
+                let blob_len = out.finish(&header, &nonce, &tag);
+                Ok(Sealed { key_id: id, version: version.number, blob_len })
+            }
+            Err(e) => {
+                out.body().zeroize();
+                Err(e)
+            }
+        }
     }
 
-    /// Opens a blob: parse, check the expected key, load the key, check its state, find the
-    /// version, open. Every cryptographic failure is InvalidCiphertext.
+    /// Loads `material`, seals `body` in place with the blob's AAD, releases the key.
+    fn seal_in_place(
+        &mut self,
+        header: &BlobHeader,
+        material: &WrappedKey,
+        context: &EncryptionContext<'_>,
+        body: &mut [u8],
+    ) -> Result<(crate::hsm::Nonce, crate::hsm::Tag), KmsError<H, S>> {
+        let handle = self.load_version_key(material)?;
+        let hsm = &mut self.hsm;
+        let sealed = with_blob_aad(header, context, |aad| hsm.seal(handle, aad, body));
+        let released = self.hsm.release_key(handle);
+        let (nonce, tag) = sealed.ok_or(Error::Internal)?.map_err(hsm_err)?;
+        released.map_err(hsm_err)?;
+        Ok((nonce, tag))
+    }
+
+    /// Opens a blob into `plaintext_out`: parse, check the expected key, load the key, check its
+    /// state, find the version, open in place. Every cryptographic failure is InvalidCiphertext,
+    /// and on every failure `plaintext_out` holds no plaintext.
     fn open_blob(
         &mut self,
         blob: &[u8],
@@ -242,7 +312,8 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         expected_key: Option<&str>,
         expected_field: Field,
         audit_key: &mut Option<KeyId>,
-    ) -> Result<Decrypted, KmsError<H, S>> {
+        plaintext_out: &mut [u8],
+    ) -> Result<Opened, KmsError<H, S>> {
         check_len(Field::CiphertextBlob, blob.len(), 1, MAX_CIPHERTEXT_INPUT_LEN)?;
         let expected = match expected_key {
             Some(text) => Some(self.resolve(text, expected_field)?),
@@ -254,22 +325,40 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         if expected.is_some_and(|id| id != header.key_id) {
             return Err(Error::IncorrectKey);
         }
+        check_room(plaintext_out.len(), parsed.ciphertext.len())?;
         let material = self.version_material(&header.key_id, header.version)?;
-        let mut aad = [0u8; MAX_AAD_LEN];
-        let aad_len = blob_aad(&header, context, &mut aad).ok_or(Error::InvalidCiphertext)?;
-        let aad = aad.get(..aad_len).ok_or(Error::InvalidCiphertext)?;
-        let mut plaintext = SecretBytes::zeroed(parsed.ciphertext.len()).ok_or(Error::InvalidCiphertext)?;
-        plaintext.as_mut_bytes().copy_from_slice(parsed.ciphertext);
-        let handle = self.load_version_key(&material)?;
-        let opened = self.hsm.open(handle, &parsed.nonce, aad, plaintext.as_mut_bytes(), &parsed.tag);
+        let buf = plaintext_out.get_mut(..parsed.ciphertext.len()).ok_or(Error::Internal)?;
+        buf.copy_from_slice(parsed.ciphertext);
+        let opened = self.open_in_place(&parsed, &material, context, buf);
+        if opened.is_err() {
+            buf.zeroize();
+        }
+        opened?;
+        Ok(Opened { key_id: header.key_id, version: header.version, plaintext_len: buf.len() })
+    }
+
+    /// Loads `material`, opens `buf` (the blob's ciphertext) in place, releases the key.
+    fn open_in_place(
+        &mut self,
+        parsed: &ParsedBlob<'_>,
+        material: &WrappedKey,
+        context: &EncryptionContext<'_>,
+        buf: &mut [u8],
+    ) -> Result<(), KmsError<H, S>> {
+        let handle = self.load_version_key(material)?;
+        let hsm = &mut self.hsm;
+        let opened =
+            with_blob_aad(&parsed.header, context, |aad| hsm.open(handle, &parsed.nonce, aad, buf, &parsed.tag));
         let released = self.hsm.release_key(handle);
         match opened {
-            Ok(()) => {}
-            Err(e) if e.kind() == ErrorKind::AuthenticationFailed => return Err(Error::InvalidCiphertext),
-            Err(e) => return Err(hsm_err(e)),
+            Some(Ok(())) => {}
+            // A context too long for any blob cannot be the one a blob was sealed with.
+            None => return Err(Error::InvalidCiphertext),
+            Some(Err(e)) if e.kind() == ErrorKind::AuthenticationFailed => return Err(Error::InvalidCiphertext),
+            Some(Err(e)) => return Err(hsm_err(e)),
         }
         released.map_err(hsm_err)?;
-        Ok(Decrypted { key_id: header.key_id, version: header.version, plaintext })
+        Ok(())
     }
 
     /// The wrapped material of version `number` of key `id`, if the key is usable and the

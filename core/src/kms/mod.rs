@@ -8,18 +8,21 @@
 //! disable, deletion), aliases, rotation, cryptographic operations, and maintenance.
 
 mod aliases;
+mod answers;
 mod crypto;
 mod lifecycle;
 mod maintenance;
+mod owned;
 mod records;
 mod rotation;
 
-pub use crypto::{Decrypted, Encrypted, ReEncrypted};
+pub use answers::{Opened, ReSealed, Sealed};
 pub use lifecycle::{
     DEFAULT_PENDING_WINDOW_DAYS, DeletionScheduled, MAX_LIST_LIMIT, MAX_PENDING_WINDOW_DAYS, MIN_PENDING_WINDOW_DAYS,
     Page,
 };
 pub use maintenance::MaintenanceReport;
+pub use owned::{Decrypted, Encrypted, ReEncrypted};
 pub use rotation::{DEFAULT_ROTATION_PERIOD_DAYS, MAX_ROTATION_PERIOD_DAYS, MIN_ROTATION_PERIOD_DAYS};
 
 use crate::audit::{AuditEvent, AuditSink, Operation, Outcome};
