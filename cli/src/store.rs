@@ -289,6 +289,7 @@ const fn kind_index(kind: RecordKind) -> usize {
 
 impl KeyStore for DirStore {
     type Error = DirStoreError;
+    type RecordBuf = [u8; coffer_core::store::MAX_RECORD_LEN];
 
     fn get(&mut self, kind: RecordKind, name: &str, out: &mut [u8]) -> Result<Option<usize>, DirStoreError> {
         self.check_locked()?;

@@ -123,6 +123,7 @@ pub fn a_store_breaking_its_contract_is_internal<H: Hsm>(hsm: H) {
     struct Overlong<'a>(&'a mut MemoryStore<4>);
     impl KeyStore for Overlong<'_> {
         type Error = MemoryStoreError;
+        type RecordBuf = [u8; coffer_core::store::MAX_RECORD_LEN];
         fn get(&mut self, kind: RecordKind, name: &str, out: &mut [u8]) -> Result<Option<usize>, Self::Error> {
             let got = self.0.get(kind, name, out)?;
             Ok(got.map(|n| if kind == RecordKind::Key { out.len() + 1 } else { n }))

@@ -129,6 +129,9 @@ pub enum LimitKind {
     /// [`KmsConfig::max_on_demand_rotations`](crate::KmsConfig) allows (25 by default, as AWS
     /// KMS); automatic rotation goes on.
     OnDemandRotations,
+    /// A record longer than the store holds (its [`KeyStore::RecordBuf`](crate::KeyStore)):
+    /// a description too long for a device's small record buffer, say.
+    RecordSize,
 }
 
 /// The kind of a façade [`Error`], without the backend's detail: what generic code branches on
@@ -329,6 +332,7 @@ impl<H: fmt::Display, S: fmt::Display> fmt::Display for Error<H, S> {
             Self::InvalidCiphertext => f.write_str("the ciphertext could not be decrypted"),
             Self::IncorrectKey => f.write_str("the ciphertext was encrypted under a different key"),
             Self::LimitExceeded(LimitKind::StoreFull) => f.write_str("the key store is full"),
+            Self::LimitExceeded(LimitKind::RecordSize) => f.write_str("the record is longer than the key store holds"),
             Self::LimitExceeded(LimitKind::Versions) => f.write_str("the key has no version number left"),
             Self::LimitExceeded(LimitKind::OnDemandRotations) => {
                 f.write_str("the key has had as many on-demand rotations as allowed; automatic rotation still applies")

@@ -30,7 +30,7 @@ use crate::clock::{Clock, Timestamp};
 use crate::error::{Error, Field, Problem, ValidationError};
 use crate::hsm::{Capabilities, Hsm, HsmError};
 use crate::key::{ArnPrefix, KeyId};
-use crate::store::{KeyStore, MAX_RECORD_LEN, StoreError};
+use crate::store::{KeyStore, RecordBuffer, StoreError};
 
 /// The error type of a [`Kms`] over backend `H` and store `S`.
 pub type KmsError<H, S> = Error<<H as Hsm>::Error, <S as KeyStore>::Error>;
@@ -66,7 +66,7 @@ pub struct Kms<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> {
     clock: C,
     audit: A,
     config: KmsConfig,
-    scratch: [u8; MAX_RECORD_LEN],
+    scratch: S::RecordBuf,
     /// Length of the sealed record last loaded into or sealed in `scratch`.
     loaded_len: usize,
 }
@@ -89,7 +89,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
             return Err(Error::Unsupported);
         }
         hsm.find_root_keys().map_err(Error::Hsm)?;
-        Ok(Self { hsm, store, clock, audit, config, scratch: [0; MAX_RECORD_LEN], loaded_len: 0 })
+        Ok(Self { hsm, store, clock, audit, config, scratch: S::RecordBuf::zeroed(), loaded_len: 0 })
     }
 
     /// The configuration.

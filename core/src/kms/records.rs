@@ -8,7 +8,7 @@
 use super::{Kms, KmsError, hsm_err, malformed, store_err};
 use crate::audit::AuditSink;
 use crate::clock::{Clock, Timestamp};
-use crate::error::{Error, Field};
+use crate::error::{Error, Field, LimitKind};
 use crate::hsm::Hsm;
 use crate::key::description::{self, DESCRIPTION_PREFIX_LEN, Description};
 use crate::key::legacy::{self, LegacyKeyRecord};
@@ -156,14 +156,15 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     /// The key record left in the buffer by [`Self::load_key_for_change`], to read.
     pub(super) fn loaded_key(&self) -> Result<KeyRecord<'_>, KmsError<H, S>> {
         self.check_key_in_buffer()?;
-        let body = self.scratch.get(KEY_BODY_AT..KEY_BODY_AT + KEY_BODY_LEN).ok_or(Error::CorruptRecord)?;
+        let body = self.scratch.as_ref().get(KEY_BODY_AT..KEY_BODY_AT + KEY_BODY_LEN).ok_or(Error::CorruptRecord)?;
         KeyRecord::parse(body).map_err(|_| Error::CorruptRecord)
     }
 
     /// The key record left in the buffer by [`Self::load_key_for_change`], to change in place.
     pub(super) fn loaded_key_mut(&mut self) -> Result<KeyRecordMut<'_>, KmsError<H, S>> {
         self.check_key_in_buffer()?;
-        let body = self.scratch.get_mut(KEY_BODY_AT..KEY_BODY_AT + KEY_BODY_LEN).ok_or(Error::CorruptRecord)?;
+        let body =
+            self.scratch.as_mut().get_mut(KEY_BODY_AT..KEY_BODY_AT + KEY_BODY_LEN).ok_or(Error::CorruptRecord)?;
         KeyRecordMut::parse(body).map_err(|_| Error::CorruptRecord)
     }
 
@@ -171,7 +172,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     /// there): a guard against reading another record's bytes as a key's, which only a bug in
     /// the façade's order of calls could cause.
     fn check_key_in_buffer(&self) -> Result<(), KmsError<H, S>> {
-        let kind = self.scratch.get(4).copied();
+        let kind = self.scratch.as_ref().get(4).copied();
         if self.loaded_len == KEY_SEALED_LEN && kind == Some(RecordKind::Key.code()) {
             Ok(())
         } else {
@@ -189,9 +190,9 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
             return Err(Error::CorruptRecord);
         }
         let name = id.to_text();
-        let sealed = self.scratch.get_mut(..KEY_SEALED_LEN).ok_or(Error::CorruptRecord)?;
+        let sealed = self.scratch.as_mut().get_mut(..KEY_SEALED_LEN).ok_or(Error::CorruptRecord)?;
         root::reseal(&mut self.hsm, sealed).map_err(seal_err)?;
-        let sealed = self.scratch.get(..KEY_SEALED_LEN).ok_or(Error::CorruptRecord)?;
+        let sealed = self.scratch.as_ref().get(..KEY_SEALED_LEN).ok_or(Error::CorruptRecord)?;
         self.store.put(RecordKind::Key, name.as_str(), sealed).map_err(store_err)
     }
 
@@ -266,7 +267,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         let (fields, description_range) = {
             // Authenticated by load_key, which left it in the buffer; viewed again, not re-opened.
             let end = self.loaded_len.checked_sub(crate::hsm::MAC_LEN).ok_or(Error::CorruptRecord)?;
-            let body = self.scratch.get(KEY_BODY_AT..end).ok_or(Error::CorruptRecord)?;
+            let body = self.scratch.as_ref().get(KEY_BODY_AT..end).ok_or(Error::CorruptRecord)?;
             let legacy = LegacyKeyRecord::parse(body).map_err(|_| Error::CorruptRecord)?;
             if legacy.id() != *id {
                 return Err(Error::CorruptRecord);
@@ -287,10 +288,10 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
             let from = KEY_BODY_AT.checked_add(description_range.start).ok_or(Error::CorruptRecord)?;
             let to = from.checked_add(description_range.len()).ok_or(Error::CorruptRecord)?;
             let text_at = KEY_BODY_AT + DESCRIPTION_PREFIX_LEN;
-            if to > self.scratch.len() || from < text_at {
+            if to > self.scratch.as_ref().len() || from < text_at {
                 return Err(Error::CorruptRecord);
             }
-            self.scratch.copy_within(from..to, text_at);
+            self.scratch.as_mut().copy_within(from..to, text_at);
             let text_len = description_range.len();
             let name = id.to_text();
             self.save_sealed(RecordKind::Description, name.as_str(), |body| {
@@ -305,7 +306,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     pub(super) fn key_exists(&mut self, id: &KeyId) -> Result<bool, KmsError<H, S>> {
         let name = id.to_text();
         self.loaded_len = 0;
-        Ok(self.store.get(RecordKind::Key, name.as_str(), &mut self.scratch).map_err(store_err)?.is_some())
+        Ok(self.store.get(RecordKind::Key, name.as_str(), self.scratch.as_mut()).map_err(store_err)?.is_some())
     }
 
     /// Loads and authenticates an alias record; `None` if there is no such alias.
@@ -340,11 +341,11 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     fn load_sealed(&mut self, kind: RecordKind, name: &str) -> Result<Option<&[u8]>, KmsError<H, S>> {
         // Until a record authenticates, the buffer holds none.
         self.loaded_len = 0;
-        let Some(len) = self.store.get(kind, name, &mut self.scratch).map_err(store_err)? else {
+        let Some(len) = self.store.get(kind, name, self.scratch.as_mut()).map_err(store_err)? else {
             return Ok(None);
         };
         // A store that claims more bytes than the buffer it was given broke its contract.
-        let sealed = self.scratch.get(..len).ok_or(Error::Internal)?;
+        let sealed = self.scratch.as_ref().get(..len).ok_or(Error::Internal)?;
         match root::open(&mut self.hsm, kind, name, sealed) {
             Ok(body) => {
                 self.loaded_len = len;
@@ -362,9 +363,13 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         body: impl FnOnce(&mut [u8]) -> Option<usize>,
     ) -> Result<(), KmsError<H, S>> {
         self.loaded_len = 0;
-        let len = root::seal(&mut self.hsm, kind, name, &mut self.scratch, body).map_err(seal_err)?;
+        let len = root::seal(&mut self.hsm, kind, name, self.scratch.as_mut(), body).map_err(|e| match e {
+            // The record is longer than this store's record buffer: a limit of the build.
+            root::SealError::TooLarge => Error::LimitExceeded(LimitKind::RecordSize),
+            e => seal_err(e),
+        })?;
         self.loaded_len = len;
-        let sealed = self.scratch.get(..len).ok_or(Error::Internal)?;
+        let sealed = self.scratch.as_ref().get(..len).ok_or(Error::Internal)?;
         self.store.put(kind, name, sealed).map_err(store_err)
     }
 }

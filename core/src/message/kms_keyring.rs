@@ -5,17 +5,18 @@
 
 use core::fmt;
 use rand_core::TryCryptoRng;
+use zeroize::Zeroizing;
 
 use super::edk::{EdkRef, EncryptedDataKey};
 use super::keyring::{Keyring, KeyringError};
 use super::materials::{DATA_KEY_LEN, DataKey, DecryptionMaterials, EncryptionMaterials, MaterialsError};
 use crate::audit::AuditSink;
 use crate::clock::Clock;
-use crate::data::DataKeySpec;
+use crate::data::{DataKeySpec, blob_len};
 use crate::error::ErrorKind;
 use crate::hsm::Hsm;
 use crate::key::Arn;
-use crate::kms::Kms;
+use crate::kms::{Kms, Sealed};
 use crate::store::KeyStore;
 
 /// The provider id of EDKs made by a KMS keyring (the SDKs' value, so their tools recognise it).
@@ -63,6 +64,15 @@ impl<'k, H: Hsm, S: KeyStore, C: Clock, A: AuditSink> KmsKeyring<'k, H, S, C, A>
     }
 }
 
+impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> KmsKeyring<'_, H, S, C, A> {
+    /// The EDK of a blob sealed into `blob`: provider `aws-kms`, the sealing key's ARN.
+    fn edk(&self, sealed: &Sealed, blob: &[u8]) -> Result<EncryptedDataKey, KeyringError> {
+        let blob = blob.get(..sealed.blob_len).ok_or(KeyringError::Backend(ErrorKind::Internal))?;
+        let arn = self.kms.config().arn.key_arn(&sealed.key_id);
+        Ok(EncryptedDataKey::new(KMS_PROVIDER_ID.as_bytes(), arn.as_str().as_bytes(), blob)?)
+    }
+}
+
 impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Keyring for KmsKeyring<'_, H, S, C, A> {
     fn on_encrypt<R: TryCryptoRng + ?Sized>(
         &mut self,
@@ -72,35 +82,25 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Keyring for KmsKeyring<'_, H, 
         // The context borrows the materials: make the EDK (and maybe the key) first, then store.
         let (edk, new_key) = {
             let context = materials.context().map_err(|e| KeyringError::Materials(MaterialsError::Context(e)))?;
+            // Answers go into buffers of exactly their size: a 32-byte key seals into an
+            // 81-byte blob, and nothing sized for 4 KiB is on this stack.
+            let mut blob = [0u8; blob_len(DATA_KEY_LEN)];
             match materials.data_key() {
                 None => {
-                    let generated = self
+                    let mut plaintext = Zeroizing::new([0u8; DATA_KEY_LEN]);
+                    let sealed = self
                         .kms
-                        .generate_data_key(self.key, DataKeySpec::Aes256, &context)
+                        .generate_data_key_into(self.key, DataKeySpec::Aes256, &context, &mut *plaintext, &mut blob)
                         .map_err(|e| KeyringError::Backend(e.kind()))?;
-                    // GenerateDataKey was asked for AES_256: another length is a bug.
-                    let key = DataKey::from_slice(generated.plaintext.as_bytes())
-                        .ok_or(KeyringError::Backend(ErrorKind::Internal))?;
-                    let arn = self.kms.config().arn.key_arn(&generated.key_id);
-                    let edk = EncryptedDataKey::new(
-                        KMS_PROVIDER_ID.as_bytes(),
-                        arn.as_str().as_bytes(),
-                        generated.ciphertext_blob.as_bytes(),
-                    )?;
-                    (edk, Some(key))
+                    let key = DataKey::from_slice(&*plaintext).ok_or(KeyringError::Backend(ErrorKind::Internal))?;
+                    (self.edk(&sealed, &blob)?, Some(key))
                 }
                 Some(key) => {
-                    let encrypted = self
+                    let sealed = self
                         .kms
-                        .encrypt(self.key, key.as_bytes(), &context)
+                        .encrypt_into(self.key, key.as_bytes(), &context, &mut blob)
                         .map_err(|e| KeyringError::Backend(e.kind()))?;
-                    let arn = self.kms.config().arn.key_arn(&encrypted.key_id);
-                    let edk = EncryptedDataKey::new(
-                        KMS_PROVIDER_ID.as_bytes(),
-                        arn.as_str().as_bytes(),
-                        encrypted.ciphertext_blob.as_bytes(),
-                    )?;
-                    (edk, None)
+                    (self.edk(&sealed, &blob)?, None)
                 }
             }
         };
@@ -125,20 +125,23 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Keyring for KmsKeyring<'_, H, 
         // unwraps, as Decrypt reports it. Failures about the bytes stay the opaque one.
         let mut reason = None;
         for edk in edks.iter().filter(mine) {
-            let decrypted = match self.kms.decrypt(edk.ciphertext, materials.context(), Some(self.key)) {
-                Ok(decrypted) => decrypted,
-                Err(e) => {
-                    if !e.kind().concerns_the_input() {
-                        reason = reason.or(Some(e.kind()));
+            // A blob of anything but a 32-byte key does not fit: refused (as input) and skipped.
+            let mut plaintext = Zeroizing::new([0u8; DATA_KEY_LEN]);
+            let opened =
+                match self.kms.decrypt_into(edk.ciphertext, materials.context(), Some(self.key), &mut *plaintext) {
+                    Ok(opened) => opened,
+                    Err(e) => {
+                        if !e.kind().concerns_the_input() {
+                            reason = reason.or(Some(e.kind()));
+                        }
+                        continue;
                     }
-                    continue;
-                }
-            };
-            let arn = self.kms.config().arn.key_arn(&decrypted.key_id);
-            if arn.as_str().as_bytes() != edk.provider_info || decrypted.plaintext.len() != DATA_KEY_LEN {
+                };
+            let arn = self.kms.config().arn.key_arn(&opened.key_id);
+            if arn.as_str().as_bytes() != edk.provider_info || opened.plaintext_len != DATA_KEY_LEN {
                 continue;
             }
-            if let Some(key) = DataKey::from_slice(decrypted.plaintext.as_bytes()) {
+            if let Some(key) = DataKey::from_slice(&*plaintext) {
                 materials.set_data_key(key)?;
                 return Ok(());
             }

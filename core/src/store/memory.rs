@@ -93,6 +93,7 @@ impl<const N: usize, const R: usize> Default for MemoryStore<N, R> {
 
 impl<const N: usize, const R: usize> KeyStore for MemoryStore<N, R> {
     type Error = MemoryStoreError;
+    type RecordBuf = [u8; R];
 
     fn get(&mut self, kind: RecordKind, name: &str, out: &mut [u8]) -> Result<Option<usize>, Self::Error> {
         let Ok(i) = self.search(kind, name) else {

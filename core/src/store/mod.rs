@@ -13,8 +13,23 @@ pub use memory::{MemoryStore, MemoryStoreError};
 
 /// The longest record name: an alias name (256 bytes) or a key id (36 bytes).
 pub const MAX_NAME_LEN: usize = crate::key::MAX_ALIAS_NAME_LEN;
-/// The longest sealed record Coffer writes.
+/// The longest sealed record Coffer writes or reads: an 8 KiB description, or a key record of
+/// the first format with 32 versions. A store that may hold any record has record buffers of
+/// this length ([`KeyStore::RecordBuf`]); one that bounds its records may choose less.
 pub const MAX_RECORD_LEN: usize = crate::root::MAX_SEALED_LEN;
+
+/// The buffer in which a façade reads and seals one record of a store: a byte array whose
+/// length is the longest record the store holds.
+pub trait RecordBuffer: AsRef<[u8]> + AsMut<[u8]> {
+    /// A buffer of zeros.
+    fn zeroed() -> Self;
+}
+
+impl<const R: usize> RecordBuffer for [u8; R] {
+    fn zeroed() -> Self {
+        [0; R]
+    }
+}
 
 /// The kinds of record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -69,6 +84,13 @@ pub trait KeyStore {
     /// The store's own error.
     type Error: StoreError;
 
+    /// The buffer a [`Kms`](crate::Kms) over this store reads and seals records in (it holds
+    /// one): `[u8; R]` with `R` the longest record the store holds. [`MAX_RECORD_LEN`] takes
+    /// every record Coffer writes or reads; a device that bounds descriptions (and carries no
+    /// store of the first format) can choose a few hundred bytes, and a record that would not
+    /// fit is refused with `LimitExceeded(RecordSize)` before anything is stored.
+    type RecordBuf: RecordBuffer;
+
     /// Copies the record `kind`/`name` into `out`; `Ok(None)` if there is none.
     ///
     /// # Errors
@@ -102,6 +124,7 @@ pub trait KeyStore {
 
 impl<T: KeyStore + ?Sized> KeyStore for &mut T {
     type Error = T::Error;
+    type RecordBuf = T::RecordBuf;
 
     fn get(&mut self, kind: RecordKind, name: &str, out: &mut [u8]) -> Result<Option<usize>, Self::Error> {
         (**self).get(kind, name, out)

@@ -15,32 +15,34 @@
 
 use coffer_core::audit::RingAudit;
 use coffer_core::clock::{ManualClock, SECONDS_PER_DAY};
-use coffer_core::data::DataKey;
+use coffer_core::data::blob_len;
 use coffer_core::hsm::Hsm;
-use coffer_core::kms::{Decrypted, Encrypted};
-use coffer_core::store::{MAX_RECORD_LEN, MemoryStore};
-use coffer_core::{Ciphertext, DataKeySpec, EncryptionContext, Error, KeyId, KeyMetadata, Kms, KmsConfig};
+use coffer_core::kms::{Opened, Sealed};
+use coffer_core::store::MemoryStore;
+use coffer_core::{DataKeySpec, EncryptionContext, Error, KeyId, KeyMetadata, Kms, KmsConfig};
 use coffer_firmware::rng::{InsecureDemoRng, insecure_demo_rng};
 use coffer_firmware::{Failed, check, ensure, finish, report};
 use coffer_hsm_soft::SoftHsm;
 use cortex_m_rt::entry;
-use static_cell::StaticCell;
+use static_cell::{ConstStaticCell, StaticCell};
+use zeroize::Zeroizing;
 
 /// Records the store can hold: the demo's key (its key record, three version records and a
 /// description record) and one alias make six.
 const STORE_RECORDS: usize = 8;
 
-/// The longest sealed record the store accepts. A key record is 185 bytes and a version record
-/// 156 whatever the key's history; only a description record grows with its text (92 bytes and
-/// the description), so 256 bytes hold every record of a key whose description is at most 164
-/// bytes, and a longer description is refused with a store error. With the `full-records`
-/// feature the store takes every record Coffer can write or read (`MAX_RECORD_LEN`: an 8 KiB
-/// description, or a key record of the previous format with 32 versions, about 10 KiB), which is
-/// what a device must choose if it cannot bound descriptions or carries an old store.
+/// The longest sealed record the store accepts, and so the record buffer the façade holds. A key
+/// record is 185 bytes and a version record 156 whatever the key's history; only a description
+/// record grows with its text (92 bytes and the description), so 256 bytes hold every record of
+/// a key whose description is at most 164 bytes, and a longer description is refused with
+/// `LimitExceeded(RecordSize)`. With the `full-records` feature the store takes every record
+/// Coffer can write or read (`MAX_RECORD_LEN`: an 8 KiB description, or a key record of the
+/// previous format with 32 versions, about 10 KiB), which is what a device must choose if it
+/// cannot bound descriptions or carries an old store.
 #[cfg(not(feature = "full-records"))]
 const RECORD_CAPACITY: usize = 256;
 #[cfg(feature = "full-records")]
-const RECORD_CAPACITY: usize = MAX_RECORD_LEN;
+const RECORD_CAPACITY: usize = coffer_core::store::MAX_RECORD_LEN;
 
 /// Key slots of the software HSM (loaded key versions at once).
 const HSM_SLOTS: usize = 4;
@@ -50,17 +52,31 @@ const AUDIT_EVENTS: usize = 16;
 
 type DemoHsm = SoftHsm<InsecureDemoRng, HSM_SLOTS>;
 type DemoStore = MemoryStore<STORE_RECORDS, RECORD_CAPACITY>;
-type DemoKms = Kms<DemoHsm, DemoStore, ManualClock, RingAudit<AUDIT_EVENTS>>;
+type DemoKms = Kms<DemoHsm, &'static mut DemoStore, ManualClock, RingAudit<AUDIT_EVENTS>>;
 
-/// The façade lives in a static, not on the stack: it holds a ~10 KiB scratch buffer and the
-/// store's records. `StaticCell` hands out the one `&'static mut` to it without `unsafe`.
+/// The store's records live in a static made at compile time (zeros in `.bss`): never built on
+/// the stack. `ConstStaticCell` hands out the one `&'static mut` to it without `unsafe`.
+static STORE: ConstStaticCell<DemoStore> = ConstStaticCell::new(DemoStore::new());
+
+/// The façade (its record buffer, the HSM's key slots, the audit ring: about 1.6 KiB) lives in a
+/// static too, moved there once built.
 static KMS: StaticCell<DemoKms> = StaticCell::new();
 
 /// The alias every step names the key by.
 const ALIAS: &str = "alias/sensors";
 
 /// What the demo encrypts.
-const SECRET: &[u8] = b"calibration: 4111 1111 1111 1111";
+const SECRET: &[u8; 32] = b"calibration: 4111 1111 1111 1111";
+
+/// A blob of [`SECRET`] or of a 32-byte data key: every answer is written into a buffer of
+/// exactly its size, on the stack of the step that needs it.
+type Blob32 = [u8; blob_len(32)];
+
+/// A data key for local use, and its blob to keep.
+struct DemoDataKey {
+    plaintext: Zeroizing<[u8; 32]>,
+    blob: Blob32,
+}
 
 /// 2026-01-01T00:00:00Z. A device takes the time from its RTC or the network; the clock only
 /// drives rotation and deletion dates.
@@ -73,9 +89,9 @@ fn main() -> ! {
     finish("coffer-demo", run())
 }
 
-/// The run, one step per function. Each step is `#[inline(never)]` so that its answers (an
-/// `Encrypted` and a `Decrypted` hold up to 4 KiB each) are off the stack once it returns, and the peak is one operation's need rather than the sum of all of them; what crosses
-/// steps (the key id, two blobs, the data key) stays in `run`.
+/// The run, one step per function. Each step is `#[inline(never)]` so that the peak is one
+/// operation's need rather than the sum of all of them; what crosses steps (the key id, two
+/// 81-byte blobs, the data key) stays in `run`.
 fn run() -> Result<(), Failed> {
     let kms = setup()?;
     let key_id = create_key(kms)?;
@@ -118,10 +134,9 @@ fn streamed_message(kms: &mut DemoKms, context: &EncryptionContext<'_>, key_id: 
 
     let key = key_id.to_text();
     // The message id and the content key's randomness come from the HSM's generator.
-    let seed = check(kms.generate_random(32), "random seed for the message")?;
-    let mut seed_bytes = [0u8; 32];
-    seed_bytes.copy_from_slice(seed.as_bytes());
-    let mut rng = InsecureDemoRng::from_seed(seed_bytes);
+    let mut seed = Zeroizing::new([0u8; 32]);
+    check(kms.generate_random_into(&mut *seed), "random seed for the message")?;
+    let mut rng = InsecureDemoRng::from_seed(*seed);
 
     let config = EncryptConfig {
         suite: AlgorithmSuite::AesGcm256HkdfSha512Commit,
@@ -191,26 +206,25 @@ fn streamed_message(kms: &mut DemoKms, context: &EncryptionContext<'_>, key_id: 
 fn setup() -> Result<&'static mut DemoKms, Failed> {
     let mut hsm: DemoHsm = SoftHsm::new(insecure_demo_rng());
     check(hsm.create_root_keys(), "create root keys")?;
-    let kms = Kms::new(hsm, DemoStore::new(), ManualClock::new(BOOT_TIME), RingAudit::new(), KmsConfig::default());
+    let kms = Kms::new(hsm, STORE.take(), ManualClock::new(BOOT_TIME), RingAudit::new(), KmsConfig::default());
     let kms = KMS.init(check(kms, "Kms::new")?);
     report(format_args!("setup            root keys created, Kms in a static"));
     report(format_args!(
-        "sizes            Kms {} B in its static: scratch {} + store {} + SoftHsm {} + audit {} + the rest {}",
+        "sizes            Kms {} B in its static: record buffer {} + SoftHsm {} + audit {} + the rest {}; store {} B in its own",
         size_of::<DemoKms>(),
-        MAX_RECORD_LEN,
-        size_of::<DemoStore>(),
+        RECORD_CAPACITY,
         size_of::<DemoHsm>(),
         size_of::<RingAudit<AUDIT_EVENTS>>(),
         size_of::<DemoKms>()
-            .saturating_sub(MAX_RECORD_LEN + size_of::<DemoStore>() + size_of::<DemoHsm>())
+            .saturating_sub(RECORD_CAPACITY + size_of::<DemoHsm>())
             .saturating_sub(size_of::<RingAudit<AUDIT_EVENTS>>()),
+        size_of::<DemoStore>(),
     ));
     report(format_args!(
-        "sizes            answers by value: KeyMetadata {} B, DataKey {} B, Encrypted {} B, Decrypted {} B",
+        "sizes            answers: KeyMetadata {} B, Sealed {} B, Opened {} B (the data in caller buffers)",
         size_of::<KeyMetadata>(),
-        size_of::<DataKey>(),
-        size_of::<Encrypted>(),
-        size_of::<Decrypted>(),
+        size_of::<Sealed>(),
+        size_of::<Opened>(),
     ));
     Ok(kms)
 }
@@ -228,24 +242,25 @@ fn create_key(kms: &mut DemoKms) -> Result<KeyId, Failed> {
 
 /// Envelope encryption: a data key to use locally, kept only as its blob.
 #[inline(never)]
-fn generate_data_key(kms: &mut DemoKms, context: &EncryptionContext<'_>, key_id: KeyId) -> Result<DataKey, Failed> {
-    let data_key = check(kms.generate_data_key(ALIAS, DataKeySpec::Aes256, context), "generate data key")?;
-    ensure(data_key.plaintext.len() == 32 && data_key.key_id == key_id, "a 32-byte data key under the key")?;
-    report(format_args!(
-        "data key         {} bytes, blob of {} bytes",
-        data_key.plaintext.len(),
-        data_key.ciphertext_blob.as_bytes().len()
-    ));
+fn generate_data_key(kms: &mut DemoKms, context: &EncryptionContext<'_>, key_id: KeyId) -> Result<DemoDataKey, Failed> {
+    let mut data_key = DemoDataKey { plaintext: Zeroizing::new([0; 32]), blob: [0; blob_len(32)] };
+    let sealed = check(
+        kms.generate_data_key_into(ALIAS, DataKeySpec::Aes256, context, &mut *data_key.plaintext, &mut data_key.blob),
+        "generate data key",
+    )?;
+    ensure(sealed.key_id == key_id && sealed.blob_len == data_key.blob.len(), "a 32-byte data key under the key")?;
+    report(format_args!("data key         32 bytes, blob of {} bytes", sealed.blob_len));
     Ok(data_key)
 }
 
 /// Small secrets go straight to Encrypt, under the key's newest version.
 #[inline(never)]
-fn encrypt(kms: &mut DemoKms, context: &EncryptionContext<'_>, version: u32) -> Result<Ciphertext, Failed> {
-    let blob = check(kms.encrypt(ALIAS, SECRET, context), "encrypt")?;
-    ensure(blob.version == version, "Encrypt uses the newest version")?;
-    report(format_args!("encrypted        {} bytes under version {}", SECRET.len(), blob.version));
-    Ok(blob.ciphertext_blob)
+fn encrypt(kms: &mut DemoKms, context: &EncryptionContext<'_>, version: u32) -> Result<Blob32, Failed> {
+    let mut blob = [0u8; blob_len(32)];
+    let sealed: Sealed = check(kms.encrypt_into(ALIAS, SECRET, context, &mut blob), "encrypt")?;
+    ensure(sealed.version == version && sealed.blob_len == blob.len(), "Encrypt uses the newest version")?;
+    report(format_args!("encrypted        {} bytes under version {}", SECRET.len(), sealed.version));
+    Ok(blob)
 }
 
 /// Automatic rotation every 90 days, applied by the maintenance call once due; then on demand.
@@ -270,13 +285,14 @@ fn rotate(kms: &mut DemoKms, key_id: KeyId) -> Result<(), Failed> {
 fn decrypt_old(
     kms: &mut DemoKms,
     context: &EncryptionContext<'_>,
-    old_blob: &Ciphertext,
-    data_key: &DataKey,
+    old_blob: &Blob32,
+    data_key: &DemoDataKey,
 ) -> Result<(), Failed> {
-    let opened = check(kms.decrypt(old_blob.as_bytes(), context, Some(ALIAS)), "decrypt")?;
-    ensure(opened.plaintext.as_bytes() == SECRET && opened.version == 1, "the version-1 blob decrypts")?;
-    let unwrapped = check(kms.decrypt(data_key.ciphertext_blob.as_bytes(), context, None), "decrypt data key")?;
-    ensure(unwrapped.plaintext.as_bytes() == data_key.plaintext.as_bytes(), "the data key unwraps")?;
+    let mut plaintext = Zeroizing::new([0u8; 32]);
+    let opened: Opened = check(kms.decrypt_into(old_blob, context, Some(ALIAS), &mut *plaintext), "decrypt")?;
+    ensure(*plaintext == *SECRET && opened.version == 1, "the version-1 blob decrypts")?;
+    check(kms.decrypt_into(&data_key.blob, context, None, &mut *plaintext), "decrypt data key")?;
+    ensure(*plaintext == *data_key.plaintext, "the data key unwraps")?;
     report(format_args!("decrypted        the version-1 blob and the data key after rotation"));
     Ok(())
 }
@@ -286,7 +302,8 @@ fn decrypt_old(
 fn refuse_other_context(kms: &mut DemoKms, context: &EncryptionContext<'_>) -> Result<(), Failed> {
     let new_blob = encrypt(kms, context, 3)?;
     let other = check(EncryptionContext::new(&[("device", "another")]), "other context")?;
-    let refused = kms.decrypt(new_blob.as_bytes(), &other, None);
+    let mut plaintext = Zeroizing::new([0u8; 32]);
+    let refused = kms.decrypt_into(&new_blob, &other, None, &mut *plaintext);
     ensure(matches!(refused, Err(Error::InvalidCiphertext)), "another encryption context is refused")?;
     report(format_args!("refused          decryption under another encryption context"));
     Ok(())
