@@ -102,6 +102,8 @@ fn run() -> Result<(), Failed> {
     rotate(kms, key_id)?;
     decrypt_old(kms, &context, &old_blob, &data_key)?;
     refuse_other_context(kms, &context)?;
+    // The peak so far is the KMS path's: firmware/check-budget.sh reads it from this line.
+    report(format_args!("kms path         done"));
 
     streamed_message(kms, &context, key_id)?;
 
