@@ -218,6 +218,8 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         plaintext: &[u8],
     ) -> Result<Encrypted, KmsError<H, S>> {
         check_len(Field::Plaintext, plaintext.len(), 1, MAX_PLAINTEXT_LEN)?;
+        // Counted before it is made: the version's seal budget (a new version once it is used up).
+        let version = &self.reserve_seal(id, version)?;
         let header = BlobHeader { key_id: id, version: version.number };
         let mut aad = [0u8; MAX_AAD_LEN];
         let aad_len = blob_aad(&header, context, &mut aad).ok_or(Error::Internal)?;
