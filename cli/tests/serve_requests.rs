@@ -100,7 +100,8 @@ fn the_server_reserves_seals_once_per_batch() {
     assert!(std::fs::read(store.file(&format!("keys/{key}"))).unwrap() == record, "no write within the batch");
     store.ok(&["encrypt", "--key-id", &key, "--plaintext", "AAEC"]);
     assert_eq!(seals_reserved(&store, &key), 131_072, "the command's own batch");
-    let (status, answer) = call(&server, &id, &secret, "GenerateDataKey", &format!(r#"{{"KeyId":"{key}","KeySpec":"AES_256"}}"#));
+    let (status, answer) =
+        call(&server, &id, &secret, "GenerateDataKey", &format!(r#"{{"KeyId":"{key}","KeySpec":"AES_256"}}"#));
     assert_eq!(status, 200, "{answer}");
     assert_eq!(seals_reserved(&store, &key), 131_072, "the server still has seals of its batch");
 }

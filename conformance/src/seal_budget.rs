@@ -257,7 +257,13 @@ fn as_format2<H: Hsm, const N: usize>(kms: &mut TestKms<'_, H, N>, key: &str) ->
 /// A blob of `plaintext` under `material` as version `number` of key `id`, with the empty
 /// context, made with the HSM directly (docs/FORMAT.md's layout): for blobs under records the
 /// façade would not seal under as they are.
-pub(crate) fn blob_by_hand<H: Hsm>(hsm: &mut H, id: &KeyId, number: u32, material: &WrappedKey, plaintext: &[u8]) -> Vec<u8> {
+pub(crate) fn blob_by_hand<H: Hsm>(
+    hsm: &mut H,
+    id: &KeyId,
+    number: u32,
+    material: &WrappedKey,
+    plaintext: &[u8],
+) -> Vec<u8> {
     let mut header = vec![BLOB_VERSION];
     header.extend_from_slice(id.as_bytes());
     header.extend_from_slice(&number.to_be_bytes());

@@ -334,7 +334,8 @@ impl KeyFields {
 /// which the façade recomputes when it re-seals). `buf` must hold [`KEY_BODY_LEN`] bytes.
 pub(crate) fn upgrade_format2(buf: &mut [u8]) -> Result<(), Malformed> {
     check(buf.get(..FORMAT_2_BODY_LEN).ok_or(Malformed)?)?;
-    let body: &mut [u8; KEY_BODY_LEN] = buf.get_mut(..KEY_BODY_LEN).ok_or(Malformed)?.try_into().map_err(|_| Malformed)?;
+    let body: &mut [u8; KEY_BODY_LEN] =
+        buf.get_mut(..KEY_BODY_LEN).ok_or(Malformed)?.try_into().map_err(|_| Malformed)?;
     if body.first() != Some(&FORMAT_2) {
         return Err(Malformed);
     }
@@ -472,9 +473,16 @@ mod tests {
         fields.on_demand_rotations = 3;
         assert_eq!(fields.encode(&mut buf), Err(Malformed), "more on-demand rotations than versions");
         sample().encode(&mut buf).unwrap();
-        for (at, bad) in
-            [(FORMAT, 1), (FORMAT, 2), (FORMAT, 4), (SPEC, 2), (USAGE, 0), (STATE, 4), (ROTATION_ON, 2), (CURRENT_TYPE, 3)]
-        {
+        for (at, bad) in [
+            (FORMAT, 1),
+            (FORMAT, 2),
+            (FORMAT, 4),
+            (SPEC, 2),
+            (USAGE, 0),
+            (STATE, 4),
+            (ROTATION_ON, 2),
+            (CURRENT_TYPE, 3),
+        ] {
             let mut copy = buf;
             copy[at] = bad;
             assert_eq!(KeyRecord::parse(&copy).map(|_| ()), Err(Malformed), "byte {at} = {bad}");

@@ -103,7 +103,16 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
             return Err(Error::Unsupported);
         }
         hsm.find_root_keys().map_err(Error::Hsm)?;
-        Ok(Self { hsm, store, clock, audit, config, scratch: [0; MAX_RECORD_LEN], loaded_len: 0, seals: SealReservations::new() })
+        Ok(Self {
+            hsm,
+            store,
+            clock,
+            audit,
+            config,
+            scratch: [0; MAX_RECORD_LEN],
+            loaded_len: 0,
+            seals: SealReservations::new(),
+        })
     }
 
     /// The configuration.

@@ -30,7 +30,7 @@ use static_cell::StaticCell;
 /// description record) and one alias make six.
 const STORE_RECORDS: usize = 8;
 
-/// The longest sealed record the store accepts. A key record is 185 bytes and a version record
+/// The longest sealed record the store accepts. A key record is 193 bytes and a version record
 /// 156 whatever the key's history; only a description record grows with its text (92 bytes and
 /// the description), so 256 bytes hold every record of a key whose description is at most 164
 /// bytes, and a longer description is refused with a store error. With the `full-records`
