@@ -70,3 +70,38 @@ fn corrupt_records_are_named_without_their_path() {
     let err = store.run(&["describe-key", "--key-id", &key]).failed("CorruptRecordException", 14).to_owned();
     assert!(err.contains(&path.display().to_string()), "{err}");
 }
+
+/// The seals the key record counts as reserved (the last 8 bytes of its format-3 body).
+fn seals_reserved(store: &common::Store, key: &str) -> u64 {
+    let record = std::fs::read(store.file(&format!("keys/{key}"))).unwrap();
+    let body = 4 + 1 + 2 + 36;
+    assert_eq!((record.len(), record[body]), (body + 118 + 32, 3), "a format-3 key record");
+    u64::from_be_bytes(record[body + 110..body + 118].try_into().unwrap())
+}
+
+/// The server keeps the seals it reserved from one request to the next: its first Encrypt
+/// reserves a batch (65,536) in the key record, later ones use it without a write. A `coffer`
+/// command beside it reserves the next batch for itself (its unused rest is lost when it exits,
+/// counted), and the server goes on with its own.
+#[test]
+fn the_server_reserves_seals_once_per_batch() {
+    let (store, id, secret) = store_with_access_key();
+    let key = store.create_key("seals");
+    assert_eq!(seals_reserved(&store, &key), 0);
+    let server = Server::start(&store);
+    let body = format!(r#"{{"KeyId":"{key}","Plaintext":"AAEC"}}"#);
+    let (status, answer) = call(&server, &id, &secret, "Encrypt", &body);
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(seals_reserved(&store, &key), 65_536);
+    let record = std::fs::read(store.file(&format!("keys/{key}"))).unwrap();
+    for _ in 0..3 {
+        assert_eq!(call(&server, &id, &secret, "Encrypt", &body).0, 200);
+    }
+    assert!(std::fs::read(store.file(&format!("keys/{key}"))).unwrap() == record, "no write within the batch");
+    store.ok(&["encrypt", "--key-id", &key, "--plaintext", "AAEC"]);
+    assert_eq!(seals_reserved(&store, &key), 131_072, "the command's own batch");
+    let (status, answer) =
+        call(&server, &id, &secret, "GenerateDataKey", &format!(r#"{{"KeyId":"{key}","KeySpec":"AES_256"}}"#));
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(seals_reserved(&store, &key), 131_072, "the server still has seals of its batch");
+}

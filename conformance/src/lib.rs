@@ -28,8 +28,9 @@
 //! - [`cross_root`]: two HSMs with different root keys refuse each other's material;
 //! - the KMS façade ([`coffer_core::Kms`]) over the backend, with a [`MemoryStore`], a
 //!   [`ManualClock`] and a [`RingAudit`] ([`fixture`]): [`lifecycle`], [`aliases`],
-//!   [`crypto`], [`buffers`] (the same operations into caller buffers), [`rotation`], [`maintenance`], [`records`] (the record layout, format-1
-//!   records and their upgrade), [`limits`] (every limit at its edge),
+//!   [`crypto`], [`buffers`] (the same operations into caller buffers), [`rotation`],
+//!   [`maintenance`], [`records`] (the record layout, format-1 records and their upgrade),
+//!   [`seal_budget`] (a key version's seals counted and bounded), [`limits`] (every limit at its edge),
 //!   [`tamper`] (every single-bit flip of a blob and of a sealed record), [`audit`] and
 //!   [`errors`].
 //!
@@ -76,6 +77,7 @@ pub mod limits;
 pub mod maintenance;
 pub mod records;
 pub mod rotation;
+pub mod seal_budget;
 pub mod tamper;
 pub mod trait_checks;
 
@@ -181,6 +183,14 @@ macro_rules! suite {
                 format1_record_opens_and_is_upgraded,
                 maintenance_rewrites_format1_records,
             ],
+            seal_budget: [
+                the_last_allowed_seal_and_the_first_past_it,
+                the_count_survives_a_new_facade_and_a_crash_counts_the_batch,
+                facades_taking_turns_reserve_disjoint_batches,
+                budget_rotation_keeps_the_schedule,
+                a_budget_rotation_that_fails_refuses_the_seal,
+                uncounted_records_rotate_at_their_first_seal,
+            ],
             maintenance: [
                 deletion_happens_at_the_date_not_before,
                 cancelled_deletion_is_not_applied,
@@ -271,7 +281,7 @@ macro_rules! __conformance_tests {
 #[cfg(test)]
 mod tests {
     /// The check modules' sources.
-    const MODULES: [&str; 13] = [
+    const MODULES: [&str; 14] = [
         include_str!("trait_checks.rs"),
         include_str!("cross_root.rs"),
         include_str!("lifecycle.rs"),
@@ -285,6 +295,7 @@ mod tests {
         include_str!("errors.rs"),
         include_str!("records.rs"),
         include_str!("buffers.rs"),
+        include_str!("seal_budget.rs"),
     ];
 
     /// Every check (a `pub fn name<H: Hsm>(` of a check module) is listed in `suite!`, once,

@@ -11,6 +11,7 @@ use coffer_core::store::{MAX_RECORD_LEN, RecordKind};
 use coffer_core::{Error, Hsm, KeyStore, Kms, KmsConfig, LimitKind};
 
 use crate::fixture::{DAY, Env, START, TestKms, create, ctx, decrypt, encrypt, snapshot, text};
+use crate::seal_budget::blob_by_hand;
 
 /// A store large enough for a key with a hundred versions.
 type Big = Env<128>;
@@ -309,15 +310,19 @@ pub(crate) fn format1_record<H: Hsm>(
 }
 
 /// A record in the format before this layout opens: DescribeKey (description included),
-/// Encrypt, Decrypt of each version it holds, ListKeyRotations, without a write; its first
-/// change rewrites it in the current layout (a version record per version, a description
-/// record, a 185-byte key record), after which every blob still decrypts and the key rotates
-/// past the 32 versions format 1 could hold. The maintenance call rewrites the others.
+/// Decrypt of each version it holds, ListKeyRotations, without a write; its first change
+/// rewrites it in the current layout (a version record per version, a description record, a
+/// 193-byte key record), after which every blob still decrypts, the first seal rotates (format 1
+/// did not count seals) and the key rotates past the 32 versions format 1 could hold. The
+/// maintenance call rewrites the others.
 pub fn format1_record_opens_and_is_upgraded<H: Hsm>(mut hsm: H) {
     let id = KeyId::from_random([0x41; 16]);
     let other = KeyId::from_random([0x42; 16]);
     let (m1, m2, m3) =
         (hsm.generate_key().expect("gen"), hsm.generate_key().expect("gen"), hsm.generate_key().expect("gen"));
+    // Blobs made under versions 2 and 3 by the code of that time.
+    let blob2 = blob_by_hand(&mut hsm, &id, 2, &m1, b"under 2");
+    let blob3 = blob_by_hand(&mut hsm, &id, 3, &m2, b"under 3");
     // Version 1 was retired (format 1 removed its material): held are 2 and 3.
     let held = [(2, START + 10, RotationType::OnDemand, m1), (3, START + 20, RotationType::Automatic, m2)];
     let legacy =
@@ -331,14 +336,9 @@ pub fn format1_record_opens_and_is_upgraded<H: Hsm>(mut hsm: H) {
         "",
         &[(1, START, RotationType::Original, m3)],
     );
-    // First only version 2, to make a blob under it; then the record holding 2 and 3.
-    let only_two = format1_record(&mut hsm, &id, KeyState::Enabled, None, None, "", &held[..1]);
     let mut env = Big::new();
     let mut kms = env.kms(hsm);
     let key = text(&id);
-    kms.store_mut().put(RecordKind::Key, &key, &only_two).expect("put");
-    let blob2 = encrypt(&mut kms, &key, b"under 2", &ctx(&[]));
-    assert_eq!(blob2.header().expect("header").version, 2);
     kms.store_mut().put(RecordKind::Key, &key, &legacy).expect("put");
     kms.store_mut().put(RecordKind::Key, &text(&other), &pending).expect("put");
 
@@ -349,10 +349,8 @@ pub fn format1_record_opens_and_is_upgraded<H: Hsm>(mut hsm: H) {
     assert_eq!(description.as_str(), "old \u{1f511}");
     let status = kms.get_key_rotation_status(&key).expect("status");
     assert_eq!((status.enabled, status.next_rotation_date), (true, Some(START + 90 * DAY)));
-    let blob3 = encrypt(&mut kms, &key, b"under 3", &ctx(&[]));
-    assert_eq!(blob3.header().expect("header").version, 3);
-    assert_eq!(decrypt(&mut kms, blob3.as_bytes(), &ctx(&[])), b"under 3");
-    assert_eq!(decrypt(&mut kms, blob2.as_bytes(), &ctx(&[])), b"under 2");
+    assert_eq!(decrypt(&mut kms, &blob3, &ctx(&[])), b"under 3");
+    assert_eq!(decrypt(&mut kms, &blob2, &ctx(&[])), b"under 2");
     let listed = rotations(&mut kms, &key, 1);
     assert_eq!(
         listed.iter().map(|r| (r.version, r.rotation_type)).collect::<Vec<_>>(),
@@ -363,8 +361,8 @@ pub fn format1_record_opens_and_is_upgraded<H: Hsm>(mut hsm: H) {
 
     kms.disable_key(&key).expect("the first change");
     let upgraded = record(&mut kms, RecordKind::Key, &key).expect("key record");
-    assert_eq!(upgraded.len(), 7 + 36 + 110 + 32, "the current layout");
-    assert_eq!(upgraded[7 + 36], 2, "body format 2");
+    assert_eq!(upgraded.len(), 7 + 36 + 118 + 32, "the current layout");
+    assert_eq!(upgraded[7 + 36], 3, "body format 3");
     for v in [2, 3] {
         assert!(record(&mut kms, RecordKind::KeyVersion, &version_name(&id, v)).is_some(), "version {v}");
     }
@@ -375,20 +373,25 @@ pub fn format1_record_opens_and_is_upgraded<H: Hsm>(mut hsm: H) {
     let meta = kms.describe_key(&key).expect("describe");
     assert_eq!((meta.key_state, meta.current_version, meta.minimum_decryption_version), (KeyState::Disabled, 3, 2));
     kms.enable_key(&key).expect("enable");
-    assert_eq!(decrypt(&mut kms, blob3.as_bytes(), &ctx(&[])), b"under 3");
-    assert_eq!(decrypt(&mut kms, blob2.as_bytes(), &ctx(&[])), b"under 2");
-    // Format 1 held one rotation on demand (version 2), so 24 remain; rotation goes on past 32.
-    for v in 4..=27 {
+    assert_eq!(decrypt(&mut kms, &blob3, &ctx(&[])), b"under 3");
+    assert_eq!(decrypt(&mut kms, &blob2, &ctx(&[])), b"under 2");
+    // Format 1 did not count seals: version 3 counts as used up, and the first seal rotates.
+    let blob4 = encrypt(&mut kms, &key, b"under 4", &ctx(&[]));
+    assert_eq!(blob4.header().expect("header").version, 4);
+    // Format 1 held one rotation on demand (version 2), so 24 remain (the rotation for the seal
+    // budget took none); rotation goes on past 32.
+    for v in 5..=28 {
         assert_eq!(kms.rotate_key_on_demand(&key).expect("rotate"), (id, v));
     }
     assert_err!(kms.rotate_key_on_demand(&key), Error::LimitExceeded(LimitKind::OnDemandRotations));
-    for _ in 28..=40 {
+    for _ in 29..=41 {
         kms.clock().advance(90 * DAY);
         assert_eq!(kms.maintenance().expect("maintenance").rotated, 1);
     }
-    assert_eq!(decrypt(&mut kms, blob3.as_bytes(), &ctx(&[])), b"under 3");
-    assert_eq!(decrypt(&mut kms, blob2.as_bytes(), &ctx(&[])), b"under 2");
-    assert_eq!(kms.describe_key(&key).expect("describe").current_version, 40);
+    assert_eq!(decrypt(&mut kms, &blob3, &ctx(&[])), b"under 3");
+    assert_eq!(decrypt(&mut kms, &blob2, &ctx(&[])), b"under 2");
+    assert_eq!(decrypt(&mut kms, blob4.as_bytes(), &ctx(&[])), b"under 4");
+    assert_eq!(kms.describe_key(&key).expect("describe").current_version, 41);
 
     // The other format-1 record was rewritten by the first maintenance pass, then destroyed
     // when its date came.
@@ -417,7 +420,7 @@ pub fn maintenance_rewrites_format1_records<H: Hsm>(mut hsm: H) {
     let before = kms.describe_key(&key).expect("describe");
     let report = kms.maintenance().expect("maintenance");
     assert_eq!(report, MaintenanceReport { upgraded: 1, ..MaintenanceReport::default() });
-    assert_eq!(record(&mut kms, RecordKind::Key, &key).expect("record").len(), 7 + 36 + 110 + 32);
+    assert_eq!(record(&mut kms, RecordKind::Key, &key).expect("record").len(), 7 + 36 + 118 + 32);
     assert_eq!(kms.describe_key(&key).expect("describe"), before);
     assert_eq!(kms.maintenance().expect("again"), MaintenanceReport::default());
     let mut description = Description::new();

@@ -34,7 +34,8 @@ pub enum Operation {
     Encrypt,
     Decrypt,
     ReEncrypt,
-    /// Automatic rotation applied by the maintenance call.
+    /// Automatic rotation applied by the maintenance call, or made before a seal because the
+    /// current version's seal budget was used up (`docs/SEAL-BUDGET.md`).
     RotateKey,
     /// Key destruction applied by the maintenance call after its deletion date.
     DeleteKey,

@@ -67,8 +67,11 @@ fn worked_example_blob_matches_the_documented_layout() {
     let len = store.get(RecordKind::Key, &name, &mut raw).unwrap().unwrap();
     let record = &raw[..len];
     assert_eq!(&record[..4], b"CFR1");
-    assert_eq!(len, 185, "a format-2 key record");
-    assert_eq!(&record[len - 32 - 40..len - 32], wrapped.as_slice());
+    assert_eq!(len, 193, "a format-3 key record");
+    assert_eq!(record[7 + 36], 3);
+    assert_eq!(&record[len - 32 - 8 - 40..len - 32 - 8], wrapped.as_slice());
+    // The Encrypt reserved the first batch of version 1's seals (65,536).
+    assert_eq!(record[len - 32 - 8..len - 32], 65_536u64.to_be_bytes());
     // So does version 1's own record.
     let len = store.get(RecordKind::KeyVersion, &format!("{name}/0000000001"), &mut raw).unwrap().unwrap();
     assert_eq!(len, 156);

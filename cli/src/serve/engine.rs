@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use coffer_core::error::Error as CoreError;
 use coffer_core::hsm::{Hsm, HsmError};
 use coffer_core::key::ArnPrefix;
+use coffer_core::kms::SealReservations;
 use coffer_core::{Kms, KmsConfig};
 use tokio::sync::{mpsc, oneshot};
 use zeroize::Zeroizing;
@@ -45,9 +46,12 @@ pub(crate) struct Lane {
 /// Serves calls until every sender is gone (the server has shut down and its requests in
 /// flight are answered).
 pub(crate) fn run<H: Hsm>(mut hsm: H, lane: &Lane, mut calls: mpsc::Receiver<Call>) {
+    // The seals reserved in key records, carried from one request's façade to the next: the
+    // server writes a key record once per batch of seals, not once per request.
+    let mut seals = SealReservations::new();
     while let Some(call) = calls.blocking_recv() {
         let Call { signed, command, reply } = call;
-        let answer = serve(&mut hsm, lane, &signed, command);
+        let answer = serve(&mut hsm, &mut seals, lane, &signed, command);
         // The client may have gone: its answer is dropped (and zeroized).
         let _ = reply.send(answer);
     }
@@ -60,13 +64,14 @@ fn system_now() -> u64 {
 
 fn serve<H: Hsm>(
     hsm: &mut H,
+    seals: &mut SealReservations,
     lane: &Lane,
     signed: &SignedRequest,
     command: Result<Command, ApiError>,
 ) -> Result<Zeroizing<String>, ApiError> {
     authenticate(hsm, lane, signed)?;
     let mut command = command?;
-    let result = execute(hsm, lane, &command);
+    let result = execute(hsm, seals, lane, &command);
     ops::wipe(&mut command);
     ops::to_json(&result?)
 }
@@ -100,7 +105,12 @@ fn authenticate<H: Hsm>(hsm: &mut H, lane: &Lane, signed: &SignedRequest) -> Res
 
 /// Runs a command as `coffer` would: store locked for its duration, audit events appended.
 /// Errors are in their network form ([`ApiError`]'s `From<CliError>`; a corrupt record by name).
-fn execute<H: Hsm>(hsm: &mut H, lane: &Lane, command: &Command) -> Result<crate::output::Obj, ApiError> {
+fn execute<H: Hsm>(
+    hsm: &mut H,
+    seals: &mut SealReservations,
+    lane: &Lane,
+    command: &Command,
+) -> Result<crate::output::Obj, ApiError> {
     // As for every `coffer` command: COFFER_NOW only in test builds, and a clock behind the
     // store's last change is refused.
     let internal = |e: String| ApiError::from(CliError::new(Class::Internal, e));
@@ -112,7 +122,9 @@ fn execute<H: Hsm>(hsm: &mut H, lane: &Lane, command: &Command) -> Result<crate:
     let result = match Kms::new(&mut *hsm, &mut store, clock, &mut log, config) {
         Err(e) => Err(network_error(&e, &store)),
         Ok(mut kms) => {
+            kms.set_seal_reservations(core::mem::take(seals));
             let result = commands::run(&mut kms, command);
+            *seals = kms.take_seal_reservations();
             drop(kms);
             match result {
                 Ok(doc) => Ok(doc),

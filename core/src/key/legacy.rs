@@ -25,7 +25,7 @@ use core::ops::Range;
 use super::MAX_DESCRIPTION_LEN;
 use super::id::KeyId;
 use super::metadata::RotationType;
-use super::record::{KeyFields, Malformed, Rotation};
+use super::record::{KeyFields, Malformed, Rotation, SEALS_UNKNOWN};
 use super::state::KeyState;
 use super::version::KeyVersion;
 use crate::clock::Timestamp;
@@ -171,6 +171,8 @@ impl<'a> LegacyKeyRecord<'a> {
             on_demand_rotations: u32::try_from(on_demand).map_err(|_| Malformed)?,
             min_decryption_version,
             current,
+            // Format 1 did not count seals.
+            seals_reserved: SEALS_UNKNOWN,
         })
     }
 }
@@ -242,6 +244,7 @@ mod tests {
             on_demand_rotations: 2,
             min_decryption_version: 2,
             current: held[1].clone(),
+            seals_reserved: SEALS_UNKNOWN,
         };
         (fields, held)
     }

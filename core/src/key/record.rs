@@ -1,7 +1,11 @@
-//! The key record (body format 2): a key's state, dates, rotation settings and its current
-//! version, in 110 bytes at fixed offsets. It is read in place through [`KeyRecord`], a view over
-//! the bytes the façade loaded and authenticated once, and changed in place through
-//! [`KeyRecordMut`] before the façade re-seals it.
+//! The key record (body format 3): a key's state, dates, rotation settings, its current version
+//! and how many seals that version has reserved, in 118 bytes at fixed offsets. It is read in
+//! place through [`KeyRecord`], a view over the bytes the façade loaded and authenticated once,
+//! and changed in place through [`KeyRecordMut`] before the façade re-seals it.
+//!
+//! Format 2 is the same layout without the seal count (110 bytes). It is still read (its count
+//! is [`SEALS_UNKNOWN`]) and rewritten as format 3 in place, [`upgrade_format2`], before its
+//! first change.
 //!
 //! The description and the versions other than the current one are records of their own
 //! ([`super::description`], [`super::version`]), so this record's size does not depend on them.
@@ -27,6 +31,7 @@
 //!  61   8  current version: creation date
 //!  69   1  current version: rotation type
 //!  70  40  current version: wrapped material
+//! 110   8  current version: seals reserved (format 3 only)
 //! ```
 
 use super::id::KeyId;
@@ -38,7 +43,13 @@ use crate::encoding::Truncated;
 use crate::hsm::{WRAPPED_KEY_LEN, WrappedKey};
 
 /// The body format byte of this layout (format 1 is [`super::legacy`]).
-pub(crate) const BODY_FORMAT: u8 = 2;
+pub(crate) const BODY_FORMAT: u8 = 3;
+/// The body format byte of the same layout without the seal count.
+pub(crate) const FORMAT_2: u8 = 2;
+/// The seal count of a version whose seals were never counted (a format-1 or format-2 record's):
+/// any number may have been made, so it counts as having used its whole budget, and the first
+/// seal after the upgrade rotates the key ([`crate::kms`]'s seal budget).
+pub(crate) const SEALS_UNKNOWN: u64 = u64::MAX;
 const KEY_SPEC_SYMMETRIC_DEFAULT: u8 = 1;
 const KEY_USAGE_ENCRYPT_DECRYPT: u8 = 1;
 
@@ -59,9 +70,12 @@ const CURRENT: usize = 57;
 const CURRENT_CREATED: usize = 61;
 const CURRENT_TYPE: usize = 69;
 const CURRENT_MATERIAL: usize = 70;
+const SEALS: usize = 110;
 
+/// Length of a format-2 key record body.
+pub(crate) const FORMAT_2_BODY_LEN: usize = CURRENT_MATERIAL + WRAPPED_KEY_LEN;
 /// Length of a key record body.
-pub(crate) const KEY_BODY_LEN: usize = CURRENT_MATERIAL + WRAPPED_KEY_LEN;
+pub(crate) const KEY_BODY_LEN: usize = SEALS + 8;
 
 /// Automatic rotation settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +97,8 @@ pub(crate) struct KeyFields {
     pub(crate) on_demand_rotations: u32,
     pub(crate) min_decryption_version: u32,
     pub(crate) current: KeyVersion,
+    /// Seals reserved under `current` so far ([`SEALS_UNKNOWN`] when never counted).
+    pub(crate) seals_reserved: u64,
 }
 
 /// The body did not decode: wrong format, bad field value or wrong length.
@@ -95,15 +111,15 @@ impl From<Truncated> for Malformed {
     }
 }
 
-/// A checked key record body, read in place.
+/// A checked key record body (format 3, or format 2), read in place.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct KeyRecord<'a>(&'a [u8; KEY_BODY_LEN]);
+pub(crate) struct KeyRecord<'a>(&'a [u8]);
 
 /// A checked key record body, changed in place; the façade re-seals it afterwards.
 #[derive(Debug)]
 pub(crate) struct KeyRecordMut<'a>(&'a mut [u8; KEY_BODY_LEN]);
 
-fn get<const N: usize>(body: &[u8; KEY_BODY_LEN], at: usize) -> [u8; N] {
+fn get<const N: usize>(body: &[u8], at: usize) -> [u8; N] {
     let mut out = [0u8; N];
     // Every offset above is inside the body; a miss would read zeros, never panic.
     if let Some(src) = at.checked_add(N).and_then(|end| body.get(at..end)) {
@@ -118,25 +134,31 @@ fn set(body: &mut [u8; KEY_BODY_LEN], at: usize, bytes: &[u8]) {
     }
 }
 
-fn u8_at(body: &[u8; KEY_BODY_LEN], at: usize) -> u8 {
+fn u8_at(body: &[u8], at: usize) -> u8 {
     u8::from_be_bytes(get(body, at))
 }
 
-fn u16_at(body: &[u8; KEY_BODY_LEN], at: usize) -> u16 {
+fn u16_at(body: &[u8], at: usize) -> u16 {
     u16::from_be_bytes(get(body, at))
 }
 
-fn u32_at(body: &[u8; KEY_BODY_LEN], at: usize) -> u32 {
+fn u32_at(body: &[u8], at: usize) -> u32 {
     u32::from_be_bytes(get(body, at))
 }
 
-fn u64_at(body: &[u8; KEY_BODY_LEN], at: usize) -> u64 {
+fn u64_at(body: &[u8], at: usize) -> u64 {
     u64::from_be_bytes(get(body, at))
 }
 
-/// Checks every field and invariant of a body.
-fn check(b: &[u8; KEY_BODY_LEN]) -> Result<(), Malformed> {
-    let ok = u8_at(b, FORMAT) == BODY_FORMAT
+/// Checks every field and invariant of a body, and its exact length for its format.
+fn check(b: &[u8]) -> Result<(), Malformed> {
+    let length_ok = match b.first() {
+        Some(&BODY_FORMAT) => b.len() == KEY_BODY_LEN,
+        Some(&FORMAT_2) => b.len() == FORMAT_2_BODY_LEN,
+        _ => false,
+    };
+    // Every seal count is valid: it only ever grows, and SEALS_UNKNOWN is its largest value.
+    let ok = length_ok
         && u8_at(b, SPEC) == KEY_SPEC_SYMMETRIC_DEFAULT
         && u8_at(b, USAGE) == KEY_USAGE_ENCRYPT_DECRYPT
         && u8_at(b, ROTATION_ON) <= 1;
@@ -155,11 +177,21 @@ fn check(b: &[u8; KEY_BODY_LEN]) -> Result<(), Malformed> {
 }
 
 impl<'a> KeyRecord<'a> {
-    /// Checks a body (every field range-checked, exact length) and views it.
+    /// Checks a body of format 3 or 2 (every field range-checked, exact length) and views it.
     pub(crate) fn parse(body: &'a [u8]) -> Result<Self, Malformed> {
-        let body: &[u8; KEY_BODY_LEN] = body.try_into().map_err(|_| Malformed)?;
         check(body)?;
         Ok(Self(body))
+    }
+
+    /// True for a format-2 body, which has no seal count and is rewritten before a change.
+    pub(crate) fn is_format2(&self) -> bool {
+        self.0.first() == Some(&FORMAT_2)
+    }
+
+    /// Seals reserved under the current version: every seal made under it, and the unused rest
+    /// of the batches reserved by façades that have stopped. [`SEALS_UNKNOWN`] for format 2.
+    pub(crate) fn seals_reserved(&self) -> u64 {
+        if self.is_format2() { SEALS_UNKNOWN } else { u64_at(self.0, SEALS) }
     }
 
     pub(crate) fn id(&self) -> KeyId {
@@ -216,7 +248,8 @@ impl<'a> KeyRecord<'a> {
 }
 
 impl<'a> KeyRecordMut<'a> {
-    /// Checks a body and views it for changes.
+    /// Checks a body (format 3 only: changes are written in the current format) and views it
+    /// for changes.
     pub(crate) fn parse(body: &'a mut [u8]) -> Result<Self, Malformed> {
         let body: &mut [u8; KEY_BODY_LEN] = body.try_into().map_err(|_| Malformed)?;
         check(body)?;
@@ -253,11 +286,18 @@ impl<'a> KeyRecordMut<'a> {
         set(self.0, MIN_VERSION, &version.to_be_bytes());
     }
 
+    /// Makes `version` current. Its seal count starts at 0: the count is the current version's.
     pub(crate) fn set_current(&mut self, version: &KeyVersion) {
         set(self.0, CURRENT, &version.number.to_be_bytes());
         set(self.0, CURRENT_CREATED, &version.created.to_be_bytes());
         set(self.0, CURRENT_TYPE, &[version.rotation_type.code()]);
         set(self.0, CURRENT_MATERIAL, version.material.as_bytes());
+        self.set_seals_reserved(0);
+    }
+
+    /// Sets the current version's count of seals reserved.
+    pub(crate) fn set_seals_reserved(&mut self, seals: u64) {
+        set(self.0, SEALS, &seals.to_be_bytes());
     }
 
     /// Whether the body still satisfies every invariant (checked before it is re-sealed).
@@ -283,9 +323,25 @@ impl KeyFields {
         edit.set_on_demand_rotations(self.on_demand_rotations);
         edit.set_min_decryption_version(self.min_decryption_version);
         edit.set_current(&self.current);
+        edit.set_seals_reserved(self.seals_reserved);
         edit.check()?;
         Ok(KEY_BODY_LEN)
     }
+}
+
+/// Rewrites a format-2 body at the start of `buf` as format 3, in place: the format byte, and
+/// the seal count [`SEALS_UNKNOWN`] appended (over what followed the body, the record's old MAC,
+/// which the façade recomputes when it re-seals). `buf` must hold [`KEY_BODY_LEN`] bytes.
+pub(crate) fn upgrade_format2(buf: &mut [u8]) -> Result<(), Malformed> {
+    check(buf.get(..FORMAT_2_BODY_LEN).ok_or(Malformed)?)?;
+    let body: &mut [u8; KEY_BODY_LEN] =
+        buf.get_mut(..KEY_BODY_LEN).ok_or(Malformed)?.try_into().map_err(|_| Malformed)?;
+    if body.first() != Some(&FORMAT_2) {
+        return Err(Malformed);
+    }
+    set(body, FORMAT, &[BODY_FORMAT]);
+    set(body, SEALS, &SEALS_UNKNOWN.to_be_bytes());
+    check(body)
 }
 
 #[cfg(test)]
@@ -307,6 +363,7 @@ mod tests {
                 rotation_type: RotationType::OnDemand,
                 material: WrappedKey([3; WRAPPED_KEY_LEN]),
             },
+            seals_reserved: 70_000,
         }
     }
 
@@ -320,6 +377,7 @@ mod tests {
             on_demand_rotations: r.on_demand_rotations(),
             min_decryption_version: r.min_decryption_version(),
             current: r.current(),
+            seals_reserved: r.seals_reserved(),
         }
     }
 
@@ -345,14 +403,51 @@ mod tests {
             rotation_type: RotationType::Automatic,
             material: WrappedKey([4; 40]),
         };
+        assert_eq!(edit.view().seals_reserved(), 70_000);
         edit.set_current(&next);
         edit.set_min_decryption_version(4);
         assert_eq!(edit.check(), Ok(()));
         let r = KeyRecord::parse(&buf).unwrap();
         assert_eq!(
-            (r.state(), r.deletion_date(), r.current(), r.min_decryption_version()),
-            (KeyState::Disabled, None, next, 4)
+            (r.state(), r.deletion_date(), r.current(), r.min_decryption_version(), r.seals_reserved()),
+            (KeyState::Disabled, None, next, 4, 0),
+            "a new current version has counted no seal"
         );
+        KeyRecordMut::parse(&mut buf).unwrap().set_seals_reserved(u64::MAX - 1);
+        assert_eq!(KeyRecord::parse(&buf).unwrap().seals_reserved(), u64::MAX - 1);
+    }
+
+    /// A format-2 body (format 3 without the count) as the code before the seal count wrote it.
+    fn format2(fields: &KeyFields) -> [u8; FORMAT_2_BODY_LEN] {
+        let mut buf = [0u8; KEY_BODY_LEN];
+        fields.encode(&mut buf).unwrap();
+        buf[FORMAT] = FORMAT_2;
+        buf[..FORMAT_2_BODY_LEN].try_into().unwrap()
+    }
+
+    #[test]
+    fn format2_reads_with_an_unknown_count_and_upgrades_in_place() {
+        let old = format2(&sample());
+        let r = KeyRecord::parse(&old).unwrap();
+        assert!(r.is_format2());
+        assert_eq!(r.seals_reserved(), SEALS_UNKNOWN);
+        assert_eq!(read(r), KeyFields { seals_reserved: SEALS_UNKNOWN, ..sample() });
+        let mut long = [0u8; KEY_BODY_LEN];
+        long[..FORMAT_2_BODY_LEN].copy_from_slice(&old);
+        assert_eq!(KeyRecord::parse(&long).map(|_| ()), Err(Malformed), "format 2 with trailing bytes");
+        assert!(KeyRecordMut::parse(&mut long).is_err(), "format 2 is never changed as it is");
+        // The upgrade writes over what follows the body (the old MAC, in the façade's buffer).
+        long[FORMAT_2_BODY_LEN..].fill(0xee);
+        assert_eq!(upgrade_format2(&mut long), Ok(()));
+        let r = KeyRecord::parse(&long).unwrap();
+        assert!(!r.is_format2());
+        assert_eq!(read(r), KeyFields { seals_reserved: SEALS_UNKNOWN, ..sample() });
+        assert_eq!(upgrade_format2(&mut long), Err(Malformed), "already format 3");
+        assert_eq!(upgrade_format2(&mut long[..KEY_BODY_LEN - 1]), Err(Malformed), "no room for the count");
+        let mut bad = [0u8; KEY_BODY_LEN];
+        bad[..FORMAT_2_BODY_LEN].copy_from_slice(&old);
+        bad[STATE] = 9;
+        assert_eq!(upgrade_format2(&mut bad), Err(Malformed), "a bad format-2 body is not upgraded");
     }
 
     #[test]
@@ -378,9 +473,16 @@ mod tests {
         fields.on_demand_rotations = 3;
         assert_eq!(fields.encode(&mut buf), Err(Malformed), "more on-demand rotations than versions");
         sample().encode(&mut buf).unwrap();
-        for (at, bad) in
-            [(FORMAT, 1), (FORMAT, 3), (SPEC, 2), (USAGE, 0), (STATE, 4), (ROTATION_ON, 2), (CURRENT_TYPE, 3)]
-        {
+        for (at, bad) in [
+            (FORMAT, 1),
+            (FORMAT, 2),
+            (FORMAT, 4),
+            (SPEC, 2),
+            (USAGE, 0),
+            (STATE, 4),
+            (ROTATION_ON, 2),
+            (CURRENT_TYPE, 3),
+        ] {
             let mut copy = buf;
             copy[at] = bad;
             assert_eq!(KeyRecord::parse(&copy).map(|_| ()), Err(Malformed), "byte {at} = {bad}");

@@ -271,6 +271,15 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         context: &EncryptionContext<'_>,
         mut out: BlobOut<'_>,
     ) -> Result<Sealed, KmsError<H, S>> {
+        // Counted before it is made: the version's seal budget (a new version once it is used up).
+        let version = match self.reserve_seal(id, version) {
+            Ok(version) => version,
+            Err(e) => {
+                out.body().zeroize();
+                return Err(e);
+            }
+        };
+        let version = &version;
         let header = BlobHeader { key_id: id, version: version.number };
         let sealed = self.seal_in_place(&header, &version.material, context, out.body());
         match sealed {

@@ -76,6 +76,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
                 on_demand_rotations: 0,
                 min_decryption_version: 1,
                 current: first,
+                seals_reserved: 0,
             };
             *audit_key = Some(id);
             // The key record last: until it is written the key does not exist, and a crash

@@ -15,6 +15,9 @@ mod maintenance;
 mod owned;
 mod records;
 mod rotation;
+mod seal_budget;
+mod seal_reservations;
+mod seal_reserve;
 
 pub use answers::{Opened, ReSealed, Sealed};
 pub use lifecycle::{
@@ -24,6 +27,10 @@ pub use lifecycle::{
 pub use maintenance::MaintenanceReport;
 pub use owned::{Decrypted, Encrypted, ReEncrypted};
 pub use rotation::{DEFAULT_ROTATION_PERIOD_DAYS, MAX_ROTATION_PERIOD_DAYS, MIN_ROTATION_PERIOD_DAYS};
+pub use seal_budget::{
+    DEFAULT_SEAL_BATCH, DEFAULT_SEALS_PER_VERSION, MAX_SEALS_PER_VERSION, SealBudget, SealBudgetError,
+};
+pub use seal_reservations::{SEAL_RESERVATIONS, SealReservations};
 
 use crate::audit::{AuditEvent, AuditSink, Operation, Outcome};
 use crate::clock::{Clock, Timestamp};
@@ -46,19 +53,27 @@ pub struct KmsConfig {
     /// RotateKeyOnDemand calls a key allows in its life; the next is refused with
     /// `LimitExceeded(OnDemandRotations)`. Automatic rotation has no limit.
     pub max_on_demand_rotations: u32,
+    /// Seals a key version may make (2^32 by default: SP 800-38D's limit for random nonces)
+    /// and how many a key record write reserves (65,536). The seal after the last one rotates
+    /// the key first; that rotation counts against no on-demand cap (`docs/SEAL-BUDGET.md`).
+    pub seal_budget: SealBudget,
 }
 
 impl Default for KmsConfig {
     fn default() -> Self {
-        Self { arn: ArnPrefix::default(), max_on_demand_rotations: DEFAULT_MAX_ON_DEMAND_ROTATIONS }
+        Self {
+            arn: ArnPrefix::default(),
+            max_on_demand_rotations: DEFAULT_MAX_ON_DEMAND_ROTATIONS,
+            seal_budget: SealBudget::default(),
+        }
     }
 }
 
 /// The key-management façade.
 ///
-/// It holds one buffer for sealed records ([`MAX_RECORD_LEN`], about 10 KiB: the largest record
-/// an old store may hold), so a `Kms` on a microcontroller is best placed in a `static`. Records
-/// are read in place in that buffer: a key record is 185 bytes, and Encrypt and Decrypt read
+/// It holds one buffer for sealed records, of the store's choosing ([`KeyStore::RecordBuf`]:
+/// [`MAX_RECORD_LEN`](crate::store::MAX_RECORD_LEN), about 10 KiB, takes the largest record an
+/// old store may hold; a device may choose 256 bytes). Records are read in place in that buffer: a key record is 193 bytes, and Encrypt and Decrypt read
 /// only it (and, for an older version, that version's record), never the description.
 pub struct Kms<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> {
     hsm: H,
@@ -69,6 +84,8 @@ pub struct Kms<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> {
     scratch: S::RecordBuf,
     /// Length of the sealed record last loaded into or sealed in `scratch`.
     loaded_len: usize,
+    /// Seals reserved in key records and not used yet.
+    seals: SealReservations,
 }
 
 impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> core::fmt::Debug for Kms<H, S, C, A> {
@@ -89,7 +106,16 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
             return Err(Error::Unsupported);
         }
         hsm.find_root_keys().map_err(Error::Hsm)?;
-        Ok(Self { hsm, store, clock, audit, config, scratch: S::RecordBuf::zeroed(), loaded_len: 0 })
+        Ok(Self {
+            hsm,
+            store,
+            clock,
+            audit,
+            config,
+            scratch: S::RecordBuf::zeroed(),
+            loaded_len: 0,
+            seals: SealReservations::new(),
+        })
     }
 
     /// The configuration.

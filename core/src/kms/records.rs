@@ -131,7 +131,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         let name = id.to_text();
         let body = self.load_sealed(RecordKind::Key, name.as_str())?.ok_or(Error::NotFound)?;
         let loaded = match body.first() {
-            Some(&record::BODY_FORMAT) => KeyRecord::parse(body).map(LoadedKey::Current),
+            Some(&(record::BODY_FORMAT | record::FORMAT_2)) => KeyRecord::parse(body).map(LoadedKey::Current),
             Some(&legacy::BODY_FORMAT) => LegacyKeyRecord::parse(body).map(LoadedKey::Legacy),
             _ => return Err(Error::CorruptRecord),
         }
@@ -143,12 +143,22 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     }
 
     /// Loads key `id` to change it: its record is authenticated and left in the record buffer in
-    /// the current layout, a format-1 record being rewritten first (see [`Self::upgrade_key`]).
+    /// the current layout, a format-1 record being rewritten first (see [`Self::upgrade_key`]), a
+    /// format-2 record given its seal count in the buffer (stored with the change).
     /// Then [`Self::loaded_key_mut`] changes it in place and [`Self::store_loaded_key`] re-seals
     /// and stores it.
     pub(super) fn load_key_for_change(&mut self, id: &KeyId) -> Result<(), KmsError<H, S>> {
-        if self.load_key(id)?.is_legacy() {
+        let (legacy, format2) = {
+            let key = self.load_key(id)?;
+            (key.is_legacy(), matches!(key, LoadedKey::Current(r) if r.is_format2()))
+        };
+        if legacy {
             self.upgrade_key(id)?;
+        } else if format2 {
+            // The seal count is appended in the buffer; the change re-seals the record.
+            let body = self.scratch.as_mut().get_mut(KEY_BODY_AT..).ok_or(Error::CorruptRecord)?;
+            record::upgrade_format2(body).map_err(|_| Error::CorruptRecord)?;
+            self.loaded_len = KEY_SEALED_LEN;
         }
         Ok(())
     }

@@ -47,7 +47,7 @@ struct Entry<const R: usize> {
 ///
 /// `R` defaults to the largest record Coffer reads ([`MAX_RECORD_LEN`]: a key record of the
 /// previous format, or an 8 KiB description); a device whose keys carry short descriptions can
-/// choose a smaller `R` (key records are 185 bytes, version records 156, description records 92
+/// choose a smaller `R` (key records are 193 bytes, version records 156, description records 92
 /// plus the text) and gets [`MemoryStoreError::TooLarge`] (a `KMSInternalException`) for a record
 /// that does not fit.
 /// Lost at power-off: persist elsewhere what must survive.

@@ -32,7 +32,7 @@ use zeroize::Zeroizing;
 const STORE_RECORDS: usize = 8;
 
 /// The longest sealed record the store accepts, and so the record buffer the façade holds. A key
-/// record is 185 bytes and a version record 156 whatever the key's history; only a description
+/// record is 193 bytes and a version record 156 whatever the key's history; only a description
 /// record grows with its text (92 bytes and the description), so 256 bytes hold every record of
 /// a key whose description is at most 164 bytes, and a longer description is refused with
 /// `LimitExceeded(RecordSize)`. With the `full-records` feature the store takes every record

@@ -165,6 +165,13 @@ fn record_load() -> Vec<Seed> {
     let version_1 = read(RecordKind::KeyVersion, &format!("{first}/{:010}", 1));
     // Sealed record: "CFR1", kind, u16 name length, the 36-byte name, body, 32-byte MAC.
     let current_body = genuine_key[7 + 36..genuine_key.len() - 32].to_vec();
+    // Format 2: the same layout without the seal count (its last 8 bytes).
+    let mut format2_body = current_body[..current_body.len() - 8].to_vec();
+    format2_body[0] = 2;
+    // Format 3 with the current version's budget (2^32 seals) used up.
+    let mut used_up_body = current_body.clone();
+    let count_at = used_up_body.len() - 8;
+    used_up_body[count_at..].copy_from_slice(&(1u64 << 32).to_be_bytes());
     let material = |v: &[u8]| v[v.len() - 32 - 40..v.len() - 32].to_vec();
     let mut format1 = vec![1];
     format1.extend_from_slice(&current_body[1..17]); // key id
@@ -191,6 +198,8 @@ fn record_load() -> Vec<Seed> {
         ("description-genuine", tagged(Description, &sealed::genuine_record(Description))),
         ("description-other-key", tagged(Description, &read(RecordKind::Description, &other))),
         ("current-body", tagged(CurrentBody, &current_body)),
+        ("format2-body", tagged(CurrentBody, &format2_body)),
+        ("current-body-used-up", tagged(CurrentBody, &used_up_body)),
         ("format1-body", tagged(Format1Body, &format1)),
     ])
 }

@@ -251,6 +251,44 @@ pub fn record_load(data: &[u8]) {
             if upgraded {
                 assert_eq!(description.as_str(), text, "the description moved to its own record");
             }
+            seal_under(&mut kms, &name, after.current_version);
         }
+    }
+}
+
+/// Encrypt under a key whose record the fuzzer chose (and the maintenance call may have
+/// rewritten): it reserves a seal in the key record, which rewrites a format-2 record in format
+/// 3 and rotates the key first when the count says the version's budget is used up (format 2
+/// always). Either the blob opens and is under `current` or the version after it, or the seal is
+/// refused with an error a record can cause; a seal refused before it was counted leaves the key
+/// record as it was.
+fn seal_under(kms: &mut FuzzKmsN<'_, RECORD_STORE>, name: &str, current: u32) {
+    let ctx = EncryptionContext::empty();
+    let mut before = vec![0u8; coffer_core::store::MAX_RECORD_LEN];
+    let len = kms.store_mut().get(RecordKind::Key, name, &mut before).expect("get").expect("key record");
+    before.truncate(len);
+    match kms.encrypt(name, b"sealed", &ctx) {
+        Ok(sealed) => {
+            assert!(sealed.version == current || Some(sealed.version) == current.checked_add(1), "{sealed:?}");
+            let opened = kms.decrypt(sealed.ciphertext_blob.as_bytes(), &ctx, None).expect("a fresh blob opens");
+            assert_eq!(opened.plaintext.as_bytes(), b"sealed");
+            let mut after = vec![0u8; coffer_core::store::MAX_RECORD_LEN];
+            let len = kms.store_mut().get(RecordKind::Key, name, &mut after).expect("get").expect("key record");
+            assert_eq!(after.get(7 + 36).copied(), Some(3), "a sealing key's record is in format 3");
+            assert_eq!(len, 7 + 36 + 118 + 32);
+        }
+        // Material that does not unwrap is found after the seal was counted (and counted it stays).
+        Err(Error::CorruptRecord) => {}
+        Err(
+            Error::Disabled
+            | Error::InvalidState(_)
+            | Error::LimitExceeded(coffer_core::LimitKind::Versions | coffer_core::LimitKind::StoreFull),
+        ) => {
+            let mut after = vec![0u8; coffer_core::store::MAX_RECORD_LEN];
+            let len = kms.store_mut().get(RecordKind::Key, name, &mut after).expect("get").expect("key record");
+            after.truncate(len);
+            assert_eq!(after, before, "a refused seal changed the key record");
+        }
+        Err(other) => panic!("Encrypt gave {other:?}"),
     }
 }
