@@ -60,7 +60,7 @@ pub struct ReEncrypted {
     pub ciphertext_blob: Ciphertext,
 }
 
-impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
+impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Kms<H, S, C, A, KEYS> {
     /// Encrypt: seals 1 to 4096 bytes under the key's newest version, bound to `context`.
     ///
     /// # Errors
@@ -224,11 +224,11 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         let aad = aad.get(..aad_len).ok_or(Error::Internal)?;
         let mut buf = SecretBytes::<MAX_PLAINTEXT_LEN>::zeroed(plaintext.len()).ok_or(Error::Internal)?;
         buf.as_mut_bytes().copy_from_slice(plaintext);
-        let handle = self.load_version_key(&version.material)?;
+        let handle = self.version_key(&id, version.number, &version.material)?;
         let sealed = self.hsm.seal(handle, aad, buf.as_mut_bytes());
-        let released = self.hsm.release_key(handle);
+        let released = self.done_with_version_key(handle, sealed.as_ref().err().map(HsmError::kind));
         let (nonce, tag) = sealed.map_err(hsm_err)?;
-        released.map_err(hsm_err)?;
+        released?;
         let ciphertext_blob = Ciphertext::assemble(&header, &nonce, buf.as_bytes(), &tag).ok_or(Error::Internal)?;
         Ok(Encrypted { key_id: id, version: version.number, ciphertext_blob })
     }
@@ -260,15 +260,15 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         let aad = aad.get(..aad_len).ok_or(Error::InvalidCiphertext)?;
         let mut plaintext = SecretBytes::zeroed(parsed.ciphertext.len()).ok_or(Error::InvalidCiphertext)?;
         plaintext.as_mut_bytes().copy_from_slice(parsed.ciphertext);
-        let handle = self.load_version_key(&material)?;
+        let handle = self.version_key(&header.key_id, header.version, &material)?;
         let opened = self.hsm.open(handle, &parsed.nonce, aad, plaintext.as_mut_bytes(), &parsed.tag);
-        let released = self.hsm.release_key(handle);
+        let released = self.done_with_version_key(handle, opened.as_ref().err().map(HsmError::kind));
         match opened {
             Ok(()) => {}
             Err(e) if e.kind() == ErrorKind::AuthenticationFailed => return Err(Error::InvalidCiphertext),
             Err(e) => return Err(hsm_err(e)),
         }
-        released.map_err(hsm_err)?;
+        released?;
         Ok(Decrypted { key_id: header.key_id, version: header.version, plaintext })
     }
 
@@ -297,7 +297,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
 
     /// Loads a version's wrapped material into the HSM. Records are authenticated, so material
     /// that does not unwrap means the record was sealed under other root keys: a corrupt record.
-    fn load_version_key(&mut self, material: &WrappedKey) -> Result<H::Handle, KmsError<H, S>> {
+    pub(super) fn load_version_key(&mut self, material: &WrappedKey) -> Result<H::Handle, KmsError<H, S>> {
         self.hsm.load_key(material).map_err(|e| match e.kind() {
             ErrorKind::AuthenticationFailed => Error::CorruptRecord,
             _ => Error::Hsm(e),

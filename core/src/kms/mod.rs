@@ -10,6 +10,7 @@
 mod aliases;
 mod crypto;
 mod lifecycle;
+mod loaded_keys;
 mod maintenance;
 mod records;
 mod rotation;
@@ -19,6 +20,7 @@ pub use lifecycle::{
     DEFAULT_PENDING_WINDOW_DAYS, DeletionScheduled, MAX_LIST_LIMIT, MAX_PENDING_WINDOW_DAYS, MIN_PENDING_WINDOW_DAYS,
     Page,
 };
+pub use loaded_keys::DEFAULT_LOADED_KEYS;
 pub use maintenance::MaintenanceReport;
 pub use rotation::{DEFAULT_ROTATION_PERIOD_DAYS, MAX_ROTATION_PERIOD_DAYS, MIN_ROTATION_PERIOD_DAYS};
 
@@ -57,7 +59,13 @@ impl Default for KmsConfig {
 /// an old store may hold), so a `Kms` on a microcontroller is best placed in a `static`. Records
 /// are read in place in that buffer: a key record is 185 bytes, and Encrypt and Decrypt read
 /// only it (and, for an older version, that version's record), never the description.
-pub struct Kms<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> {
+///
+/// It keeps up to `KEYS` key versions loaded in the HSM between calls (see
+/// [`DEFAULT_LOADED_KEYS`]; 0 loads and releases each version on every use): the HSM needs that
+/// many key slots free for the façade, and releases them when the façade is dropped. A record
+/// change drops the key's loaded versions; the state of the key is checked on every call
+/// whatever is loaded. The details: `core/src/kms/loaded_keys.rs` and `docs/LOADED_KEYS.md`.
+pub struct Kms<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize = DEFAULT_LOADED_KEYS> {
     hsm: H,
     store: S,
     clock: C,
@@ -66,15 +74,24 @@ pub struct Kms<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> {
     scratch: [u8; MAX_RECORD_LEN],
     /// Length of the sealed record last loaded into or sealed in `scratch`.
     loaded_len: usize,
+    /// Key versions kept loaded between calls.
+    loaded: loaded_keys::LoadedKeys<H::Handle, KEYS>,
 }
 
-impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> core::fmt::Debug for Kms<H, S, C, A> {
+impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> core::fmt::Debug for Kms<H, S, C, A, KEYS> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Kms").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("Kms").field("config", &self.config).field("loaded", &self.loaded).finish_non_exhaustive()
     }
 }
 
-impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
+/// The loaded versions go back to the HSM, which may outlive the façade (`Kms<&mut H, ..>`).
+impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Drop for Kms<H, S, C, A, KEYS> {
+    fn drop(&mut self) {
+        self.forget_all_loaded();
+    }
+}
+
+impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Kms<H, S, C, A, KEYS> {
     /// Builds the façade over an HSM whose root keys exist (they are looked up, never created
     /// here: creating root keys is an explicit step, [`Hsm::create_root_keys`]).
     ///
@@ -86,7 +103,16 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
             return Err(Error::Unsupported);
         }
         hsm.find_root_keys().map_err(Error::Hsm)?;
-        Ok(Self { hsm, store, clock, audit, config, scratch: [0; MAX_RECORD_LEN], loaded_len: 0 })
+        Ok(Self {
+            hsm,
+            store,
+            clock,
+            audit,
+            config,
+            scratch: [0; MAX_RECORD_LEN],
+            loaded_len: 0,
+            loaded: loaded_keys::LoadedKeys::new(),
+        })
     }
 
     /// The configuration.
@@ -94,13 +120,17 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         &self.config
     }
 
-    /// The HSM, for backend-specific calls (exporting sealed root keys, say).
+    /// The HSM, for backend-specific calls (exporting sealed root keys, say). The key versions
+    /// the façade kept loaded are released first: nothing done there can reach them.
     pub fn hsm_mut(&mut self) -> &mut H {
+        self.forget_all_loaded();
         &mut self.hsm
     }
 
-    /// The store.
+    /// The store. The key versions the façade kept loaded are released first, since what is
+    /// written there does not pass through the façade's write path.
     pub fn store_mut(&mut self) -> &mut S {
+        self.forget_all_loaded();
         &mut self.store
     }
 
@@ -112,11 +142,6 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     /// The clock.
     pub fn clock(&self) -> &C {
         &self.clock
-    }
-
-    /// Takes the façade apart.
-    pub fn into_parts(self) -> (H, S, C, A) {
-        (self.hsm, self.store, self.clock, self.audit)
     }
 
     /// Runs `f` as operation `op` and records one audit event for it, naming the key `f`
