@@ -91,14 +91,27 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Drop for Km
     }
 }
 
-impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Kms<H, S, C, A, KEYS> {
+impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     /// Builds the façade over an HSM whose root keys exist (they are looked up, never created
-    /// here: creating root keys is an explicit step, [`Hsm::create_root_keys`]).
+    /// here: creating root keys is an explicit step, [`Hsm::create_root_keys`]). It keeps up to
+    /// [`DEFAULT_LOADED_KEYS`] key versions loaded; [`with_loaded_keys`](Kms::with_loaded_keys)
+    /// chooses another number.
     ///
     /// # Errors
     /// [`Error::Unsupported`] if the HSM lacks a capability in [`Capabilities::REQUIRED`];
     /// [`Error::Hsm`] (kind `RootKeysNotFound`) if the root keys are not there.
-    pub fn new(mut hsm: H, store: S, clock: C, audit: A, config: KmsConfig) -> Result<Self, KmsError<H, S>> {
+    pub fn new(hsm: H, store: S, clock: C, audit: A, config: KmsConfig) -> Result<Self, KmsError<H, S>> {
+        Self::with_loaded_keys(hsm, store, clock, audit, config)
+    }
+}
+
+impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Kms<H, S, C, A, KEYS> {
+    /// As [`new`](Kms::new), keeping up to `KEYS` key versions loaded (named in the type:
+    /// `let kms: Kms<_, _, _, _, 16> = Kms::with_loaded_keys(..)?`; 0 keeps none).
+    ///
+    /// # Errors
+    /// As [`new`](Kms::new).
+    pub fn with_loaded_keys(mut hsm: H, store: S, clock: C, audit: A, config: KmsConfig) -> Result<Self, KmsError<H, S>> {
         if !hsm.capabilities().contains(Capabilities::REQUIRED) {
             return Err(Error::Unsupported);
         }
