@@ -30,8 +30,9 @@
 //!   [`ManualClock`] and a [`RingAudit`] ([`fixture`]): [`lifecycle`], [`aliases`],
 //!   [`crypto`], [`rotation`], [`maintenance`], [`records`] (the record layout, format-1
 //!   records and their upgrade), [`limits`] (every limit at its edge),
-//!   [`tamper`] (every single-bit flip of a blob and of a sealed record), [`audit`] and
-//!   [`errors`].
+//!   [`tamper`] (every single-bit flip of a blob and of a sealed record), [`audit`],
+//!   [`errors`] and [`loaded_keys`] (key versions kept loaded, and released when a record
+//!   changes).
 //!
 //! Every check asserts exact values and exact error variants: a check fails if the code under
 //! it is wrong, not only if it panics.
@@ -72,6 +73,7 @@ pub mod errors;
 pub mod fixture;
 pub mod lifecycle;
 pub mod limits;
+pub mod loaded_keys;
 pub mod maintenance;
 pub mod records;
 pub mod rotation;
@@ -114,6 +116,14 @@ macro_rules! suite {
                 load_release_cycles_do_not_leak,
                 mac_verify_round_trip,
                 verify_mac_refuses_every_bit_flip,
+            ],
+            loaded_keys: [
+                loaded_version_is_reused_then_released_on_drop,
+                disable_key_drops_the_loaded_version,
+                schedule_key_deletion_drops_the_loaded_version,
+                minimum_decryption_version_drops_the_loaded_versions,
+                capacity_zero_loads_and_releases_every_time,
+                more_keys_than_capacity_evict_the_least_recently_used,
             ],
             lifecycle: [
                 create_and_describe,
@@ -263,7 +273,7 @@ macro_rules! __conformance_tests {
 #[cfg(test)]
 mod tests {
     /// The check modules' sources.
-    const MODULES: [&str; 12] = [
+    const MODULES: [&str; 13] = [
         include_str!("trait_checks.rs"),
         include_str!("cross_root.rs"),
         include_str!("lifecycle.rs"),
@@ -276,6 +286,7 @@ mod tests {
         include_str!("audit.rs"),
         include_str!("errors.rs"),
         include_str!("records.rs"),
+        include_str!("loaded_keys.rs"),
     ];
 
     /// Every check (a `pub fn name<H: Hsm>(` of a check module) is listed in `suite!`, once,

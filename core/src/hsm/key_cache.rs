@@ -225,6 +225,7 @@ mod tests {
     use core::cell::RefCell;
 
     /// A key that records, in a shared log, every time it is wiped.
+    #[derive(Debug)]
     struct Tracked<'a> {
         id: u8,
         wiped: &'a RefCell<heapless::Vec<u8, 16>>,

@@ -56,11 +56,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Kms<H, S, C
             let name = AliasName::parse_custom(alias_name).map_err(|_| Error::InvalidAliasName)?;
             let record = kms.load_alias(&name)?.ok_or(Error::NotFound)?;
             *audit_key = Some(record.target);
-            if kms.remove_record(RecordKind::Alias, name.as_str())? {
-                Ok(())
-            } else {
-                Err(Error::NotFound)
-            }
+            if kms.remove_record(RecordKind::Alias, name.as_str())? { Ok(()) } else { Err(Error::NotFound) }
         })
     }
 
