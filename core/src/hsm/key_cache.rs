@@ -30,6 +30,8 @@ struct Entry<K, V> {
 /// cached, and [`insert`](KeyCache::insert) hands every entry back.
 pub struct KeyCache<K: Zeroize, V: Zeroize, const N: usize> {
     entries: [Option<Entry<K, V>>; N],
+    /// Places in use at most: `N`, or fewer when chosen at run time.
+    limit: usize,
     tick: u64,
 }
 
@@ -42,12 +44,18 @@ impl<K: Zeroize, V: Zeroize, const N: usize> Default for KeyCache<K, V, N> {
 impl<K: Zeroize, V: Zeroize, const N: usize> KeyCache<K, V, N> {
     /// An empty cache.
     pub const fn new() -> Self {
-        Self { entries: [const { None }; N], tick: 0 }
+        Self { entries: [const { None }; N], limit: N, tick: 0 }
     }
 
-    /// How many entries it can hold (`N`).
+    /// An empty cache that holds at most `limit` entries (and never more than `N`): for users
+    /// whose capacity is configured at run time below a fixed bound.
+    pub const fn with_limit(limit: usize) -> Self {
+        Self { entries: [const { None }; N], limit: if limit < N { limit } else { N }, tick: 0 }
+    }
+
+    /// How many entries it can hold.
     pub const fn capacity(&self) -> usize {
-        N
+        self.limit
     }
 
     /// How many entries it holds.
@@ -108,7 +116,7 @@ impl<K: Zeroize, V: Zeroize, const N: usize> KeyCache<K, V, N> {
 
     /// True if [`insert`](Self::insert) would find a place: a free one, or an entry not held.
     pub fn has_room(&self) -> bool {
-        self.entries.iter().any(|e| e.as_ref().is_none_or(|e| e.holds == 0))
+        self.usable().iter().any(|e| e.as_ref().is_none_or(|e| e.holds == 0))
     }
 
     /// Adds an entry, counted as used now. If every place is taken, the least recently used
@@ -118,7 +126,7 @@ impl<K: Zeroize, V: Zeroize, const N: usize> KeyCache<K, V, N> {
     /// The entry, handed back, when there is no room: capacity 0, or every entry held. Its
     /// value is the caller's to release (and wipe).
     pub fn insert(&mut self, key: K, value: V, evicted: impl FnOnce(&K, &V)) -> Result<Place, (K, V)> {
-        let free = self.entries.iter().position(Option::is_none);
+        let free = self.usable().iter().position(Option::is_none);
         let Some(index) = free.or_else(|| self.least_recently_used()) else {
             return Err((key, value));
         };
@@ -172,6 +180,11 @@ impl<K: Zeroize, V: Zeroize, const N: usize> KeyCache<K, V, N> {
         self.remove_where(|_| true, removed)
     }
 
+    /// The places this cache may fill.
+    fn usable(&self) -> &[Option<Entry<K, V>>] {
+        self.entries.get(..self.limit).unwrap_or(&self.entries)
+    }
+
     fn entry_mut(&mut self, place: Place) -> Option<&mut Entry<K, V>> {
         self.entries.get_mut(place.0)?.as_mut()
     }
@@ -215,7 +228,7 @@ impl<K: Zeroize, V: Zeroize, const N: usize> Drop for KeyCache<K, V, N> {
 impl<K: Zeroize, V: Zeroize, const N: usize> core::fmt::Debug for KeyCache<K, V, N> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         // Counts only: what the entries hold is not for logs.
-        f.debug_struct("KeyCache").field("len", &self.len()).field("capacity", &N).finish()
+        f.debug_struct("KeyCache").field("len", &self.len()).field("capacity", &self.limit).finish()
     }
 }
 
@@ -292,6 +305,18 @@ mod tests {
         assert!(cache.is_empty());
         assert!(cache.get(|_| true).is_none());
         assert!(!cache.evict_one(|_, _| {}));
+    }
+
+    #[test]
+    fn a_limit_below_n_is_the_capacity() {
+        let mut cache = KeyCache::<u8, u8, 4>::with_limit(2);
+        assert_eq!(cache.capacity(), 2);
+        cache.insert(1, 1, |_, _| {}).unwrap();
+        cache.insert(2, 2, |_, _| {}).unwrap();
+        let mut evicted = 0;
+        cache.insert(3, 3, |k, _| evicted = *k).unwrap();
+        assert_eq!((evicted, cache.len()), (1, 2));
+        assert_eq!(KeyCache::<u8, u8, 4>::with_limit(9).capacity(), 4);
     }
 
     #[test]
