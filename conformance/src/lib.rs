@@ -46,6 +46,8 @@
 // reports it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, clippy::missing_panics_doc)]
 
+extern crate alloc;
+
 /// `coffer-core`, re-exported so that [`suite!`] works in crates that do not name it.
 pub use coffer_core;
 

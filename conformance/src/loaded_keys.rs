@@ -4,8 +4,8 @@
 //! The HSM is wrapped in [`Counted`], which counts `load_key` and `release_key` and the
 //! handles still loaded, so each check sees what the cache did, not only the answer.
 
-use std::cell::Cell;
-use std::rc::Rc;
+use alloc::rc::Rc;
+use core::cell::Cell;
 
 use coffer_core::hsm::{Capabilities, Mac, Nonce, Tag, WrappedKey};
 use coffer_core::key::KeyState;

@@ -7,9 +7,9 @@ use coffer_core::crypto::{CryptoError, CryptoProvider, HMAC_SHA256_LEN, P384_MAX
 use coffer_core::crypto::{P384_SCALAR_LEN, RustCrypto, SHA384_LEN};
 use coffer_core::hsm::Hsm;
 use coffer_hsm_soft::SoftHsm;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use getrandom::SysRng;
 use rand_core::UnwrapErr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// AES-GCM key expansions made through [`Counting`] (this test file has one test, so no other
 /// test moves the count).

@@ -109,17 +109,16 @@ fn execute<H: Hsm>(hsm: &mut H, lane: &Lane, command: &Command) -> Result<crate:
     let mut store = open_store(&lane.root)?;
     let mut log = EventLog::default();
     let config = KmsConfig { arn: lane.arn.clone(), ..KmsConfig::default() };
-    let result = match Kms::new(&mut *hsm, &mut store, clock, &mut log, config) {
-        Err(e) => Err(network_error(&e, &store)),
-        Ok(mut kms) => {
-            let result = commands::run(&mut kms, command);
-            drop(kms);
-            match result {
-                Ok(doc) => Ok(doc),
-                Err(Failure::Cli(e)) => Err(ApiError::from(e)),
-                Err(Failure::Kms(e)) => Err(network_error(&e, &store)),
-            }
-        }
+    // The façade (which releases its loaded keys when dropped) is gone at the end of this
+    // statement, before the store is read for the error.
+    let outcome = match Kms::new(&mut *hsm, &mut store, clock, &mut log, config) {
+        Err(e) => Err(Failure::Kms(e)),
+        Ok(mut kms) => commands::run(&mut kms, command),
+    };
+    let result = match outcome {
+        Ok(doc) => Ok(doc),
+        Err(Failure::Cli(e)) => Err(ApiError::from(e)),
+        Err(Failure::Kms(e)) => Err(network_error(&e, &store)),
     };
     if let Err(e) = log.append_to(store.root()) {
         eprintln!("coffer serve: warning: the audit events of a request were not recorded: {e}");
