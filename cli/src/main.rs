@@ -169,17 +169,16 @@ fn with_kms<H: Hsm>(
     let mut store = DirStore::open(root).map_err(|e| CliError::store(&e))?;
     let mut log = EventLog::default();
     let kms_config = KmsConfig { arn: config.arn_prefix()?, ..KmsConfig::default() };
-    let result = match Kms::new(hsm, &mut store, clock, &mut log, kms_config) {
-        Err(e) => Err(commands::convert(&e, &store)),
-        Ok(mut kms) => {
-            let result = commands::run(&mut kms, command);
-            drop(kms);
-            match result {
-                Ok(doc) => Ok(doc),
-                Err(Failure::Cli(e)) => Err(e),
-                Err(Failure::Kms(e)) => Err(commands::convert(&e, &store)),
-            }
-        }
+    // The façade (which releases its loaded keys when dropped) is gone at the end of this
+    // statement, before the store is read for the error.
+    let outcome = match Kms::new(hsm, &mut store, clock, &mut log, kms_config) {
+        Err(e) => Err(Failure::Kms(e)),
+        Ok(mut kms) => commands::run(&mut kms, command),
+    };
+    let result = match outcome {
+        Ok(doc) => Ok(doc),
+        Err(Failure::Cli(e)) => Err(e),
+        Err(Failure::Kms(e)) => Err(commands::convert(&e, &store)),
     };
     let file_command = match command {
         Command::EncryptFile(_) => Some("EncryptFile"),

@@ -147,15 +147,16 @@ pub fn a_store_breaking_its_contract_is_internal<H: Hsm>(hsm: H) {
     let mut store = Box::new(MemoryStore::<4>::new());
     let clock = ManualClock::new(START);
     // The key is made through the honest store (CreateKey reads its record back).
-    let mut kms = Kms::new(hsm, &mut *store, &clock, NoAudit, KmsConfig::default()).expect("Kms::new");
+    let mut hsm = hsm;
+    let mut kms = Kms::new(&mut hsm, &mut *store, &clock, NoAudit, KmsConfig::default()).expect("Kms::new");
     let key = kms.create_key("honest record").expect("create_key").key_id.to_string();
-    let (hsm, ..) = kms.into_parts();
-    let mut kms = Kms::new(hsm, Overlong(&mut store), &clock, NoAudit, KmsConfig::default()).expect("Kms::new");
+    drop(kms);
+    let mut kms = Kms::new(&mut hsm, Overlong(&mut store), &clock, NoAudit, KmsConfig::default()).expect("Kms::new");
     let refused = kms.describe_key(&key).expect_err("an over-long answer is refused");
     assert_eq!((refused.kind(), refused.code()), (coffer_core::error::ErrorKind::Internal, "KMSInternalException"));
     assert!(matches!(refused, Error::Internal), "{refused:?}");
-    let (hsm, ..) = kms.into_parts();
-    let mut kms = Kms::new(hsm, &mut *store, &clock, NoAudit, KmsConfig::default()).expect("Kms::new");
+    drop(kms);
+    let mut kms = Kms::new(&mut hsm, &mut *store, &clock, NoAudit, KmsConfig::default()).expect("Kms::new");
     assert_eq!(kms.describe_key(&key).expect("the record itself is genuine").key_id.to_string(), key);
 }
 

@@ -31,8 +31,9 @@
 //!   [`crypto`], [`buffers`] (the same operations into caller buffers), [`rotation`],
 //!   [`maintenance`], [`records`] (the record layout, format-1 records and their upgrade),
 //!   [`seal_budget`] (a key version's seals counted and bounded), [`limits`] (every limit at its edge),
-//!   [`tamper`] (every single-bit flip of a blob and of a sealed record), [`audit`] and
-//!   [`errors`].
+//!   [`tamper`] (every single-bit flip of a blob and of a sealed record), [`audit`],
+//!   [`errors`] and [`loaded_keys`] (key versions kept loaded, and released when a record
+//!   changes).
 //!
 //! Every check asserts exact values and exact error variants: a check fails if the code under
 //! it is wrong, not only if it panics.
@@ -45,6 +46,8 @@
 // Test support, never shipped (`publish = false`): a failed check panics, which is how a test
 // reports it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, clippy::missing_panics_doc)]
+
+extern crate alloc;
 
 /// `coffer-core`, re-exported so that [`suite!`] works in crates that do not name it.
 pub use coffer_core;
@@ -74,6 +77,7 @@ pub mod errors;
 pub mod fixture;
 pub mod lifecycle;
 pub mod limits;
+pub mod loaded_keys;
 pub mod maintenance;
 pub mod records;
 pub mod rotation;
@@ -117,6 +121,14 @@ macro_rules! suite {
                 load_release_cycles_do_not_leak,
                 mac_verify_round_trip,
                 verify_mac_refuses_every_bit_flip,
+            ],
+            loaded_keys: [
+                loaded_version_is_reused_then_released_on_drop,
+                disable_key_drops_the_loaded_version,
+                schedule_key_deletion_drops_the_loaded_version,
+                minimum_decryption_version_drops_the_loaded_versions,
+                capacity_zero_loads_and_releases_every_time,
+                more_keys_than_capacity_evict_the_least_recently_used,
             ],
             lifecycle: [
                 create_and_describe,
@@ -281,7 +293,7 @@ macro_rules! __conformance_tests {
 #[cfg(test)]
 mod tests {
     /// The check modules' sources.
-    const MODULES: [&str; 14] = [
+    const MODULES: [&str; 15] = [
         include_str!("trait_checks.rs"),
         include_str!("cross_root.rs"),
         include_str!("lifecycle.rs"),
@@ -296,6 +308,7 @@ mod tests {
         include_str!("records.rs"),
         include_str!("buffers.rs"),
         include_str!("seal_budget.rs"),
+        include_str!("loaded_keys.rs"),
     ];
 
     /// Every check (a `pub fn name<H: Hsm>(` of a check module) is listed in `suite!`, once,

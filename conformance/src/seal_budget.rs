@@ -122,15 +122,17 @@ pub fn the_last_allowed_seal_and_the_first_past_it<H: Hsm>(hsm: H) {
 /// batch 2: three seals reserve 4; after the "crash", one seal is left under version 1 (4
 /// made), and the next is under version 2.
 pub fn the_count_survives_a_new_facade_and_a_crash_counts_the_batch<H: Hsm>(hsm: H) {
+    // The HSM outlives each façade (a façade releases its loaded keys when dropped).
+    let mut hsm = hsm;
     let mut env = Env::<40>::new();
-    let mut kms = budget_kms(&mut env, hsm, 5, 2, 25);
+    let mut kms = budget_kms(&mut env, &mut hsm, 5, 2, 25);
     let key = text(&create(&mut kms));
     let first: Vec<_> = (0..3u8).map(|n| encrypt(&mut kms, &key, &[n], &ctx(&[]))).collect();
     assert!(first.iter().all(|b| version(b) == 1));
     assert_eq!(kms.take_seal_reservations().left(&KeyId::parse(&key).expect("id"), 1), 1, "one seal unused");
-    let (hsm, ..) = kms.into_parts();
+    drop(kms);
 
-    let mut kms = budget_kms(&mut env, hsm, 5, 2, 25);
+    let mut kms = budget_kms(&mut env, &mut hsm, 5, 2, 25);
     let fourth = encrypt(&mut kms, &key, b"4", &ctx(&[]));
     assert_eq!(version(&fourth), 1, "the fifth seal counted, the fourth made");
     let next = encrypt(&mut kms, &key, b"5", &ctx(&[]));
@@ -146,21 +148,23 @@ pub fn the_count_survives_a_new_facade_and_a_crash_counts_the_batch<H: Hsm>(hsm:
 /// keeping its own reservations, handed over with take/set) reserve disjoint batches: together
 /// they make exactly the budget's 5 seals under version 1.
 pub fn facades_taking_turns_reserve_disjoint_batches<H: Hsm>(hsm: H) {
+    // The HSM outlives each façade (a façade releases its loaded keys when dropped).
+    let mut hsm = hsm;
     let mut env = Env::<40>::new();
-    let mut kms = budget_kms(&mut env, hsm, 5, 2, 25);
+    let mut kms = budget_kms(&mut env, &mut hsm, 5, 2, 25);
     let key = text(&create(&mut kms));
-    let (mut hsm, ..) = kms.into_parts();
+    drop(kms);
     let mut tables = [SealReservations::new(), SealReservations::new()];
     let mut versions = Vec::new();
     for turn in 0..8usize {
         let table = &mut tables[turn % 2];
-        let mut kms = budget_kms(&mut env, hsm, 5, 2, 25);
+        let mut kms = budget_kms(&mut env, &mut hsm, 5, 2, 25);
         kms.set_seal_reservations(core::mem::take(table));
         let blob = encrypt(&mut kms, &key, b"turn", &ctx(&[]));
         assert_eq!(decrypt(&mut kms, blob.as_bytes(), &ctx(&[])), b"turn");
         versions.push(version(&blob));
         *table = kms.take_seal_reservations();
-        hsm = kms.into_parts().0;
+        drop(kms);
     }
     // A: [0,2) B: [2,4) A, B from their batches, A: [4,5), B rotates (v2 [0,2)), A: v2 [2,4), B.
     assert_eq!(versions, [1, 1, 1, 1, 1, 2, 2, 2]);
@@ -208,8 +212,10 @@ pub fn a_budget_rotation_that_fails_refuses_the_seal<H: Hsm>(hsm: H) {
 /// budget: its first seal rotates the key, which rewrites it in format 3. Its first other change
 /// rewrites it in format 3 too, the count still unknown.
 pub fn uncounted_records_rotate_at_their_first_seal<H: Hsm>(hsm: H) {
+    // The HSM outlives each façade (a façade releases its loaded keys when dropped).
+    let mut hsm = hsm;
     let mut env = Env::<40>::new();
-    let mut kms = budget_kms(&mut env, hsm, 100, 10, 25);
+    let mut kms = budget_kms(&mut env, &mut hsm, 100, 10, 25);
     let (a, b) = (text(&create(&mut kms)), text(&create(&mut kms)));
     let old_a = encrypt(&mut kms, &a, b"old a", &ctx(&[]));
     let old_b = encrypt(&mut kms, &b, b"old b", &ctx(&[]));
@@ -218,8 +224,8 @@ pub fn uncounted_records_rotate_at_their_first_seal<H: Hsm>(hsm: H) {
         kms.store_mut().put(RecordKind::Key, key, &format2).expect("put");
     }
     // The store as the code before the count left it, opened by this code.
-    let (hsm, ..) = kms.into_parts();
-    let mut kms = budget_kms(&mut env, hsm, 100, 10, 25);
+    drop(kms);
+    let mut kms = budget_kms(&mut env, &mut hsm, 100, 10, 25);
     let format2_a = key_record(&mut kms, &a);
     assert_eq!(format2_a.len(), KEY_RECORD_LEN - 8);
     assert_eq!(kms.describe_key(&a).expect("describe").current_version, 1);

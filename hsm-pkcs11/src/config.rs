@@ -13,6 +13,10 @@ pub const DEFAULT_LABEL_PREFIX: &str = "coffer";
 /// KMS key versions kept loaded in the token when none is configured.
 pub const DEFAULT_KEY_CACHE: usize = 64;
 
+/// The largest [`Pkcs11Config::key_cache_capacity`] accepted: the cache's entries are a
+/// fixed array of this many (about 64 bytes each, on the heap).
+pub const MAX_KEY_CACHE: usize = 1024;
+
 /// Environment variable naming the module (default [`DEFAULT_MODULE`]).
 pub const ENV_MODULE: &str = "COFFER_PKCS11_MODULE";
 /// Environment variable naming the token by its label (required).
@@ -132,7 +136,7 @@ pub struct Pkcs11Config {
     /// Prefix of every object label Coffer writes (`<prefix>-root-wrapping`, ...), so that
     /// several Coffer instances can share a token under different prefixes.
     pub label_prefix: String,
-    /// How many KMS key versions stay loaded in the token between uses (at least 1).
+    /// How many KMS key versions stay loaded in the token between uses (1 to [`MAX_KEY_CACHE`]).
     pub key_cache_capacity: usize,
     /// Accept root keys placed on the token by
     /// [`import_root_keys`](crate::Pkcs11Hsm::import_root_keys) (CKA_LOCAL,
@@ -199,6 +203,9 @@ impl Pkcs11Config {
         }
         if self.key_cache_capacity == 0 {
             return Err(Pkcs11Error::config("the key cache must hold at least one key", "key_cache_capacity"));
+        }
+        if self.key_cache_capacity > MAX_KEY_CACHE {
+            return Err(Pkcs11Error::config("the key cache holds at most 1024 keys", "key_cache_capacity"));
         }
         Ok(())
     }

@@ -6,83 +6,107 @@
 //! place. Entries are found by their wrapped bytes, which authenticate under the root: under
 //! one root, equal wrapped bytes are the same key. The cache is emptied whenever the root
 //! changes or the login is lost.
+//!
+//! The entries live in core's [`KeyCache`](coffer_core::hsm::KeyCache) (the structure the KMS
+//! façade uses too): least recently used out first, an entry with live handles held so it is
+//! never evicted, the wrapped bytes wiped when an entry leaves. This module adds the handles.
 
-use coffer_core::hsm::{WRAPPED_KEY_LEN, WrappedKey};
+use coffer_core::hsm::{KeyCache as Entries, Place, WRAPPED_KEY_LEN, WrappedKey};
 use cryptoki::object::ObjectHandle;
+use std::boxed::Box;
 use std::collections::HashMap;
+use zeroize::Zeroize;
+
+use crate::config::MAX_KEY_CACHE;
 
 /// A loaded key version, as [`Pkcs11Hsm`](crate::Pkcs11Hsm) hands it out.
 ///
 /// Plain data: copying it copies no key material (the key stays in the token). It names the
 /// instance that issued it, so a handle from another instance is refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Zeroize)]
 pub struct Pkcs11Handle {
     pub(crate) instance: u64,
     pub(crate) id: u64,
 }
 
-#[derive(Debug)]
-struct Entry<O> {
-    wrapped: [u8; WRAPPED_KEY_LEN],
-    object: O,
-    /// Handles issued for this entry and not released.
-    live: usize,
-    /// When it was last used, in ticks of [`KeyCache::tick`].
-    last_use: u64,
+/// An entry's key: the wrapped bytes it was unwrapped from.
+struct Wrapped([u8; WRAPPED_KEY_LEN]);
+
+impl Zeroize for Wrapped {
+    fn zeroize(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+/// An entry's value: the token object. Not key material (a number the token gives its object;
+/// the key stays inside the token, destroyed there by the caller when the entry goes), so
+/// wiping it is forgetting it.
+struct TokenObject<O>(Option<O>);
+
+impl<O> Zeroize for TokenObject<O> {
+    fn zeroize(&mut self) {
+        self.0 = None;
+    }
 }
 
 /// The cache: at most `capacity` loaded objects (token object handles; generic so that the
 /// bookkeeping is tested without a token).
-#[derive(Debug)]
 pub(crate) struct KeyCache<O = ObjectHandle> {
     instance: u64,
-    capacity: usize,
-    entries: Vec<Option<Entry<O>>>,
-    handles: HashMap<u64, usize>,
+    /// Boxed: room for [`MAX_KEY_CACHE`] entries is too large to move around by value.
+    entries: Box<Entries<Wrapped, TokenObject<O>, MAX_KEY_CACHE>>,
+    handles: HashMap<u64, Place>,
     next_id: u64,
-    tick: u64,
     unwraps: u64,
 }
 
+impl<O> std::fmt::Debug for KeyCache<O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyCache")
+            .field("instance", &self.instance)
+            .field("entries", &self.entries)
+            .field("live_handles", &self.handles.len())
+            .field("unwraps", &self.unwraps)
+            .finish()
+    }
+}
+
 impl<O: Copy> KeyCache<O> {
+    /// A cache of `capacity` entries (at most [`MAX_KEY_CACHE`]: the configuration checks it).
     pub(crate) fn new(instance: u64, capacity: usize) -> Self {
-        Self { instance, capacity, entries: Vec::new(), handles: HashMap::new(), next_id: 1, tick: 0, unwraps: 0 }
+        Self {
+            instance,
+            entries: Box::new(Entries::with_limit(capacity)),
+            handles: HashMap::new(),
+            next_id: 1,
+            unwraps: 0,
+        }
     }
 
-    fn touch(&mut self) -> u64 {
-        self.tick = self.tick.wrapping_add(1);
-        self.tick
-    }
-
-    fn issue(&mut self, slot: usize) -> Pkcs11Handle {
+    fn issue(&mut self, place: Place) -> Pkcs11Handle {
         let id = self.next_id;
         self.next_id = self.next_id.wrapping_add(1);
-        self.handles.insert(id, slot);
-        let now = self.touch();
-        if let Some(Some(entry)) = self.entries.get_mut(slot) {
-            entry.live = entry.live.saturating_add(1);
-            entry.last_use = now;
-        }
+        self.handles.insert(id, place);
+        self.entries.hold(place);
+        self.entries.touch(place);
         Pkcs11Handle { instance: self.instance, id }
     }
 
     /// The cached object for `wrapped`, if any, and its place (for [`hit`](Self::hit) or
     /// [`drop_slot`](Self::drop_slot)).
-    pub(crate) fn find(&self, wrapped: &WrappedKey) -> Option<(usize, O)> {
-        self.entries
-            .iter()
-            .enumerate()
-            .find_map(|(slot, e)| e.as_ref().filter(|e| e.wrapped == wrapped.0).map(|e| (slot, e.object)))
+    pub(crate) fn find(&self, wrapped: &WrappedKey) -> Option<(Place, O)> {
+        let place = self.entries.find(|k| k.0 == wrapped.0)?;
+        Some((place, self.entries.value(place)?.0?))
     }
 
-    /// Issues a handle for the cached entry at `slot` (found by [`find`](Self::find)).
-    pub(crate) fn hit(&mut self, slot: usize) -> Pkcs11Handle {
-        self.issue(slot)
+    /// Issues a handle for the cached entry at `place` (found by [`find`](Self::find)).
+    pub(crate) fn hit(&mut self, place: Place) -> Pkcs11Handle {
+        self.issue(place)
     }
 
     /// True if [`insert`](Self::insert) will find a place: a free one, or an entry nobody holds.
     pub(crate) fn has_room(&self) -> bool {
-        self.entries.len() < self.capacity || self.entries.iter().any(|e| e.as_ref().is_none_or(|e| e.live == 0))
+        self.entries.has_room()
     }
 
     /// Records a key just unwrapped into `object` and issues its first handle. Returns the
@@ -90,23 +114,11 @@ impl<O: Copy> KeyCache<O> {
     /// caller destroys, or `None` if there was a free place. `None` for the handle: no room
     /// (call [`has_room`](Self::has_room) first).
     pub(crate) fn insert(&mut self, wrapped: &WrappedKey, object: O) -> Option<(Pkcs11Handle, Option<O>)> {
-        let (slot, evicted) = if let Some(free) = self.entries.iter().position(Option::is_none) {
-            (free, None)
-        } else if self.entries.len() < self.capacity {
-            self.entries.push(None);
-            (self.entries.len().checked_sub(1)?, None)
-        } else {
-            let (slot, _, old) = self
-                .entries
-                .iter()
-                .enumerate()
-                .filter_map(|(i, e)| e.as_ref().filter(|e| e.live == 0).map(|e| (i, e.last_use, e.object)))
-                .min_by_key(|&(_, last_use, _)| last_use)?;
-            (slot, Some(old))
-        };
-        *self.entries.get_mut(slot)? = Some(Entry { wrapped: wrapped.0, object, live: 0, last_use: 0 });
+        let mut evicted = None;
+        let place =
+            self.entries.insert(Wrapped(wrapped.0), TokenObject(Some(object)), |_, old| evicted = old.0).ok()?;
         self.unwraps = self.unwraps.saturating_add(1);
-        Some((self.issue(slot), evicted))
+        Some((self.issue(place), evicted))
     }
 
     /// The token object behind a live handle.
@@ -114,11 +126,9 @@ impl<O: Copy> KeyCache<O> {
         if handle.instance != self.instance {
             return None;
         }
-        let slot = *self.handles.get(&handle.id)?;
-        let now = self.touch();
-        let entry = self.entries.get_mut(slot)?.as_mut()?;
-        entry.last_use = now;
-        Some(entry.object)
+        let place = *self.handles.get(&handle.id)?;
+        self.entries.touch(place);
+        self.entries.value(place)?.0
     }
 
     /// Ends a handle; the object stays cached. False if the handle was not live.
@@ -126,26 +136,22 @@ impl<O: Copy> KeyCache<O> {
         if handle.instance != self.instance {
             return false;
         }
-        let Some(slot) = self.handles.remove(&handle.id) else { return false };
-        if let Some(Some(entry)) = self.entries.get_mut(slot) {
-            entry.live = entry.live.saturating_sub(1);
-        }
+        let Some(place) = self.handles.remove(&handle.id) else { return false };
+        self.entries.let_go(place);
         true
     }
 
-    /// Forgets the entry at `slot` and every handle to it: its object is gone from the token
+    /// Forgets the entry at `place` and every handle to it: its object is gone from the token
     /// or is not what it was. The next load of that key unwraps anew.
-    pub(crate) fn drop_slot(&mut self, slot: usize) {
-        self.handles.retain(|_, s| *s != slot);
-        if let Some(entry) = self.entries.get_mut(slot) {
-            *entry = None;
-        }
+    pub(crate) fn drop_slot(&mut self, place: Place) {
+        self.handles.retain(|_, p| *p != place);
+        self.entries.remove(place, |_, _| {});
     }
 
     /// [`drop_slot`](Self::drop_slot) for the entry behind `handle`.
     pub(crate) fn forget(&mut self, handle: Pkcs11Handle) {
-        if let Some(&slot) = self.handles.get(&handle.id) {
-            self.drop_slot(slot);
+        if let Some(&place) = self.handles.get(&handle.id) {
+            self.drop_slot(place);
         }
     }
 
@@ -153,7 +159,9 @@ impl<O: Copy> KeyCache<O> {
     /// destroy where it still can.
     pub(crate) fn clear(&mut self) -> Vec<O> {
         self.handles.clear();
-        self.entries.drain(..).flatten().map(|e| e.object).collect()
+        let mut objects = Vec::new();
+        self.entries.clear(|_, object| objects.extend(object.0));
+        objects
     }
 
     /// How many unwraps this cache has recorded: loads that were not served from the cache.
@@ -163,7 +171,7 @@ impl<O: Copy> KeyCache<O> {
 
     /// Objects currently loaded.
     pub(crate) fn loaded(&self) -> usize {
-        self.entries.iter().flatten().count()
+        self.entries.len()
     }
 }
 

@@ -20,7 +20,7 @@ mod token;
 pub use check::{CheckLine, Status, TokenReport, check_token};
 pub use config::{
     DEFAULT_KEY_CACHE, DEFAULT_LABEL_PREFIX, DEFAULT_MODULE, ENV_LABEL_PREFIX, ENV_MODULE, ENV_PIN, ENV_PIN_FILE,
-    ENV_TOKEN, Pin, Pkcs11Config,
+    ENV_TOKEN, MAX_KEY_CACHE, Pin, Pkcs11Config,
 };
 pub use error::{Pkcs11Error, ckr_code};
 pub use key_cache::Pkcs11Handle;

@@ -12,9 +12,9 @@ use coffer_hsm_pkcs11::cryptoki::object::{Attribute, AttributeInfo, AttributeTyp
 use common::*;
 
 /// Runs a small workload so that generated, loaded and cached keys all exist.
-fn workload(hsm: coffer_hsm_pkcs11::Pkcs11Hsm) -> coffer_hsm_pkcs11::Pkcs11Hsm {
+fn workload(mut hsm: coffer_hsm_pkcs11::Pkcs11Hsm) -> coffer_hsm_pkcs11::Pkcs11Hsm {
     let mut env = env();
-    let mut kms = env.kms(hsm);
+    let mut kms = env.kms(&mut hsm);
     let context = ctx(&[("purpose", "attributes")]);
     for _ in 0..3 {
         let key = fixture::create(&mut kms);
@@ -24,7 +24,8 @@ fn workload(hsm: coffer_hsm_pkcs11::Pkcs11Hsm) -> coffer_hsm_pkcs11::Pkcs11Hsm {
         kms.generate_data_key(&id, DataKeySpec::Aes256, &context).unwrap();
         assert_eq!(fixture::decrypt(&mut kms, blob.as_bytes(), &context), b"plaintext");
     }
-    kms.into_parts().0
+    drop(kms);
+    hsm
 }
 
 #[test]

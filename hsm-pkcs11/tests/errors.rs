@@ -381,6 +381,12 @@ fn bad_configuration_is_invalid_input() {
     let mut config = token.config();
     config.key_cache_capacity = 0;
     assert_error(&err(Pkcs11Hsm::open(config)), ErrorKind::InvalidInput, None);
+    let mut config = token.config();
+    config.key_cache_capacity = coffer_hsm_pkcs11::MAX_KEY_CACHE + 1;
+    assert_error(&err(Pkcs11Hsm::open(config)), ErrorKind::InvalidInput, None);
+    let mut config = token.config();
+    config.key_cache_capacity = coffer_hsm_pkcs11::MAX_KEY_CACHE;
+    assert!(Pkcs11Hsm::open(config).is_ok(), "the largest cache is accepted");
 }
 
 /// C_CloseAllSessions on `slot`, which cryptoki 0.12 does not wrap: the module is already

@@ -6,7 +6,7 @@
 //! computes, and on a failed open leaves the buffer zeroed.
 
 use crate::SoftError;
-use coffer_core::crypto::{AesGcmKey, CryptoProvider};
+use coffer_core::crypto::{AesGcmKey, CryptoError, CryptoProvider};
 use coffer_core::hsm::{KEY_LEN, NONCE_LEN, TAG_LEN};
 use zeroize::Zeroize;
 
@@ -18,6 +18,16 @@ pub(crate) fn seal_in_place<P: CryptoProvider>(
     buf: &mut [u8],
 ) -> Result<[u8; TAG_LEN], SoftError> {
     let cipher = P::aes_gcm(key).map_err(|_| SoftError::InvalidInput("AES-256 key length"))?;
+    seal_in_place_with(&cipher, nonce, aad, buf)
+}
+
+/// [`seal_in_place`] under a key already expanded (a loaded key's slot).
+pub(crate) fn seal_in_place_with<K: AesGcmKey>(
+    cipher: &K,
+    nonce: &[u8; NONCE_LEN],
+    aad: &[u8],
+    buf: &mut [u8],
+) -> Result<[u8; TAG_LEN], SoftError> {
     cipher.seal_in_place(nonce, aad, buf).map_err(|_| SoftError::InvalidInput("message or aad too long for AES-GCM"))
 }
 
@@ -30,16 +40,32 @@ pub(crate) fn open_in_place<P: CryptoProvider>(
     buf: &mut [u8],
     tag: &[u8; TAG_LEN],
 ) -> Result<(), SoftError> {
-    let opened = match P::aes_gcm(key) {
-        Ok(cipher) => cipher.open_in_place(nonce, aad, buf, tag),
-        Err(e) => Err(e),
-    };
+    match P::aes_gcm(key) {
+        Ok(cipher) => open_in_place_with(&cipher, nonce, aad, buf, tag),
+        Err(e) => wiped_refusal(buf, e),
+    }
+}
+
+/// [`open_in_place`] under a key already expanded (a loaded key's slot).
+pub(crate) fn open_in_place_with<K: AesGcmKey>(
+    cipher: &K,
+    nonce: &[u8; NONCE_LEN],
+    aad: &[u8],
+    buf: &mut [u8],
+    tag: &[u8; TAG_LEN],
+) -> Result<(), SoftError> {
+    match cipher.open_in_place(nonce, aad, buf, tag) {
+        Ok(()) => Ok(()),
+        Err(e) => wiped_refusal(buf, e),
+    }
+}
+
+/// The one answer to a failed open, with the buffer wiped.
+fn wiped_refusal(buf: &mut [u8], _cause: CryptoError) -> Result<(), SoftError> {
     // Providers differ in what a failed open leaves in the buffer; it is wiped regardless, so
     // that no caller can mistake what is left in it for plaintext.
-    opened.map_err(|_| {
-        buf.zeroize();
-        SoftError::AuthenticationFailed
-    })
+    buf.zeroize();
+    Err(SoftError::AuthenticationFailed)
 }
 
 #[cfg(test)]

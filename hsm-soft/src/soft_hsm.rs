@@ -46,7 +46,8 @@ use zeroize::Zeroizing;
 pub struct SoftHsm<R, const SLOTS: usize = 8, P: CryptoProvider = RustCrypto> {
     rng: R,
     root: Option<RootKeys>,
-    slots: Slots<SLOTS>,
+    /// Loaded keys, expanded for AES-GCM once, at load.
+    slots: Slots<SLOTS, P::AesGcm>,
     provider: PhantomData<P>,
 }
 
@@ -164,10 +165,15 @@ impl<R: TryCryptoRng, const SLOTS: usize, P: CryptoProvider> Hsm for SoftHsm<R, 
 
     fn load_key(&mut self, wrapped: &WrappedKey) -> Result<SoftHandle, SoftError> {
         let root = self.root.as_ref().ok_or(SoftError::RootKeysNotFound)?;
-        // Unwrapped straight into the slot: the key never sits in a temporary.
-        self.slots.load_with(|slot| {
-            let len = kwp::unwrap::<Aes256>(root.wrapping(), wrapped.as_bytes(), slot)?;
-            if len == KEY_LEN { Ok(()) } else { Err(SoftError::InvalidInput("wrapped material is not a 32-byte key")) }
+        // The raw key lives only in this wiped buffer while it is expanded: the slot keeps the
+        // expanded AES-GCM key, so no seal or open expands it again.
+        self.slots.load_with(|| {
+            let mut key = Zeroizing::new([0u8; KEY_LEN]);
+            let len = kwp::unwrap::<Aes256>(root.wrapping(), wrapped.as_bytes(), key.as_mut_slice())?;
+            if len != KEY_LEN {
+                return Err(SoftError::InvalidInput("wrapped material is not a 32-byte key"));
+            }
+            P::aes_gcm(key.as_slice()).map_err(|_| SoftError::InvalidInput("AES-256 key length"))
         })
     }
 
@@ -179,14 +185,14 @@ impl<R: TryCryptoRng, const SLOTS: usize, P: CryptoProvider> Hsm for SoftHsm<R, 
         check_seal_args(aad, buf)?;
         let key = self.slots.key(key)?;
         let nonce = random_nonce(&mut self.rng)?;
-        let tag = gcm::seal_in_place::<P>(key, &nonce, aad, buf)?;
+        let tag = gcm::seal_in_place_with(key, &nonce, aad, buf)?;
         Ok((Nonce(nonce), Tag(tag)))
     }
 
     fn open(&mut self, key: SoftHandle, nonce: &Nonce, aad: &[u8], buf: &mut [u8], tag: &Tag) -> Result<(), SoftError> {
         check_seal_args(aad, buf)?;
         let key = self.slots.key(key)?;
-        gcm::open_in_place::<P>(key, &nonce.0, aad, buf, &tag.0)
+        gcm::open_in_place_with(key, &nonce.0, aad, buf, &tag.0)
     }
 
     fn mac(&mut self, data: &[u8]) -> Result<Mac, SoftError> {

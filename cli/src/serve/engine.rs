@@ -119,19 +119,22 @@ fn execute<H: Hsm>(
     let mut store = open_store(&lane.root)?;
     let mut log = EventLog::default();
     let config = KmsConfig { arn: lane.arn.clone(), ..KmsConfig::default() };
-    let result = match Kms::new(&mut *hsm, &mut store, clock, &mut log, config) {
-        Err(e) => Err(network_error(&e, &store)),
+    // The façade (which releases its loaded keys when dropped) is gone at the end of this
+    // statement, before the store is read for the error; the seal reservations it did not use
+    // go on to the next request's façade.
+    let outcome = match Kms::new(&mut *hsm, &mut store, clock, &mut log, config) {
+        Err(e) => Err(Failure::Kms(e)),
         Ok(mut kms) => {
             kms.set_seal_reservations(core::mem::take(seals));
-            let result = commands::run(&mut kms, command);
+            let outcome = commands::run(&mut kms, command);
             *seals = kms.take_seal_reservations();
-            drop(kms);
-            match result {
-                Ok(doc) => Ok(doc),
-                Err(Failure::Cli(e)) => Err(ApiError::from(e)),
-                Err(Failure::Kms(e)) => Err(network_error(&e, &store)),
-            }
+            outcome
         }
+    };
+    let result = match outcome {
+        Ok(doc) => Ok(doc),
+        Err(Failure::Cli(e)) => Err(ApiError::from(e)),
+        Err(Failure::Kms(e)) => Err(network_error(&e, &store)),
     };
     if let Err(e) = log.append_to(store.root()) {
         eprintln!("coffer serve: warning: the audit events of a request were not recorded: {e}");

@@ -16,11 +16,13 @@
 
 mod capability;
 mod error;
+mod key_cache;
 mod root_material;
 mod types;
 
 pub use capability::Capabilities;
 pub use error::{ErrorKind, HsmError};
+pub use key_cache::{KeyCache, Place};
 pub use root_material::RootKeyMaterial;
 pub use types::{KEY_LEN, MAC_LEN, Mac, NONCE_LEN, Nonce, TAG_LEN, Tag, WRAPPED_KEY_LEN, WrappedKey};
 
@@ -42,8 +44,9 @@ pub const MAX_SEAL_LEN: usize = 4096;
 /// - report through [`capabilities`](Hsm::capabilities) what they do not support, and answer
 ///   [`ErrorKind::Unsupported`] when such an operation is called anyway.
 pub trait Hsm {
-    /// A loaded KMS key version. Plain data: copying it does not copy key material.
-    type Handle: Copy + Eq + core::fmt::Debug;
+    /// A loaded KMS key version. Plain data: copying it does not copy key material. It can be
+    /// wiped ([`zeroize::Zeroize`]) so that a [`KeyCache`] holding it leaves nothing behind.
+    type Handle: Copy + Eq + core::fmt::Debug + zeroize::Zeroize;
     /// The backend's own error, keeping its own detail (a CKR_* code for PKCS#11).
     type Error: HsmError;
 

@@ -5,7 +5,7 @@
 
 use super::lifecycle::{MAX_LIST_LIMIT, Page};
 use super::records::{RecordName, check_not_pending};
-use super::{Kms, KmsError, check_range, malformed, store_err};
+use super::{Kms, KmsError, check_range, malformed};
 use crate::audit::{AuditSink, Operation};
 use crate::clock::Clock;
 use crate::error::{Error, Field};
@@ -13,7 +13,7 @@ use crate::hsm::Hsm;
 use crate::key::{AliasEntry, AliasName, AliasRecord, KeyId, KeyRef, KeyRefError};
 use crate::store::{KeyStore, RecordKind};
 
-impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
+impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Kms<H, S, C, A, KEYS> {
     /// CreateAlias: `alias_name` (not under `alias/aws/`) pointing at `target_key` (a key id or
     /// key ARN, not another alias).
     ///
@@ -56,11 +56,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
             let name = AliasName::parse_custom(alias_name).map_err(|_| Error::InvalidAliasName)?;
             let record = kms.load_alias(&name)?.ok_or(Error::NotFound)?;
             *audit_key = Some(record.target);
-            if kms.store.remove(RecordKind::Alias, name.as_str()).map_err(store_err)? {
-                Ok(())
-            } else {
-                Err(Error::NotFound)
-            }
+            if kms.remove_record(RecordKind::Alias, name.as_str())? { Ok(()) } else { Err(Error::NotFound) }
         })
     }
 

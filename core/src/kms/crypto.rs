@@ -41,7 +41,7 @@ fn check_room(len: usize, needed: usize) -> Result<(), ValidationError> {
     }
 }
 
-impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
+impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Kms<H, S, C, A, KEYS> {
     /// Encrypt: seals 1 to 4096 bytes under the key's newest version, bound to `context`, into
     /// `blob_out`, which must hold [`blob_len`]`(plaintext.len())` bytes; the answer says how many
     /// were written.
@@ -302,12 +302,13 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         context: &EncryptionContext<'_>,
         body: &mut [u8],
     ) -> Result<(crate::hsm::Nonce, crate::hsm::Tag), KmsError<H, S>> {
-        let handle = self.load_version_key(material)?;
+        let handle = self.version_key(&header.key_id, header.version, material)?;
         let hsm = &mut self.hsm;
         let sealed = with_blob_aad(header, context, |aad| hsm.seal(handle, aad, body));
-        let released = self.hsm.release_key(handle);
+        let failed = sealed.as_ref().and_then(|r| r.as_ref().err()).map(HsmError::kind);
+        let released = self.done_with_version_key(handle, failed);
         let (nonce, tag) = sealed.ok_or(Error::Internal)?.map_err(hsm_err)?;
-        released.map_err(hsm_err)?;
+        released?;
         Ok((nonce, tag))
     }
 
@@ -354,11 +355,12 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         context: &EncryptionContext<'_>,
         buf: &mut [u8],
     ) -> Result<(), KmsError<H, S>> {
-        let handle = self.load_version_key(material)?;
+        let handle = self.version_key(&parsed.header.key_id, parsed.header.version, material)?;
         let hsm = &mut self.hsm;
         let opened =
             with_blob_aad(&parsed.header, context, |aad| hsm.open(handle, &parsed.nonce, aad, buf, &parsed.tag));
-        let released = self.hsm.release_key(handle);
+        let failed = opened.as_ref().and_then(|r| r.as_ref().err()).map(HsmError::kind);
+        let released = self.done_with_version_key(handle, failed);
         match opened {
             Some(Ok(())) => {}
             // A context too long for any blob cannot be the one a blob was sealed with.
@@ -366,7 +368,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
             Some(Err(e)) if e.kind() == ErrorKind::AuthenticationFailed => return Err(Error::InvalidCiphertext),
             Some(Err(e)) => return Err(hsm_err(e)),
         }
-        released.map_err(hsm_err)?;
+        released?;
         Ok(())
     }
 
@@ -395,7 +397,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
 
     /// Loads a version's wrapped material into the HSM. Records are authenticated, so material
     /// that does not unwrap means the record was sealed under other root keys: a corrupt record.
-    fn load_version_key(&mut self, material: &WrappedKey) -> Result<H::Handle, KmsError<H, S>> {
+    pub(super) fn load_version_key(&mut self, material: &WrappedKey) -> Result<H::Handle, KmsError<H, S>> {
         self.hsm.load_key(material).map_err(|e| match e.kind() {
             ErrorKind::AuthenticationFailed => Error::CorruptRecord,
             _ => Error::Hsm(e),

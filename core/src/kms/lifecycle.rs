@@ -46,7 +46,7 @@ pub struct DeletionScheduled {
     pub pending_window_in_days: u16,
 }
 
-impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
+impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Kms<H, S, C, A, KEYS> {
     /// CreateKey: a new symmetric `ENCRYPT_DECRYPT` key, Enabled, with its first version. The
     /// answer has no description: it is the one the caller gave.
     ///
@@ -88,8 +88,8 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
                 // written before the failure are removed again (best effort: what a failed
                 // removal leaves, no key refers to, and the maintenance call removes it).
                 let name = id.to_text();
-                let _ = kms.store.remove(RecordKind::Description, name.as_str());
-                let _ = kms.store.remove(RecordKind::KeyVersion, crate::key::version::version_name(&id, 1).as_str());
+                let _ = kms.remove_record(RecordKind::Description, name.as_str());
+                let _ = kms.remove_record(RecordKind::KeyVersion, crate::key::version::version_name(&id, 1).as_str());
                 return Err(e);
             }
             let key = kms.load_key(&id)?;

@@ -5,7 +5,7 @@
 
 use super::records::RecordName;
 use super::rotation::next_rotation;
-use super::{Kms, KmsError, store_err};
+use super::{Kms, KmsError};
 use crate::audit::{AuditEvent, AuditSink, Operation, Outcome};
 use crate::clock::{Clock, Timestamp};
 use crate::error::Error;
@@ -40,7 +40,7 @@ pub struct MaintenanceReport {
     pub orphans_removed: u32,
 }
 
-impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
+impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Kms<H, S, C, A, KEYS> {
     /// Applies what is due at the clock's current time, rewrites older-format key records in the
     /// current one, and removes version and description records no key refers to. A record that
     /// fails authentication is counted and skipped, never modified.
@@ -119,7 +119,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
             };
             match self.load_alias(&name) {
                 Ok(Some(alias)) if alias.target == *id => {
-                    self.store.remove(RecordKind::Alias, name.as_str()).map_err(store_err)?;
+                    self.remove_record(RecordKind::Alias, name.as_str())?;
                     report.aliases_deleted = report.aliases_deleted.saturating_add(1);
                 }
                 Ok(_) => {}
@@ -132,9 +132,9 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
             (record.min_decryption_version(), record.current_number())
         };
         let key_name = id.to_text();
-        self.store.remove(RecordKind::Key, key_name.as_str()).map_err(store_err)?;
+        self.remove_record(RecordKind::Key, key_name.as_str())?;
         self.remove_versions(id, min, current.saturating_add(1))?;
-        self.store.remove(RecordKind::Description, key_name.as_str()).map_err(store_err)?;
+        self.remove_record(RecordKind::Description, key_name.as_str())?;
         Ok(())
     }
 
@@ -164,7 +164,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
             if range.is_none_or(|(min, current)| number < min || number > current)
                 && let Some(name) = after.as_deref()
             {
-                self.store.remove(RecordKind::KeyVersion, name).map_err(store_err)?;
+                self.remove_record(RecordKind::KeyVersion, name)?;
                 report.orphans_removed = report.orphans_removed.saturating_add(1);
             }
         }
@@ -177,7 +177,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
                 None => true,
             };
             if gone && let Some(name) = after.as_deref() {
-                self.store.remove(RecordKind::Description, name).map_err(store_err)?;
+                self.remove_record(RecordKind::Description, name)?;
                 report.orphans_removed = report.orphans_removed.saturating_add(1);
             }
         }

@@ -11,6 +11,7 @@ mod aliases;
 mod answers;
 mod crypto;
 mod lifecycle;
+mod loaded_keys;
 mod maintenance;
 mod owned;
 mod records;
@@ -24,6 +25,7 @@ pub use lifecycle::{
     DEFAULT_PENDING_WINDOW_DAYS, DeletionScheduled, MAX_LIST_LIMIT, MAX_PENDING_WINDOW_DAYS, MIN_PENDING_WINDOW_DAYS,
     Page,
 };
+pub use loaded_keys::DEFAULT_LOADED_KEYS;
 pub use maintenance::MaintenanceReport;
 pub use owned::{Decrypted, Encrypted, ReEncrypted};
 pub use rotation::{DEFAULT_ROTATION_PERIOD_DAYS, MAX_ROTATION_PERIOD_DAYS, MIN_ROTATION_PERIOD_DAYS};
@@ -75,7 +77,13 @@ impl Default for KmsConfig {
 /// [`MAX_RECORD_LEN`](crate::store::MAX_RECORD_LEN), about 10 KiB, takes the largest record an
 /// old store may hold; a device may choose 256 bytes). Records are read in place in that buffer: a key record is 193 bytes, and Encrypt and Decrypt read
 /// only it (and, for an older version, that version's record), never the description.
-pub struct Kms<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> {
+///
+/// It keeps up to `KEYS` key versions loaded in the HSM between calls (see
+/// [`DEFAULT_LOADED_KEYS`]; 0 loads and releases each version on every use): the HSM needs that
+/// many key slots free for the façade, and releases them when the façade is dropped. A record
+/// change drops the key's loaded versions; the state of the key is checked on every call
+/// whatever is loaded. The details: `core/src/kms/loaded_keys.rs` and `docs/LOADED_KEYS.md`.
+pub struct Kms<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize = DEFAULT_LOADED_KEYS> {
     hsm: H,
     store: S,
     clock: C,
@@ -86,22 +94,50 @@ pub struct Kms<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> {
     loaded_len: usize,
     /// Seals reserved in key records and not used yet.
     seals: SealReservations,
+    /// Key versions kept loaded between calls.
+    loaded: loaded_keys::LoadedKeys<H::Handle, KEYS>,
 }
 
-impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> core::fmt::Debug for Kms<H, S, C, A> {
+impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> core::fmt::Debug for Kms<H, S, C, A, KEYS> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Kms").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("Kms").field("config", &self.config).field("loaded", &self.loaded).finish_non_exhaustive()
+    }
+}
+
+/// The loaded versions go back to the HSM, which may outlive the façade (`Kms<&mut H, ..>`).
+impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Drop for Kms<H, S, C, A, KEYS> {
+    fn drop(&mut self) {
+        self.forget_all_loaded();
     }
 }
 
 impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     /// Builds the façade over an HSM whose root keys exist (they are looked up, never created
-    /// here: creating root keys is an explicit step, [`Hsm::create_root_keys`]).
+    /// here: creating root keys is an explicit step, [`Hsm::create_root_keys`]). It keeps up to
+    /// [`DEFAULT_LOADED_KEYS`] key versions loaded; [`with_loaded_keys`](Kms::with_loaded_keys)
+    /// chooses another number.
     ///
     /// # Errors
     /// [`Error::Unsupported`] if the HSM lacks a capability in [`Capabilities::REQUIRED`];
     /// [`Error::Hsm`] (kind `RootKeysNotFound`) if the root keys are not there.
-    pub fn new(mut hsm: H, store: S, clock: C, audit: A, config: KmsConfig) -> Result<Self, KmsError<H, S>> {
+    pub fn new(hsm: H, store: S, clock: C, audit: A, config: KmsConfig) -> Result<Self, KmsError<H, S>> {
+        Self::with_loaded_keys(hsm, store, clock, audit, config)
+    }
+}
+
+impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Kms<H, S, C, A, KEYS> {
+    /// As [`new`](Kms::new), keeping up to `KEYS` key versions loaded (named in the type:
+    /// `let kms: Kms<_, _, _, _, 16> = Kms::with_loaded_keys(..)?`; 0 keeps none).
+    ///
+    /// # Errors
+    /// As [`new`](Kms::new).
+    pub fn with_loaded_keys(
+        mut hsm: H,
+        store: S,
+        clock: C,
+        audit: A,
+        config: KmsConfig,
+    ) -> Result<Self, KmsError<H, S>> {
         if !hsm.capabilities().contains(Capabilities::REQUIRED) {
             return Err(Error::Unsupported);
         }
@@ -115,6 +151,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
             scratch: S::RecordBuf::zeroed(),
             loaded_len: 0,
             seals: SealReservations::new(),
+            loaded: loaded_keys::LoadedKeys::new(),
         })
     }
 
@@ -123,13 +160,17 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         &self.config
     }
 
-    /// The HSM, for backend-specific calls (exporting sealed root keys, say).
+    /// The HSM, for backend-specific calls (exporting sealed root keys, say). The key versions
+    /// the façade kept loaded are released first: nothing done there can reach them.
     pub fn hsm_mut(&mut self) -> &mut H {
+        self.forget_all_loaded();
         &mut self.hsm
     }
 
-    /// The store.
+    /// The store. The key versions the façade kept loaded are released first, since what is
+    /// written there does not pass through the façade's write path.
     pub fn store_mut(&mut self) -> &mut S {
+        self.forget_all_loaded();
         &mut self.store
     }
 
@@ -141,11 +182,6 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     /// The clock.
     pub fn clock(&self) -> &C {
         &self.clock
-    }
-
-    /// Takes the façade apart.
-    pub fn into_parts(self) -> (H, S, C, A) {
-        (self.hsm, self.store, self.clock, self.audit)
     }
 
     /// Runs `f` as operation `op` and records one audit event for it, naming the key `f`
@@ -205,4 +241,34 @@ fn store_err<H, S: StoreError>(e: S) -> Error<H, S> {
 /// Maps HSM failures that are not about a ciphertext.
 fn hsm_err<H: HsmError, S>(e: H) -> Error<H, S> {
     Error::Hsm(e)
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every module of the façade, by name.
+    const SOURCES: [(&str, &str); 8] = [
+        ("mod.rs", include_str!("mod.rs")),
+        ("aliases.rs", include_str!("aliases.rs")),
+        ("crypto.rs", include_str!("crypto.rs")),
+        ("lifecycle.rs", include_str!("lifecycle.rs")),
+        ("loaded_keys.rs", include_str!("loaded_keys.rs")),
+        ("maintenance.rs", include_str!("maintenance.rs")),
+        ("records.rs", include_str!("records.rs")),
+        ("rotation.rs", include_str!("rotation.rs")),
+    ];
+
+    /// The store is written and emptied in one place each (`records::store_put` and
+    /// `records::store_remove`), which release the loaded versions of the key they touch: a
+    /// new write path that called the store itself could leave a stale key loaded.
+    #[test]
+    fn the_store_is_written_only_through_the_write_path() {
+        for (name, source) in SOURCES {
+            // Split so that this file does not name the calls it looks for.
+            for call in [concat!("store.", "put("), concat!("store.", "remove(")] {
+                let count = source.matches(call).count();
+                let expected = usize::from(name == "records.rs");
+                assert_eq!(count, expected, "{name} calls {call} {count} times");
+            }
+        }
+    }
 }

@@ -63,7 +63,7 @@ impl Encrypted {
     }
 }
 
-impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
+impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Kms<H, S, C, A, KEYS> {
     /// Encrypt: seals 1 to 4096 bytes under the key's newest version, bound to `context`
     /// ([`encrypt_into`](Self::encrypt_into), into a blob it returns).
     ///

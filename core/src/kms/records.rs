@@ -5,6 +5,7 @@
 //! ([`Kms::change_key`]). A format-1 record (an old store's) is read as it is, and rewritten in
 //! the current layout before its first change ([`Kms::load_key_for_change`]).
 
+use super::loaded_keys::{LoadedKeys, forget_record};
 use super::{Kms, KmsError, hsm_err, malformed, store_err};
 use crate::audit::AuditSink;
 use crate::clock::{Clock, Timestamp};
@@ -92,7 +93,7 @@ impl LoadedKey<'_> {
     }
 }
 
-impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
+impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Kms<H, S, C, A, KEYS> {
     /// Resolves a key id, key ARN, alias name or alias ARN to a key id. An alias must exist;
     /// a key id is returned as given (loading it tells whether it exists).
     pub(super) fn resolve(&mut self, text: &str, field: Field) -> Result<KeyId, KmsError<H, S>> {
@@ -203,7 +204,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         let sealed = self.scratch.as_mut().get_mut(..KEY_SEALED_LEN).ok_or(Error::CorruptRecord)?;
         root::reseal(&mut self.hsm, sealed).map_err(seal_err)?;
         let sealed = self.scratch.as_ref().get(..KEY_SEALED_LEN).ok_or(Error::CorruptRecord)?;
-        self.store.put(RecordKind::Key, name.as_str(), sealed).map_err(store_err)
+        store_put(&mut self.hsm, &mut self.store, &mut self.loaded, RecordKind::Key, name.as_str(), sealed)
     }
 
     /// Loads key `id` for a change, lets `change` edit it in place, and stores it re-sealed if
@@ -226,7 +227,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     /// Seals and stores a version record. Version records are small: sealed on the stack, so the
     /// key record in the record buffer stays as it is.
     pub(super) fn save_version(&mut self, id: &KeyId, version: &KeyVersion) -> Result<(), KmsError<H, S>> {
-        put_version(&mut self.hsm, &mut self.store, id, version)
+        put_version(&mut self.hsm, &mut self.store, &mut self.loaded, id, version)
     }
 
     /// Loads and authenticates version `number` of key `id` (into the record buffer: a key record
@@ -242,7 +243,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     pub(super) fn remove_versions(&mut self, id: &KeyId, from: u32, to: u32) -> Result<(), KmsError<H, S>> {
         for number in from..to {
             let name = version_name(id, number);
-            self.store.remove(RecordKind::KeyVersion, name.as_str()).map_err(store_err)?;
+            self.remove_record(RecordKind::KeyVersion, name.as_str())?;
         }
         Ok(())
     }
@@ -251,7 +252,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
     pub(super) fn save_description(&mut self, id: &KeyId, text: &str) -> Result<(), KmsError<H, S>> {
         let name = id.to_text();
         if text.is_empty() {
-            self.store.remove(RecordKind::Description, name.as_str()).map_err(store_err)?;
+            self.remove_record(RecordKind::Description, name.as_str())?;
             return Ok(());
         }
         self.save_sealed(RecordKind::Description, name.as_str(), |buf| description::encode(id, text, buf).ok())
@@ -283,7 +284,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
                 return Err(Error::CorruptRecord);
             }
             for version in legacy.versions() {
-                put_version(&mut self.hsm, &mut self.store, id, &version)?;
+                put_version(&mut self.hsm, &mut self.store, &mut self.loaded, id, &version)?;
             }
             let fields = legacy.fields().map_err(|_| Error::CorruptRecord)?;
             (fields, legacy.description_range())
@@ -291,7 +292,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         if description_range.is_empty() {
             // The format-1 record is the truth: no description means no description record.
             let name = id.to_text();
-            self.store.remove(RecordKind::Description, name.as_str()).map_err(store_err)?;
+            self.remove_record(RecordKind::Description, name.as_str())?;
         } else {
             // Move the text to where a description record's text goes, then seal around it: the
             // 8 KiB text is never copied out of the buffer.
@@ -380,14 +381,49 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
         })?;
         self.loaded_len = len;
         let sealed = self.scratch.as_ref().get(..len).ok_or(Error::Internal)?;
-        self.store.put(kind, name, sealed).map_err(store_err)
+        store_put(&mut self.hsm, &mut self.store, &mut self.loaded, kind, name, sealed)
+    }
+
+    /// Removes a record (true if there was one), through [`store_remove`].
+    pub(super) fn remove_record(&mut self, kind: RecordKind, name: &str) -> Result<bool, KmsError<H, S>> {
+        store_remove(&mut self.hsm, &mut self.store, &mut self.loaded, kind, name)
     }
 }
 
-/// Seals a version record on the stack and stores it.
-fn put_version<H: Hsm, S: KeyStore>(
+/// The one place the façade writes a record to its store (and [`store_remove`] the one place
+/// it removes one; `kms::tests` checks that no other code does either). A write of a key's
+/// record or of one of its version records first releases that key's loaded versions, so no
+/// path that changes a key — DisableKey, ScheduleKeyDeletion, a new minimum decryption
+/// version, rotation, deletion, an upgrade — can leave a handle loaded from what it replaced.
+fn store_put<H: Hsm, S: KeyStore, const KEYS: usize>(
     hsm: &mut H,
     store: &mut S,
+    loaded: &mut LoadedKeys<H::Handle, KEYS>,
+    kind: RecordKind,
+    name: &str,
+    sealed: &[u8],
+) -> Result<(), KmsError<H, S>> {
+    forget_record(hsm, loaded, kind, name);
+    store.put(kind, name, sealed).map_err(store_err)
+}
+
+/// The one place the façade removes a record from its store; see [`store_put`].
+fn store_remove<H: Hsm, S: KeyStore, const KEYS: usize>(
+    hsm: &mut H,
+    store: &mut S,
+    loaded: &mut LoadedKeys<H::Handle, KEYS>,
+    kind: RecordKind,
+    name: &str,
+) -> Result<bool, KmsError<H, S>> {
+    forget_record(hsm, loaded, kind, name);
+    store.remove(kind, name).map_err(store_err)
+}
+
+/// Seals a version record on the stack and stores it.
+fn put_version<H: Hsm, S: KeyStore, const KEYS: usize>(
+    hsm: &mut H,
+    store: &mut S,
+    loaded: &mut LoadedKeys<H::Handle, KEYS>,
     id: &KeyId,
     version: &KeyVersion,
 ) -> Result<(), KmsError<H, S>> {
@@ -396,7 +432,7 @@ fn put_version<H: Hsm, S: KeyStore>(
     let len = root::seal(hsm, RecordKind::KeyVersion, name.as_str(), &mut buf, |body| version.encode(id, body).ok())
         .map_err(seal_err)?;
     let sealed = buf.get(..len).ok_or(Error::CorruptRecord)?;
-    store.put(RecordKind::KeyVersion, name.as_str(), sealed).map_err(store_err)
+    store_put(hsm, store, loaded, RecordKind::KeyVersion, name.as_str(), sealed)
 }
 
 /// Every record Coffer builds fits its buffer; reaching `TooLarge` is a bug, reported as a

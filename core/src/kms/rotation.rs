@@ -23,7 +23,7 @@ pub const MAX_ROTATION_PERIOD_DAYS: u16 = 2560;
 /// Rotation period when none is given.
 pub const DEFAULT_ROTATION_PERIOD_DAYS: u16 = 365;
 
-impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
+impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Kms<H, S, C, A, KEYS> {
     /// EnableKeyRotation: the maintenance call rotates the key every `rotation_period_in_days`
     /// (90 to 2560, default 365), the first time that many days from now.
     ///

@@ -21,7 +21,7 @@ use crate::key::version::KeyVersion;
 use crate::key::{KeyId, RotationType};
 use crate::store::KeyStore;
 
-impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Kms<H, S, C, A> {
+impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Kms<H, S, C, A, KEYS> {
     /// Takes this façade's unused seal reservations out, leaving it none: to hand them to the
     /// next façade over the **same store** ([`set_seal_reservations`](Self::set_seal_reservations)),
     /// as a server that builds a façade per request does. Dropping them instead is safe: their

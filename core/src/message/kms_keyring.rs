@@ -16,7 +16,7 @@ use crate::data::{DataKeySpec, blob_len};
 use crate::error::ErrorKind;
 use crate::hsm::Hsm;
 use crate::key::Arn;
-use crate::kms::{Kms, Sealed};
+use crate::kms::{DEFAULT_LOADED_KEYS, Kms, Sealed};
 use crate::store::KeyStore;
 
 /// The provider id of EDKs made by a KMS keyring (the SDKs' value, so their tools recognise it).
@@ -37,23 +37,23 @@ pub const KMS_PROVIDER_ID: &str = "aws-kms";
 /// GenerateDataKey or Encrypt answered; on decrypt, when none of its EDKs unwraps, the first
 /// answer that is about the key or the service (disabled, pending deletion, unreachable),
 /// never one about an EDK's bytes, which stays [`KeyringError::UnableToDecrypt`].
-pub struct KmsKeyring<'k, H: Hsm, S: KeyStore, C: Clock, A: AuditSink> {
-    kms: &'k mut Kms<H, S, C, A>,
+pub struct KmsKeyring<'k, H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize = DEFAULT_LOADED_KEYS> {
+    kms: &'k mut Kms<H, S, C, A, KEYS>,
     key: &'k str,
     /// The ARN of `key`, once resolved (the keyring holds the façade, so it cannot change).
     own_arn: Option<Arn>,
 }
 
-impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> fmt::Debug for KmsKeyring<'_, H, S, C, A> {
+impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> fmt::Debug for KmsKeyring<'_, H, S, C, A, KEYS> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KmsKeyring").field("key", &self.key).finish_non_exhaustive()
     }
 }
 
-impl<'k, H: Hsm, S: KeyStore, C: Clock, A: AuditSink> KmsKeyring<'k, H, S, C, A> {
+impl<'k, H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> KmsKeyring<'k, H, S, C, A, KEYS> {
     /// A keyring for `key` (a key id, key ARN, alias name or alias ARN, as the façade resolves
     /// them) of `kms`.
-    pub fn new(kms: &'k mut Kms<H, S, C, A>, key: &'k str) -> Self {
+    pub fn new(kms: &'k mut Kms<H, S, C, A, KEYS>, key: &'k str) -> Self {
         Self { kms, key, own_arn: None }
     }
 
@@ -64,7 +64,7 @@ impl<'k, H: Hsm, S: KeyStore, C: Clock, A: AuditSink> KmsKeyring<'k, H, S, C, A>
     }
 }
 
-impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> KmsKeyring<'_, H, S, C, A> {
+impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> KmsKeyring<'_, H, S, C, A, KEYS> {
     /// The EDK of a blob sealed into `blob`: provider `aws-kms`, the sealing key's ARN.
     fn edk(&self, sealed: &Sealed, blob: &[u8]) -> Result<EncryptedDataKey, KeyringError> {
         let blob = blob.get(..sealed.blob_len).ok_or(KeyringError::Backend(ErrorKind::Internal))?;
@@ -73,7 +73,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> KmsKeyring<'_, H, S, C, A> {
     }
 }
 
-impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink> Keyring for KmsKeyring<'_, H, S, C, A> {
+impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Keyring for KmsKeyring<'_, H, S, C, A, KEYS> {
     fn on_encrypt<R: TryCryptoRng + ?Sized>(
         &mut self,
         materials: &mut EncryptionMaterials<'_>,
