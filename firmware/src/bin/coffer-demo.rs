@@ -45,21 +45,27 @@ const RECORD_CAPACITY: usize = 256;
 const RECORD_CAPACITY: usize = coffer_core::store::MAX_RECORD_LEN;
 
 /// Key slots of the software HSM (loaded key versions at once).
-const HSM_SLOTS: usize = 4;
+const HSM_SLOTS: usize = 2;
+
+/// Key versions the façade keeps loaded between calls (each holds an HSM slot with its expanded
+/// AES key, about 640 bytes here): one is enough for a device that mostly uses one key.
+const LOADED_KEYS: usize = 1;
 
 /// Audit events kept (the oldest fall off).
 const AUDIT_EVENTS: usize = 16;
 
 type DemoHsm = SoftHsm<InsecureDemoRng, HSM_SLOTS>;
 type DemoStore = MemoryStore<STORE_RECORDS, RECORD_CAPACITY>;
-type DemoKms = Kms<DemoHsm, &'static mut DemoStore, ManualClock, RingAudit<AUDIT_EVENTS>>;
+type DemoKms = Kms<&'static mut DemoHsm, &'static mut DemoStore, ManualClock, RingAudit<AUDIT_EVENTS>, LOADED_KEYS>;
 
 /// The store's records live in a static made at compile time (zeros in `.bss`): never built on
 /// the stack. `ConstStaticCell` hands out the one `&'static mut` to it without `unsafe`.
 static STORE: ConstStaticCell<DemoStore> = ConstStaticCell::new(DemoStore::new());
 
-/// The façade (its record buffer, the HSM's key slots, the audit ring: about 1.6 KiB) lives in a
-/// static too, moved there once built.
+/// The HSM (its key slots) and the façade (its record buffer, audit ring and cache and seal
+/// tables) live in statics too, each moved there once built, so that no step's frame holds
+/// both at once.
+static HSM: StaticCell<DemoHsm> = StaticCell::new();
 static KMS: StaticCell<DemoKms> = StaticCell::new();
 
 /// The alias every step names the key by.
@@ -206,20 +212,19 @@ fn streamed_message(kms: &mut DemoKms, context: &EncryptionContext<'_>, key_id: 
 /// The HSM with its root keys (drawn from the demo-seeded CSPRNG), and the façade in its static.
 #[inline(never)]
 fn setup() -> Result<&'static mut DemoKms, Failed> {
-    let mut hsm: DemoHsm = SoftHsm::new(insecure_demo_rng());
+    let hsm: &'static mut DemoHsm = HSM.init(SoftHsm::new(insecure_demo_rng()));
     check(hsm.create_root_keys(), "create root keys")?;
-    let kms = Kms::new(hsm, STORE.take(), ManualClock::new(BOOT_TIME), RingAudit::new(), KmsConfig::default());
+    let config = KmsConfig::default();
+    let kms = Kms::with_loaded_keys(hsm, STORE.take(), ManualClock::new(BOOT_TIME), RingAudit::new(), config);
     let kms = KMS.init(check(kms, "Kms::new")?);
     report(format_args!("setup            root keys created, Kms in a static"));
     report(format_args!(
-        "sizes            Kms {} B in its static: record buffer {} + SoftHsm {} + audit {} + the rest {}; store {} B in its own",
+        "sizes            Kms {} B in its static: record buffer {} + audit {} + the rest {}; SoftHsm {} B and store {} B in their own",
         size_of::<DemoKms>(),
         RECORD_CAPACITY,
-        size_of::<DemoHsm>(),
         size_of::<RingAudit<AUDIT_EVENTS>>(),
-        size_of::<DemoKms>()
-            .saturating_sub(RECORD_CAPACITY + size_of::<DemoHsm>())
-            .saturating_sub(size_of::<RingAudit<AUDIT_EVENTS>>()),
+        size_of::<DemoKms>().saturating_sub(RECORD_CAPACITY + size_of::<RingAudit<AUDIT_EVENTS>>()),
+        size_of::<DemoHsm>(),
         size_of::<DemoStore>(),
     ));
     report(format_args!(
