@@ -48,6 +48,11 @@ fn kms_on<P: CryptoProvider, F: Floor>(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("coffer-soft", label(size)), |b| {
             b.iter(|| kms.encrypt(&key, black_box(&pt), &context).expect("Encrypt"))
         });
+        // The caller-buffer form: the blob written into a buffer of exactly its size.
+        let mut blob = vec![0u8; coffer_core::data::blob_len(size)];
+        group.bench_function(BenchmarkId::new("coffer-soft-into", label(size)), |b| {
+            b.iter(|| kms.encrypt_into(&key, black_box(&pt), &context, &mut blob).expect("Encrypt"))
+        });
         let mut buf = pt.clone();
         group.bench_function(BenchmarkId::new(&raw, label(size)), |b| {
             b.iter(|| floor.seal(&NONCE, &aad, black_box(&mut buf)))
@@ -65,12 +70,23 @@ fn kms_on<P: CryptoProvider, F: Floor>(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("coffer-soft", label(size)), |b| {
             b.iter(|| kms.decrypt(black_box(blob.ciphertext_blob.as_bytes()), &context, None).expect("Decrypt"))
         });
+        let mut out = vec![0u8; size];
+        group.bench_function(BenchmarkId::new("coffer-soft-into", label(size)), |b| {
+            b.iter(|| {
+                kms.decrypt_into(black_box(blob.ciphertext_blob.as_bytes()), &context, None, &mut out).expect("Decrypt")
+            })
+        });
         let mut sealed = pt.clone();
         let tag = floor.seal(&NONCE, &aad, &mut sealed);
         group.bench_function(BenchmarkId::new(&raw, label(size)), |b| {
             b.iter_batched_ref(|| sealed.clone(), |buf| floor.open(&NONCE, &aad, buf, &tag), BatchSize::SmallInput)
         });
     }
+    group.finish();
+
+    // DescribeKey: the key record read (authenticated once, then compared) and its metadata.
+    let mut group = c.benchmark_group(format!("kms-describe-key-{}", F::NAME));
+    group.bench_function("coffer-soft", |b| b.iter(|| kms.describe_key(black_box(&key)).expect("DescribeKey")));
     group.finish();
 
     let mut group = c.benchmark_group(format!("kms-generate-data-key-{}", F::NAME));

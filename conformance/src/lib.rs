@@ -129,6 +129,7 @@ macro_rules! suite {
                 minimum_decryption_version_drops_the_loaded_versions,
                 capacity_zero_loads_and_releases_every_time,
                 more_keys_than_capacity_evict_the_least_recently_used,
+                an_unchanged_key_record_is_authenticated_once,
             ],
             lifecycle: [
                 create_and_describe,

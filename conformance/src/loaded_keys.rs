@@ -9,6 +9,7 @@ use core::cell::Cell;
 
 use coffer_core::hsm::{Capabilities, Mac, Nonce, Tag, WrappedKey};
 use coffer_core::key::KeyState;
+use coffer_core::store::{KeyStore, RecordKind};
 use coffer_core::{Error, Hsm, Kms, KmsConfig};
 
 use crate::fixture::{create, ctx, decrypt, encrypt, env, text};
@@ -18,6 +19,7 @@ use crate::fixture::{create, ctx, decrypt, encrypt, env, text};
 pub struct Counts {
     loads: Rc<Cell<usize>>,
     releases: Rc<Cell<usize>>,
+    mac_checks: Rc<Cell<usize>>,
 }
 
 impl Counts {
@@ -29,6 +31,11 @@ impl Counts {
     /// Successful `release_key` calls.
     pub fn releases(&self) -> usize {
         self.releases.get()
+    }
+
+    /// `verify_mac` calls (record authentications), whatever their outcome.
+    pub fn mac_checks(&self) -> usize {
+        self.mac_checks.get()
     }
 
     /// Handles loaded and not released.
@@ -108,8 +115,43 @@ impl<H: Hsm> Hsm for Counted<H> {
     }
 
     fn verify_mac(&mut self, data: &[u8], mac: &Mac) -> Result<(), Self::Error> {
+        self.counts.mac_checks.set(self.counts.mac_checks.get() + 1);
         self.inner.verify_mac(data, mac)
     }
+}
+
+/// A key record read again unchanged is not authenticated again (the façade remembers the
+/// bytes that last did); any change to the stored bytes is authenticated in full and refused,
+/// and the remembered record, moved under another key's name, is refused by that name.
+pub fn an_unchanged_key_record_is_authenticated_once<H: Hsm>(hsm: H) {
+    let (hsm, counts) = Counted::new(hsm);
+    let mut env = env();
+    let mut kms = env.kms(hsm);
+    let (a, b) = (text(&create(&mut kms)), text(&create(&mut kms)));
+    let blob = encrypt(&mut kms, &a, b"memo", &ctx(&[]));
+    kms.describe_key(&a).expect("describe");
+    let before = counts.mac_checks();
+    for _ in 0..3 {
+        kms.describe_key(&a).expect("describe");
+        assert_eq!(decrypt(&mut kms, blob.as_bytes(), &ctx(&[])), b"memo");
+        encrypt(&mut kms, &a, b"again", &ctx(&[]));
+    }
+    assert_eq!(counts.mac_checks(), before, "nine reads of the same record, no MAC");
+
+    let mut record = vec![0u8; coffer_core::store::MAX_RECORD_LEN];
+    let len = kms.store_mut().get(RecordKind::Key, &a, &mut record).expect("get").expect("exists");
+    record.truncate(len);
+    let mut flipped = record.clone();
+    flipped[len - 40] ^= 0x01;
+    kms.store_mut().put(RecordKind::Key, &a, &flipped).expect("put");
+    assert_err!(kms.describe_key(&a), Error::CorruptRecord);
+    assert_eq!(counts.mac_checks(), before + 1, "changed bytes are authenticated in full");
+    kms.store_mut().put(RecordKind::Key, &a, &record).expect("put");
+    kms.describe_key(&a).expect("restored");
+
+    // The remembered bytes are A's; under B's name they are refused without a MAC being needed.
+    kms.store_mut().put(RecordKind::Key, &b, &record).expect("put");
+    assert_err!(kms.describe_key(&b), Error::CorruptRecord);
 }
 
 /// Repeated Encrypt and Decrypt under one version load it once and keep it loaded; dropping

@@ -34,17 +34,12 @@ impl KeyId {
         if t.len() != KEY_ID_STR_LEN {
             return None;
         }
-        let mut out = [0u8; 16];
-        let mut digits = t.iter().enumerate().filter(|(i, _)| !matches!(i, 8 | 13 | 18 | 23));
-        for (i, byte) in t.iter().enumerate() {
-            if matches!(i, 8 | 13 | 18 | 23) && *byte != b'-' {
-                return None;
-            }
+        if DASHES.iter().any(|&at| t.get(at) != Some(&b'-')) {
+            return None;
         }
-        for slot in &mut out {
-            let (_, hi) = digits.next()?;
-            let (_, lo) = digits.next()?;
-            *slot = (hex_value(*hi)? << 4) | hex_value(*lo)?;
+        let mut out = [0u8; 16];
+        for ((slot, &hi), &lo) in out.iter_mut().zip(&HIGH_NIBBLE_AT).zip(&LOW_NIBBLE_AT) {
+            *slot = (hex_value(*t.get(hi)?)? << 4) | hex_value(*t.get(lo)?)?;
         }
         Some(Self(out))
     }
@@ -53,16 +48,23 @@ impl KeyId {
     pub fn to_text(&self) -> KeyIdText {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut text = [b'-'; KEY_ID_STR_LEN];
-        let positions = (0..KEY_ID_STR_LEN).filter(|i| !matches!(i, 8 | 13 | 18 | 23));
-        let nibbles = self.0.iter().flat_map(|b| [b >> 4, b & 0x0f]);
-        for (pos, nibble) in positions.zip(nibbles) {
-            if let (Some(slot), Some(ch)) = (text.get_mut(pos), HEX.get(usize::from(nibble))) {
+        for ((byte, &hi), &lo) in self.0.iter().zip(&HIGH_NIBBLE_AT).zip(&LOW_NIBBLE_AT) {
+            if let (Some(slot), Some(ch)) = (text.get_mut(hi), HEX.get(usize::from(byte >> 4))) {
+                *slot = *ch;
+            }
+            if let (Some(slot), Some(ch)) = (text.get_mut(lo), HEX.get(usize::from(byte & 0x0f))) {
                 *slot = *ch;
             }
         }
         KeyIdText(text)
     }
 }
+
+/// Where the dashes of the text form are (8-4-4-4-12 hex digits), and where each byte's two
+/// hex digits go: tables, because this runs on every request (a record's name is the key id).
+const DASHES: [usize; 4] = [8, 13, 18, 23];
+const HIGH_NIBBLE_AT: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+const LOW_NIBBLE_AT: [usize; 16] = [1, 3, 5, 7, 10, 12, 15, 17, 20, 22, 25, 27, 29, 31, 33, 35];
 
 fn hex_value(c: u8) -> Option<u8> {
     match c {
@@ -116,6 +118,21 @@ mod tests {
         assert_eq!(text, "ffffffff-ffff-4fff-bfff-ffffffffffff");
         assert_eq!(KeyId::parse(&text), Some(id));
         assert_eq!(KeyId::parse(&text.to_uppercase()), Some(id));
+    }
+
+    #[test]
+    fn every_byte_in_its_place() {
+        let bytes = [0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0x4d, 0xef, 0x8e, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10];
+        let text = "01234567-89ab-4def-8edc-ba9876543210";
+        assert_eq!(KeyId::from_bytes(bytes).to_text().as_str(), text);
+        assert_eq!(KeyId::parse(text), Some(KeyId::from_bytes(bytes)));
+        assert_eq!(KeyId::parse("01234567-89AB-4DEF-8EDC-BA9876543210"), Some(KeyId::from_bytes(bytes)));
+        // A dash moved by one is refused, wherever it is.
+        for at in DASHES {
+            let mut moved = text.as_bytes().to_vec();
+            moved.swap(at, at - 1);
+            assert_eq!(KeyId::parse(core::str::from_utf8(&moved).unwrap()), None, "{at}");
+        }
     }
 
     #[test]

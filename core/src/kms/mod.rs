@@ -19,6 +19,7 @@ mod rotation;
 mod seal_budget;
 mod seal_reservations;
 mod seal_reserve;
+mod verified;
 
 pub use answers::{Opened, ReSealed, Sealed};
 pub use lifecycle::{
@@ -96,6 +97,8 @@ pub struct Kms<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize = 
     seals: SealReservations,
     /// Key versions kept loaded between calls.
     loaded: loaded_keys::LoadedKeys<H::Handle, KEYS>,
+    /// The last key record that authenticated (`verified.rs`).
+    verified: verified::VerifiedRecord,
 }
 
 impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> core::fmt::Debug for Kms<H, S, C, A, KEYS> {
@@ -152,6 +155,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Kms<H, S, C
             loaded_len: 0,
             seals: SealReservations::new(),
             loaded: loaded_keys::LoadedKeys::new(),
+            verified: verified::VerifiedRecord::new(),
         })
     }
 
@@ -164,6 +168,8 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Kms<H, S, C
     /// the façade kept loaded are released first: nothing done there can reach them.
     pub fn hsm_mut(&mut self) -> &mut H {
         self.forget_all_loaded();
+        // Its root keys could be replaced there: records authenticate afresh.
+        self.verified.forget();
         &mut self.hsm
     }
 

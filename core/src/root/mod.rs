@@ -7,6 +7,6 @@
 mod sealed_record;
 
 pub(crate) use sealed_record::{
-    KEY_BODY_AT, KEY_SEALED_LEN, OpenError, SealError, VERSION_SEALED_LEN, open, reseal, seal,
+    KEY_BODY_AT, KEY_SEALED_LEN, OpenError, SealError, VERSION_SEALED_LEN, open, open_authenticated, reseal, seal,
 };
 pub use sealed_record::{MAX_SEALED_LEN, SEALED_MAGIC};
