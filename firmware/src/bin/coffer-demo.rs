@@ -111,6 +111,7 @@ fn run() -> Result<(), Failed> {
     // The peak so far is the KMS path's: firmware/check-budget.sh reads it from this line.
     report(format_args!("kms path         done"));
 
+    #[cfg(not(feature = "kms-path-only"))]
     streamed_message(kms, &context, key_id)?;
 
     let audit = kms.audit();
@@ -120,13 +121,17 @@ fn run() -> Result<(), Failed> {
 
 /// Plaintext bytes of the streamed message, and its frame length: several frames and a short
 /// final one, so that every kind of frame is exercised.
+#[cfg(not(feature = "kms-path-only"))]
 const STREAM_LEN: usize = 3000;
+#[cfg(not(feature = "kms-path-only"))]
 const STREAM_FRAME: u32 = 512;
 /// The message fits here: plaintext, header (one KMS EDK, about 250 bytes) and 40 bytes a frame.
+#[cfg(not(feature = "kms-path-only"))]
 const STREAM_MESSAGE_CAPACITY: usize = 4096;
 
 /// Byte `i` of the streamed plaintext, computed where it is needed: no buffer ever holds the
 /// whole plaintext, as on a device streaming from a sensor or flash.
+#[cfg(not(feature = "kms-path-only"))]
 fn stream_byte(i: usize) -> u8 {
     u8::try_from(i % 251).unwrap_or(0) ^ 0x5a
 }
@@ -135,6 +140,7 @@ fn stream_byte(i: usize) -> u8 {
 /// KMS keyring, streamed both ways: the plaintext goes in 97 bytes at a time, the message comes
 /// back 61 bytes at a time into a 600-byte output buffer, and every released byte is checked.
 /// Memory: two one-frame workspaces and the message buffer, all on this step's stack.
+#[cfg(not(feature = "kms-path-only"))]
 #[inline(never)]
 fn streamed_message(kms: &mut DemoKms, context: &EncryptionContext<'_>, key_id: KeyId) -> Result<(), Failed> {
     use coffer_core::message::{AlgorithmSuite, Decryptor, EncryptConfig, Encryptor, KmsKeyring, Limits};
