@@ -71,9 +71,11 @@ enum Phase {
 ///
 /// The workspace holds plaintext: it is zeroized when the encryptor is dropped.
 ///
-/// Memory: besides the workspace, [`new`](Self::new) needs about 22 KiB of stack for the
-/// materials (room for 16 EDKs at their maximum sizes), plus what the keyring needs (the raw AES
-/// keyring: 4 KiB for the encoded context it binds); the encryptor itself is under 2 KiB.
+/// Memory: besides the workspace, [`new`](Self::new) needs the materials on its stack: their
+/// EDKs in a pool of [`MAX_EDK_POOL_LEN`](super::MAX_EDK_POOL_LEN) bytes (2 KiB without `std`;
+/// on the heap with it) and the context, signing key and data key; plus what the keyring needs
+/// (the raw AES keyring: the encoded context it binds, up to 4 KiB without `std`). The
+/// encryptor itself is under 2 KiB.
 ///
 /// `P` is the [crypto provider](crate::crypto) that derives the keys, encrypts the frames and
 /// hashes the transcript: [`RustCrypto`] unless the encryptor is made with one of the `_in`
