@@ -195,7 +195,8 @@ impl<'w, P: CryptoProvider> Encryptor<'w, P> {
         check_workspace(config.frame_length, workspace.len())?;
         let mut materials = EncryptionMaterials::new_in(config.suite, context, config.limits, rng, provider)?;
         keyring.on_encrypt(&mut materials, rng)?;
-        Self::with_materials_in(materials, config.frame_length, rng, workspace, provider)
+        // Borrowed, not moved: a move may copy the materials to another stack slot.
+        Self::from_materials(&mut materials, config.frame_length, rng, workspace)
     }
 
     /// Starts a message from materials prepared elsewhere (by a cryptographic materials
@@ -213,8 +214,18 @@ impl<'w, P: CryptoProvider> Encryptor<'w, P> {
         workspace: &'w mut [u8],
         _provider: P,
     ) -> Result<Self, EncryptError> {
+        Self::from_materials(&mut materials, frame_length, rng, workspace)
+    }
+
+    /// Starts a message from `materials`, taking their signing key (if any) into the encryptor.
+    fn from_materials<R: TryCryptoRng + ?Sized>(
+        materials: &mut EncryptionMaterials<'_>,
+        frame_length: u32,
+        rng: &mut R,
+        workspace: &'w mut [u8],
+    ) -> Result<Self, EncryptError> {
         let context = materials.context().map_err(|e| EncryptError::Materials(MaterialsError::Context(e)))?;
-        let mut encryptor = Self::start(&materials, &context, frame_length, rng, workspace)?;
+        let mut encryptor = Self::start(materials, &context, frame_length, rng, workspace)?;
         drop(context);
         encryptor.signing = match materials.take_signing_key() {
             Some(key) => Signer::Owned(key),

@@ -207,9 +207,12 @@ impl<'c> EncryptionMaterials<'c> {
         } else {
             None
         };
-        let materials = Self { suite, context, signing, data_key: None, edks: EdkPool::new(), limits };
-        materials.context().map_err(MaterialsError::Context)?;
-        Ok(materials)
+        // Checked before the materials are built, so that they are built once, in the place they
+        // are returned to: building them first and returning them after the check made two
+        // copies of their EDK pool on a microcontroller's stack.
+        full_context(&context, signing.as_ref().map(signing::SigningKey::public_key_base64))
+            .map_err(MaterialsError::Context)?;
+        Ok(Self { suite, context, signing, data_key: None, edks: EdkPool::new(), limits })
     }
 
     /// The suite.
