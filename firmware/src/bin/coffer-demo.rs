@@ -122,8 +122,11 @@ fn run() -> Result<(), Failed> {
 /// final one, so that every kind of frame is exercised.
 const STREAM_LEN: usize = 3000;
 const STREAM_FRAME: u32 = 512;
-/// The message fits here: plaintext, header (one KMS EDK, about 250 bytes) and 40 bytes a frame.
-const STREAM_MESSAGE_CAPACITY: usize = 4096;
+/// The message fits here: plaintext, header (one KMS EDK, about 260 bytes: 512 leaves room for
+/// a longer context or ARN) and at most 40 bytes a frame (sequence number, IV, tag; the final
+/// frame's marker and length). Sized to the message rather than a round 4 KiB: it is the
+/// largest buffer of the step.
+const STREAM_MESSAGE_CAPACITY: usize = STREAM_LEN + 512 + (STREAM_LEN / STREAM_FRAME as usize + 1) * 40;
 
 /// Byte `i` of the streamed plaintext, computed where it is needed: no buffer ever holds the
 /// whole plaintext, as on a device streaming from a sensor or flash.
