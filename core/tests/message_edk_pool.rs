@@ -80,7 +80,10 @@ fn several_edks_round_trip_through_the_header() {
         // The raw AES EDK differs per message (its IV); the made-up ones are the same bytes.
         assert_eq!(in_header[1..], in_materials[1..]);
         assert_eq!(in_header[0].0, in_materials[0].0);
-        assert_eq!(decrypt_with(Fixed(0), &ctx, Limits::default(), 8192, &msg, 1 << 20, 1 << 20).unwrap(), b"several keys");
+        assert_eq!(
+            decrypt_with(Fixed(0), &ctx, Limits::default(), 8192, &msg, 1 << 20, 1 << 20).unwrap(),
+            b"several keys"
+        );
     }
 }
 
@@ -102,10 +105,7 @@ fn hosts_keep_sixteen_edks_at_their_longest() {
         .unwrap();
     }
     assert_eq!(m.encrypted_data_keys().bytes_used(), MAX_EDK_POOL_LEN);
-    assert_eq!(
-        m.add_encrypted_data_key_parts(b"", &[], b"x"),
-        Err(MaterialsError::TooManyEncryptedDataKeys)
-    );
+    assert_eq!(m.add_encrypted_data_key_parts(b"", &[], b"x"), Err(MaterialsError::TooManyEncryptedDataKeys));
     let mut ws = vec![0u8; Encryptor::workspace_len_for(&m, 64)];
     let mut enc = Encryptor::with_materials(m, 64, &mut TestRng(2), &mut ws).unwrap();
     let mut msg = vec![0u8; 1 << 16];
@@ -123,7 +123,8 @@ fn hosts_keep_sixteen_edks_at_their_longest() {
 
 #[test]
 fn a_refused_edk_leaves_the_materials_as_they_were() {
-    let mut m = EncryptionMaterials::new(UNSIGNED, EncryptionContext::empty(), Limits::default(), &mut TestRng(1)).unwrap();
+    let mut m =
+        EncryptionMaterials::new(UNSIGNED, EncryptionContext::empty(), Limits::default(), &mut TestRng(1)).unwrap();
     m.add_encrypted_data_key_parts(b"ns", &[b"a", b"b"], b"ct").unwrap();
     let half = [0u8; MAX_PROVIDER_INFO_LEN / 2 + 1];
     assert_eq!(m.add_encrypted_data_key_parts(b"ns", &[&half, &half], b""), Err(MaterialsError::EdkFieldTooLong));

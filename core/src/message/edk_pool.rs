@@ -148,7 +148,8 @@ impl<const CAP: usize> EdkPool<CAP> {
         info_parts: &[&[u8]],
         ciphertext: &[u8],
     ) -> Result<(), EdkPoolError> {
-        let info_len = info_parts.iter().try_fold(0usize, |n, p| n.checked_add(p.len())).ok_or(EdkPoolError::FieldTooLong)?;
+        let info_len =
+            info_parts.iter().try_fold(0usize, |n, p| n.checked_add(p.len())).ok_or(EdkPoolError::FieldTooLong)?;
         if provider_id.len() > MAX_PROVIDER_ID_LEN
             || info_len > MAX_PROVIDER_INFO_LEN
             || ciphertext.len() > MAX_EDK_CIPHERTEXT_LEN
