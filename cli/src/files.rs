@@ -69,7 +69,7 @@ impl<H: Hsm> Keyring for KeysKeyring<'_, '_, H> {
             KmsKeyring::new(self.kms, key).on_encrypt(materials, rng).inspect_err(|_| self.failed = Some(i))?;
             // The EDK just added names its key by ARN (its provider info).
             if let Some(edk) = materials.encrypted_data_keys().last() {
-                self.used.push(String::from_utf8_lossy(edk.as_ref().provider_info).into_owned());
+                self.used.push(String::from_utf8_lossy(edk.provider_info).into_owned());
             }
         }
         Ok(())

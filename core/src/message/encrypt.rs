@@ -71,9 +71,11 @@ enum Phase {
 ///
 /// The workspace holds plaintext: it is zeroized when the encryptor is dropped.
 ///
-/// Memory: besides the workspace, [`new`](Self::new) needs about 22 KiB of stack for the
-/// materials (room for 16 EDKs at their maximum sizes), plus what the keyring needs (the raw AES
-/// keyring: 4 KiB for the encoded context it binds); the encryptor itself is under 2 KiB.
+/// Memory: besides the workspace, [`new`](Self::new) needs the materials on its stack: their
+/// EDKs in a pool of [`MAX_EDK_POOL_LEN`](super::MAX_EDK_POOL_LEN) bytes (2 KiB without `std`;
+/// on the heap with it) and the context, signing key and data key; plus what the keyring needs
+/// (the raw AES keyring: the encoded context it binds, up to 4 KiB without `std`). The
+/// encryptor itself is under 2 KiB.
 ///
 /// `P` is the [crypto provider](crate::crypto) that derives the keys, encrypts the frames and
 /// hashes the transcript: [`RustCrypto`] unless the encryptor is made with one of the `_in`
@@ -193,7 +195,8 @@ impl<'w, P: CryptoProvider> Encryptor<'w, P> {
         check_workspace(config.frame_length, workspace.len())?;
         let mut materials = EncryptionMaterials::new_in(config.suite, context, config.limits, rng, provider)?;
         keyring.on_encrypt(&mut materials, rng)?;
-        Self::with_materials_in(materials, config.frame_length, rng, workspace, provider)
+        // Borrowed, not moved: a move may copy the materials to another stack slot.
+        Self::from_materials(&mut materials, config.frame_length, rng, workspace)
     }
 
     /// Starts a message from materials prepared elsewhere (by a cryptographic materials
@@ -211,8 +214,18 @@ impl<'w, P: CryptoProvider> Encryptor<'w, P> {
         workspace: &'w mut [u8],
         _provider: P,
     ) -> Result<Self, EncryptError> {
+        Self::from_materials(&mut materials, frame_length, rng, workspace)
+    }
+
+    /// Starts a message from `materials`, taking their signing key (if any) into the encryptor.
+    fn from_materials<R: TryCryptoRng + ?Sized>(
+        materials: &mut EncryptionMaterials<'_>,
+        frame_length: u32,
+        rng: &mut R,
+        workspace: &'w mut [u8],
+    ) -> Result<Self, EncryptError> {
         let context = materials.context().map_err(|e| EncryptError::Materials(MaterialsError::Context(e)))?;
-        let mut encryptor = Self::start(&materials, &context, frame_length, rng, workspace)?;
+        let mut encryptor = Self::start(materials, &context, frame_length, rng, workspace)?;
         drop(context);
         encryptor.signing = match materials.take_signing_key() {
             Some(key) => Signer::Owned(key),

@@ -12,7 +12,8 @@
 use core::fmt;
 use heapless::Vec;
 
-use super::edk::{EdkRef, EncryptedDataKey, MAX_EDK_CIPHERTEXT_LEN, MAX_PROVIDER_ID_LEN, MAX_PROVIDER_INFO_LEN};
+use super::edk::{EdkRef, MAX_EDK_CIPHERTEXT_LEN, MAX_PROVIDER_ID_LEN, MAX_PROVIDER_INFO_LEN};
+use super::edk_pool::EdkPool;
 use super::kdf::ContentKey;
 use super::materials::{Limits, MAX_EDKS};
 use super::suite::{AlgorithmSuite, SuiteError};
@@ -241,20 +242,15 @@ pub(crate) struct HeaderFields<'m> {
     pub(crate) suite: AlgorithmSuite,
     pub(crate) message_id: &'m [u8; MESSAGE_ID_LEN],
     pub(crate) context: &'m EncryptionContext<'m>,
-    pub(crate) edks: &'m [EncryptedDataKey],
+    pub(crate) edks: &'m EdkPool,
     pub(crate) frame_length: u32,
     pub(crate) commitment: &'m [u8; COMMITMENT_LEN],
 }
 
 /// The serialized length (body and tag) of a header holding `context` (the full one, public
 /// key included) and `edks`, saturating. A context over the limits counts as the longest one.
-pub(crate) fn header_len(context: &EncryptionContext<'_>, edks: &[EncryptedDataKey]) -> usize {
-    let edks = edks.iter().map(EncryptedDataKey::as_ref).fold(0usize, |n, e| {
-        n.saturating_add(6)
-            .saturating_add(e.provider_id.len())
-            .saturating_add(e.provider_info.len())
-            .saturating_add(e.ciphertext.len())
-    });
+pub(crate) fn header_len(context: &EncryptionContext<'_>, edks: &EdkPool) -> usize {
+    let edks = edks.serialized_len();
     let context = context.encoded_len().unwrap_or(MAX_CONTEXT_ENCODED_LEN);
     (1 + 2 + MESSAGE_ID_LEN + 2 + 2 + 1 + 4 + COMMITMENT_LEN + TAG_LEN).saturating_add(context).saturating_add(edks)
 }
@@ -275,9 +271,9 @@ impl HeaderFields<'_> {
         let context_len = self.context.encoded_len().map_err(|_| Truncated)?;
         w.u16(u16::try_from(context_len).map_err(|_| Truncated)?)?;
         self.context.encode(w.reserve(context_len)?).map_err(|_| Truncated)?;
-        w.u16(u16::try_from(self.edks.len()).map_err(|_| Truncated)?)?;
-        for edk in self.edks {
-            let edk = edk.as_ref();
+        // The count of what is written, so that count and entries cannot disagree.
+        w.u16(u16::try_from(self.edks.iter().count()).map_err(|_| Truncated)?)?;
+        for edk in self.edks.iter() {
             w.u16_prefixed(edk.provider_id)?;
             w.u16_prefixed(edk.provider_info)?;
             w.u16_prefixed(edk.ciphertext)?;

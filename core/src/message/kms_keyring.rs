@@ -7,7 +7,7 @@ use core::fmt;
 use rand_core::TryCryptoRng;
 use zeroize::Zeroizing;
 
-use super::edk::{EdkRef, EncryptedDataKey};
+use super::edk::EdkRef;
 use super::keyring::{Keyring, KeyringError};
 use super::materials::{DATA_KEY_LEN, DataKey, DecryptionMaterials, EncryptionMaterials, MaterialsError};
 use crate::audit::AuditSink;
@@ -16,7 +16,7 @@ use crate::data::{DataKeySpec, blob_len};
 use crate::error::ErrorKind;
 use crate::hsm::Hsm;
 use crate::key::Arn;
-use crate::kms::{DEFAULT_LOADED_KEYS, Kms, Sealed};
+use crate::kms::{DEFAULT_LOADED_KEYS, Kms};
 use crate::store::KeyStore;
 
 /// The provider id of EDKs made by a KMS keyring (the SDKs' value, so their tools recognise it).
@@ -64,27 +64,19 @@ impl<'k, H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> KmsKeyr
     }
 }
 
-impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> KmsKeyring<'_, H, S, C, A, KEYS> {
-    /// The EDK of a blob sealed into `blob`: provider `aws-kms`, the sealing key's ARN.
-    fn edk(&self, sealed: &Sealed, blob: &[u8]) -> Result<EncryptedDataKey, KeyringError> {
-        let blob = blob.get(..sealed.blob_len).ok_or(KeyringError::Backend(ErrorKind::Internal))?;
-        let arn = self.kms.config().arn.key_arn(&sealed.key_id);
-        Ok(EncryptedDataKey::new(KMS_PROVIDER_ID.as_bytes(), arn.as_str().as_bytes(), blob)?)
-    }
-}
-
 impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Keyring for KmsKeyring<'_, H, S, C, A, KEYS> {
     fn on_encrypt<R: TryCryptoRng + ?Sized>(
         &mut self,
         materials: &mut EncryptionMaterials<'_>,
         _rng: &mut R,
     ) -> Result<(), KeyringError> {
-        // The context borrows the materials: make the EDK (and maybe the key) first, then store.
-        let (edk, new_key) = {
+        // The context borrows the materials: seal the blob (and maybe make the key) first, then
+        // copy the EDK's fields straight into the materials' pool.
+        let mut blob = [0u8; blob_len(DATA_KEY_LEN)];
+        let (sealed, new_key) = {
             let context = materials.context().map_err(|e| KeyringError::Materials(MaterialsError::Context(e)))?;
             // Answers go into buffers of exactly their size: a 32-byte key seals into an
             // 81-byte blob, and nothing sized for 4 KiB is on this stack.
-            let mut blob = [0u8; blob_len(DATA_KEY_LEN)];
             match materials.data_key() {
                 None => {
                     let mut plaintext = Zeroizing::new([0u8; DATA_KEY_LEN]);
@@ -93,21 +85,25 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Keyring for
                         .generate_data_key_into(self.key, DataKeySpec::Aes256, &context, &mut *plaintext, &mut blob)
                         .map_err(|e| KeyringError::Backend(e.kind()))?;
                     let key = DataKey::from_slice(&*plaintext).ok_or(KeyringError::Backend(ErrorKind::Internal))?;
-                    (self.edk(&sealed, &blob)?, Some(key))
+                    (sealed, Some(key))
                 }
                 Some(key) => {
                     let sealed = self
                         .kms
                         .encrypt_into(self.key, key.as_bytes(), &context, &mut blob)
                         .map_err(|e| KeyringError::Backend(e.kind()))?;
-                    (self.edk(&sealed, &blob)?, None)
+                    (sealed, None)
                 }
             }
         };
+        // The EDK of the blob: provider `aws-kms`, the sealing key's ARN.
+        let blob = blob.get(..sealed.blob_len).ok_or(KeyringError::Backend(ErrorKind::Internal))?;
+        let arn = self.kms.config().arn.key_arn(&sealed.key_id);
+        // The EDK first: if the materials refuse it, they are left without a data key for it.
+        materials.add_encrypted_data_key_parts(KMS_PROVIDER_ID.as_bytes(), &[arn.as_str().as_bytes()], blob)?;
         if let Some(key) = new_key {
             materials.set_data_key(key)?;
         }
-        materials.add_encrypted_data_key(edk)?;
         Ok(())
     }
 

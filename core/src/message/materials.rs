@@ -3,15 +3,17 @@
 //! As in the spec (`framework/structures.md`), encryption materials hold the suite, the
 //! encryption context, the plaintext data key, the encrypted data keys (EDKs) and, for a signed
 //! suite, the signing key; decryption materials hold the suite, the context, the data key and
-//! the verification key. Everything is fixed-capacity: no heap.
+//! the verification key. Everything is bounded, and without `std` fixed-capacity: no heap. The
+//! EDKs are kept in one byte pool ([`EdkPool`]), so materials are as large as the EDKs they hold
+//! (at most [`MAX_EDK_POOL_LEN`] bytes), not as large as 16 EDKs at their longest.
 
 use crate::crypto::{CryptoProvider, RustCrypto};
 use core::fmt;
-use heapless::Vec;
 use rand_core::TryCryptoRng;
 use zeroize::Zeroize;
 
 use super::edk::EncryptedDataKey;
+use super::edk_pool::{EdkPool, EdkPoolError, MAX_EDK_POOL_LEN};
 use super::signing;
 use super::suite::AlgorithmSuite;
 use crate::data::{ContextError, EncryptionContext};
@@ -115,6 +117,11 @@ pub enum MaterialsError {
     Context(ContextError),
     /// More encrypted data keys than [`Limits::max_encrypted_data_keys`].
     TooManyEncryptedDataKeys,
+    /// An encrypted data key field is longer than its cap
+    /// ([`MAX_PROVIDER_ID_LEN`](super::MAX_PROVIDER_ID_LEN), ...).
+    EdkFieldTooLong,
+    /// The encrypted data keys together would exceed [`MAX_EDK_POOL_LEN`] bytes.
+    EdkPoolFull,
     /// A data key was already set: a keyring may not replace it.
     DataKeyAlreadySet,
     /// The random generator failed.
@@ -129,6 +136,10 @@ impl fmt::Display for MaterialsError {
             }
             Self::Context(e) => fmt::Display::fmt(e, f),
             Self::TooManyEncryptedDataKeys => f.write_str("more encrypted data keys than the configured maximum"),
+            Self::EdkFieldTooLong => fmt::Display::fmt(&super::EdkTooLong, f),
+            Self::EdkPoolFull => {
+                write!(f, "the encrypted data keys exceed the {MAX_EDK_POOL_LEN} bytes the materials hold for them")
+            }
             Self::DataKeyAlreadySet => f.write_str("the materials already hold a data key"),
             Self::Rng => f.write_str("the random generator failed"),
         }
@@ -155,7 +166,7 @@ pub struct EncryptionMaterials<'c> {
     context: EncryptionContext<'c>,
     signing: Option<signing::SigningKey>,
     data_key: Option<DataKey>,
-    edks: Vec<EncryptedDataKey, MAX_EDKS>,
+    edks: EdkPool,
     limits: Limits,
 }
 
@@ -196,9 +207,12 @@ impl<'c> EncryptionMaterials<'c> {
         } else {
             None
         };
-        let materials = Self { suite, context, signing, data_key: None, edks: Vec::new(), limits };
-        materials.context().map_err(MaterialsError::Context)?;
-        Ok(materials)
+        // Checked before the materials are built, so that they are built once, in the place they
+        // are returned to: building them first and returning them after the check made two
+        // copies of their EDK pool on a microcontroller's stack.
+        full_context(&context, signing.as_ref().map(signing::SigningKey::public_key_base64))
+            .map_err(MaterialsError::Context)?;
+        Ok(Self { suite, context, signing, data_key: None, edks: EdkPool::new(), limits })
     }
 
     /// The suite.
@@ -241,20 +255,43 @@ impl<'c> EncryptionMaterials<'c> {
         Ok(())
     }
 
-    /// The encrypted data keys so far.
-    pub fn encrypted_data_keys(&self) -> &[EncryptedDataKey] {
+    /// The encrypted data keys so far, in the order they were added (read them as borrowed
+    /// [`EdkRef`](super::EdkRef)s).
+    pub fn encrypted_data_keys(&self) -> &EdkPool {
         &self.edks
     }
 
-    /// Adds an encrypted data key.
+    /// Adds an encrypted data key, copying its fields into the materials' pool.
     ///
     /// # Errors
-    /// [`MaterialsError::TooManyEncryptedDataKeys`] past [`Limits::max_encrypted_data_keys`].
+    /// As [`add_encrypted_data_key_parts`](Self::add_encrypted_data_key_parts).
     pub fn add_encrypted_data_key(&mut self, edk: EncryptedDataKey) -> Result<(), MaterialsError> {
+        let edk = edk.as_ref();
+        self.add_encrypted_data_key_parts(edk.provider_id, &[edk.provider_info], edk.ciphertext)
+    }
+
+    /// Adds an encrypted data key whose provider info is the concatenation of `info_parts`,
+    /// copying its fields straight into the materials' pool (no [`EncryptedDataKey`] of 1.3 KB
+    /// is built on the way). On any error the materials are unchanged.
+    ///
+    /// # Errors
+    /// [`MaterialsError::TooManyEncryptedDataKeys`] past [`Limits::max_encrypted_data_keys`];
+    /// [`MaterialsError::EdkFieldTooLong`] if a field is over its cap;
+    /// [`MaterialsError::EdkPoolFull`] if the EDKs would exceed [`MAX_EDK_POOL_LEN`] bytes.
+    pub fn add_encrypted_data_key_parts(
+        &mut self,
+        provider_id: &[u8],
+        info_parts: &[&[u8]],
+        ciphertext: &[u8],
+    ) -> Result<(), MaterialsError> {
         if self.edks.len() >= self.limits.max_edks() {
             return Err(MaterialsError::TooManyEncryptedDataKeys);
         }
-        self.edks.push(edk).map_err(|_| MaterialsError::TooManyEncryptedDataKeys)
+        self.edks.push(provider_id, info_parts, ciphertext).map_err(|e| match e {
+            EdkPoolError::FieldTooLong => MaterialsError::EdkFieldTooLong,
+            EdkPoolError::Full => MaterialsError::EdkPoolFull,
+            EdkPoolError::TooMany => MaterialsError::TooManyEncryptedDataKeys,
+        })
     }
 
     /// The limits these materials were made with.

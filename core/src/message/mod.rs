@@ -81,6 +81,7 @@
 pub mod cache;
 mod decrypt;
 mod edk;
+mod edk_pool;
 mod encrypt;
 mod error;
 mod frame;
@@ -107,6 +108,7 @@ pub use header::{
 pub use edk::{
     EdkRef, EdkTooLong, EncryptedDataKey, MAX_EDK_CIPHERTEXT_LEN, MAX_PROVIDER_ID_LEN, MAX_PROVIDER_INFO_LEN,
 };
+pub use edk_pool::{EdkPool, MAX_EDK_POOL_LEN};
 #[cfg(feature = "std")]
 pub use io::{DecryptingReader, EncryptingWriter};
 pub use keyring::{Keyring, KeyringError};

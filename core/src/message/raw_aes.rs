@@ -10,7 +10,7 @@ use core::fmt;
 use rand_core::TryCryptoRng;
 use zeroize::Zeroize;
 
-use super::edk::{EdkRef, EncryptedDataKey, MAX_PROVIDER_ID_LEN, MAX_PROVIDER_INFO_LEN};
+use super::edk::{EdkRef, MAX_PROVIDER_ID_LEN, MAX_PROVIDER_INFO_LEN};
 use super::keyring::{Keyring, KeyringError};
 use super::materials::{DATA_KEY_LEN, DataKey, DecryptionMaterials, EncryptionMaterials};
 use super::{IV_LEN, TAG_LEN};
@@ -135,10 +135,12 @@ impl<P: CryptoProvider> Keyring for RawAesKeyring<'_, P> {
         materials: &mut EncryptionMaterials<'_>,
         rng: &mut R,
     ) -> Result<(), KeyringError> {
-        if materials.data_key().is_none() {
-            let key = DataKey::random(rng).map_err(|_| KeyringError::Rng)?;
-            materials.set_data_key(key)?;
-        }
+        // A key of its own if it is the generator; set only once its EDK is in the materials, so
+        // that materials which refuse the EDK are not left with a key nothing wraps.
+        let fresh = match materials.data_key() {
+            None => Some(DataKey::random(rng).map_err(|_| KeyringError::Rng)?),
+            Some(_) => None,
+        };
         let mut aad = [0u8; MAX_CONTEXT_ENCODED_LEN];
         let aad_len = materials.encode_context(&mut aad).map_err(|_| KeyringError::WrapFailed)?;
         let aad = aad.get(..aad_len).unwrap_or_default();
@@ -146,19 +148,22 @@ impl<P: CryptoProvider> Keyring for RawAesKeyring<'_, P> {
         rng.try_fill_bytes(&mut iv).map_err(|_| KeyringError::Rng)?;
         let mut wrapped = [0u8; WRAPPED_LEN];
         let (body, tag_out) = wrapped.split_at_mut(DATA_KEY_LEN);
-        body.copy_from_slice(materials.data_key().ok_or(KeyringError::NoDataKey)?.as_bytes());
+        let data_key = fresh.as_ref().or(materials.data_key()).ok_or(KeyringError::NoDataKey)?;
+        body.copy_from_slice(data_key.as_bytes());
         let tag = self.key.seal_in_place(&iv, aad, body).map_err(|_| {
             // The buffer still holds the plaintext data key if sealing refused it.
             body.zeroize();
             KeyringError::WrapFailed
         })?;
         tag_out.copy_from_slice(&tag);
-        let edk = EncryptedDataKey::with_info_parts(
+        materials.add_encrypted_data_key_parts(
             self.namespace.as_bytes(),
             &[self.name.as_bytes(), &TAG_BITS.to_be_bytes(), &IV_BYTES.to_be_bytes(), &iv],
             &wrapped,
         )?;
-        materials.add_encrypted_data_key(edk)?;
+        if let Some(key) = fresh {
+            materials.set_data_key(key)?;
+        }
         Ok(())
     }
 

@@ -125,9 +125,12 @@ fn run() -> Result<(), Failed> {
 const STREAM_LEN: usize = 3000;
 #[cfg(not(feature = "kms-path-only"))]
 const STREAM_FRAME: u32 = 512;
-/// The message fits here: plaintext, header (one KMS EDK, about 250 bytes) and 40 bytes a frame.
+/// The message fits here: plaintext, header (one KMS EDK, about 260 bytes: 512 leaves room for
+/// a longer context or ARN) and at most 40 bytes a frame (sequence number, IV, tag; the final
+/// frame's marker and length). Sized to the message rather than a round 4 KiB: it is the
+/// largest buffer of the step.
 #[cfg(not(feature = "kms-path-only"))]
-const STREAM_MESSAGE_CAPACITY: usize = 4096;
+const STREAM_MESSAGE_CAPACITY: usize = STREAM_LEN + 512 + (STREAM_LEN / STREAM_FRAME as usize + 1) * 40;
 
 /// Byte `i` of the streamed plaintext, computed where it is needed: no buffer ever holds the
 /// whole plaintext, as on a device streaming from a sensor or flash.
@@ -139,14 +142,37 @@ fn stream_byte(i: usize) -> u8 {
 /// One message in the AWS Encryption SDK format (suite 04 78) under this Kms's key through the
 /// KMS keyring, streamed both ways: the plaintext goes in 97 bytes at a time, the message comes
 /// back 61 bytes at a time into a 600-byte output buffer, and every released byte is checked.
-/// Memory: two one-frame workspaces and the message buffer, all on this step's stack.
+/// Memory: the message buffer on this step's stack; the encrypting and the decrypting halves
+/// (materials, encryptor, workspace; decryptor, workspace, output) each in a frame of its own,
+/// so that the two are never on the stack together.
 #[cfg(not(feature = "kms-path-only"))]
 #[inline(never)]
 fn streamed_message(kms: &mut DemoKms, context: &EncryptionContext<'_>, key_id: KeyId) -> Result<(), Failed> {
-    use coffer_core::message::{AlgorithmSuite, Decryptor, EncryptConfig, Encryptor, KmsKeyring, Limits};
+    let key = key_id.to_text();
+    let mut message = [0u8; STREAM_MESSAGE_CAPACITY];
+    let written = encrypt_stream(kms, context, key.as_str(), &mut message)?;
+    let encrypted = message.get(..written).ok_or(Failed("message buffer"))?;
+    decrypt_stream(kms, context, key.as_str(), encrypted)?;
+    report(format_args!(
+        "streamed message {STREAM_LEN} bytes in {}-byte frames: a {written}-byte message (04 78, KMS keyring), decrypted in 61-byte pieces",
+        STREAM_FRAME
+    ));
+    report_message_sizes();
+    Ok(())
+}
+
+/// The encrypting half of [`streamed_message`]: the message into `message`, its length back.
+#[cfg(not(feature = "kms-path-only"))]
+#[inline(never)]
+fn encrypt_stream(
+    kms: &mut DemoKms,
+    context: &EncryptionContext<'_>,
+    key: &str,
+    message: &mut [u8],
+) -> Result<usize, Failed> {
+    use coffer_core::message::{AlgorithmSuite, EncryptConfig, Encryptor, KmsKeyring, Limits};
     use rand_core::SeedableRng;
 
-    let key = key_id.to_text();
     // The message id and the content key's randomness come from the HSM's generator.
     let mut seed = Zeroizing::new([0u8; 32]);
     check(kms.generate_random_into(&mut *seed), "random seed for the message")?;
@@ -158,46 +184,48 @@ fn streamed_message(kms: &mut DemoKms, context: &EncryptionContext<'_>, key_id: 
         limits: Limits::default(),
     };
     let mut workspace = [0u8; Encryptor::workspace_len(STREAM_FRAME)];
-    let mut message = [0u8; STREAM_MESSAGE_CAPACITY];
     let mut written = 0;
-    {
-        let mut keyring = KmsKeyring::new(kms, key.as_str());
-        let mut encryptor = check(
-            Encryptor::new(&mut keyring, context.clone(), &config, &mut rng, &mut workspace),
-            "message encryptor",
-        )?;
-        let mut chunk = [0u8; 97];
-        let mut fed = 0;
-        while fed < STREAM_LEN {
-            let n = chunk.len().min(STREAM_LEN - fed);
-            for (i, byte) in chunk.iter_mut().take(n).enumerate() {
-                *byte = stream_byte(fed + i);
-            }
-            let out = message.get_mut(written..).ok_or(Failed("message buffer"))?;
-            let input = chunk.get(..n).ok_or(Failed("chunk"))?;
-            let (consumed, wrote) = check(encryptor.update(input, out), "message encrypt")?;
-            ensure(consumed == n, "the encryptor takes every chunk")?;
-            fed += n;
-            written += wrote;
+    let mut keyring = KmsKeyring::new(kms, key);
+    let mut encryptor =
+        check(Encryptor::new(&mut keyring, context.clone(), &config, &mut rng, &mut workspace), "message encryptor")?;
+    let mut chunk = [0u8; 97];
+    let mut fed = 0;
+    while fed < STREAM_LEN {
+        let n = chunk.len().min(STREAM_LEN - fed);
+        for (i, byte) in chunk.iter_mut().take(n).enumerate() {
+            *byte = stream_byte(fed + i);
         }
-        loop {
-            let out = message.get_mut(written..).ok_or(Failed("message buffer"))?;
-            let (wrote, done) = check(encryptor.finish(out), "message finish")?;
-            written += wrote;
-            if done {
-                break;
-            }
+        let out = message.get_mut(written..).ok_or(Failed("message buffer"))?;
+        let input = chunk.get(..n).ok_or(Failed("chunk"))?;
+        let (consumed, wrote) = check(encryptor.update(input, out), "message encrypt")?;
+        ensure(consumed == n, "the encryptor takes every chunk")?;
+        fed += n;
+        written += wrote;
+    }
+    loop {
+        let out = message.get_mut(written..).ok_or(Failed("message buffer"))?;
+        let (wrote, done) = check(encryptor.finish(out), "message finish")?;
+        written += wrote;
+        if done {
+            return Ok(written);
         }
     }
+}
+
+/// The decrypting half of [`streamed_message`]: `message` fed 61 bytes at a time, every
+/// released byte checked against the plaintext.
+#[cfg(not(feature = "kms-path-only"))]
+#[inline(never)]
+fn decrypt_stream(kms: &mut DemoKms, context: &EncryptionContext<'_>, key: &str, message: &[u8]) -> Result<(), Failed> {
+    use coffer_core::message::{Decryptor, Encryptor, KmsKeyring, Limits};
 
     let mut workspace = [0u8; Encryptor::workspace_len(STREAM_FRAME) + 512];
-    let mut decryptor =
-        Decryptor::new(KmsKeyring::new(kms, key.as_str()), context.clone(), Limits::default(), &mut workspace);
+    let mut decryptor = Decryptor::new(KmsKeyring::new(kms, key), context.clone(), Limits::default(), &mut workspace);
     let mut output = [0u8; 600];
     let mut released = 0;
     let mut read = 0;
-    while read < written || released < STREAM_LEN {
-        let input = message.get(read..written.min(read + 61)).ok_or(Failed("message read"))?;
+    while read < message.len() || released < STREAM_LEN {
+        let input = message.get(read..message.len().min(read + 61)).ok_or(Failed("message read"))?;
         let (consumed, n) = check(decryptor.update(input, &mut output), "message decrypt")?;
         for (i, byte) in output.iter().take(n).enumerate() {
             ensure(*byte == stream_byte(released + i), "the streamed plaintext comes back")?;
@@ -207,12 +235,29 @@ fn streamed_message(kms: &mut DemoKms, context: &EncryptionContext<'_>, key_id: 
         released += n;
     }
     check(decryptor.finish(), "message complete and authentic")?;
-    ensure(released == STREAM_LEN, "every plaintext byte released once")?;
+    ensure(released == STREAM_LEN, "every plaintext byte released once")
+}
+
+/// The sizes of the message types the demo uses, as this target lays them out.
+#[cfg(not(feature = "kms-path-only"))]
+fn report_message_sizes() {
+    use coffer_core::message::{Decryptor, EncryptionMaterials, Encryptor, Header, KmsKeyring, MAX_EDK_POOL_LEN};
+    type DemoKeyring = KmsKeyring<
+        'static,
+        &'static mut DemoHsm,
+        &'static mut DemoStore,
+        ManualClock,
+        RingAudit<AUDIT_EVENTS>,
+        LOADED_KEYS,
+    >;
     report(format_args!(
-        "streamed message {STREAM_LEN} bytes in {}-byte frames: a {written}-byte message (04 78, KMS keyring), decrypted in 61-byte pieces",
-        STREAM_FRAME
+        "sizes            message: EncryptionMaterials {} B (EDK pool {} B), Encryptor {} B, Decryptor {} B, Header {} B",
+        size_of::<EncryptionMaterials<'_>>(),
+        MAX_EDK_POOL_LEN,
+        size_of::<Encryptor<'_>>(),
+        size_of::<Decryptor<'_, '_, DemoKeyring>>(),
+        size_of::<Header<'_>>(),
     ));
-    Ok(())
 }
 
 /// The HSM with its root keys (drawn from the demo-seeded CSPRNG), and the façade in its static.

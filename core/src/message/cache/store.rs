@@ -50,9 +50,11 @@ pub(crate) fn is_fresh(created: Timestamp, now: Timestamp, max_age: u64) -> bool
 /// dropping the cache, zeroizes its data key (and signing key).
 ///
 /// Entries do not borrow the encryption context they were made for (the identifier binds it),
-/// so requests may use short-lived contexts. Each encryption slot holds a full
-/// [`EncryptionMaterials`] (room for [`MAX_EDKS`](super::super::MAX_EDKS) EDKs at their maximum
-/// sizes: about 21 KiB); a decryption slot is under 150 bytes. Size `E` accordingly.
+/// so requests may use short-lived contexts. Each encryption slot holds an
+/// [`EncryptionMaterials`]: without `std`, its EDK pool of
+/// [`MAX_EDK_POOL_LEN`](super::super::MAX_EDK_POOL_LEN) bytes inline (about 2.5 KiB a slot with
+/// a P-384 signing key); with `std`, the EDKs on the heap. A decryption slot is under 150 bytes.
+/// Size `E` accordingly.
 pub struct LocalCache<const E: usize, const D: usize> {
     encrypt: [Option<EncryptEntry>; E],
     decrypt: [Option<DecryptEntry>; D],
