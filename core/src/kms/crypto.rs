@@ -187,17 +187,17 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Kms<H, S, C
         })
     }
 
-    /// GenerateRandom: 1 to 1024 bytes from the HSM's generator, in a zeroizing buffer.
+    /// GenerateRandom: 1 to 1024 bytes from the HSM's generator, in a zeroizing buffer
+    /// ([`generate_random_into`](Self::generate_random_into) into a buffer of that length).
     ///
     /// # Errors
     /// Validation for a count outside 1..=1024; HSM failures.
     pub fn generate_random(&mut self, number_of_bytes: usize) -> Result<SecretBytes<MAX_DATA_KEY_LEN>, KmsError<H, S>> {
-        self.audited(Operation::GenerateRandom, |kms, _| {
-            super::check_range(Field::NumberOfBytes, number_of_bytes as u64, 1, MAX_DATA_KEY_LEN as u64)?;
-            let mut out = SecretBytes::zeroed(number_of_bytes).ok_or(Error::Internal)?;
-            kms.hsm.fill_random(out.as_mut_bytes()).map_err(hsm_err)?;
-            Ok(out)
-        })
+        // A count over the limit gets an empty buffer, which generate_random_into refuses with
+        // the same error (and one audit event).
+        let mut out = SecretBytes::zeroed(number_of_bytes).unwrap_or_default();
+        self.generate_random_into(out.as_mut_bytes())?;
+        Ok(out)
     }
 
     /// Draws a data key into `blob_out`'s ciphertext region, copies it to `plaintext_out` if
