@@ -3,6 +3,9 @@
 //! seal (or open) of the same size: what the façade adds to the one AEAD call it makes
 //! (resolving the key, unwrapping its version, the blob format, the audit event).
 //!
+//! hsm-soft draws its nonces from `coffer_benches::rng()`, the generator the `coffer` command
+//! uses; the `coffer-soft-sysrng-into` rows draw them from the OS, one system call per seal.
+//!
 //! Once per crypto provider (hsm-soft's `P`, beside that provider's raw AES-GCM). Ids:
 //! `kms-<op>-<provider>/<impl>/<size>`. GenerateDataKey takes at most 1024 bytes: its sizes
 //! are 32 B (AES_256) and 1 KiB.
@@ -35,6 +38,14 @@ fn kms_on<P: CryptoProvider, F: Floor>(c: &mut Criterion) {
     let mut audit = RingAudit::<64>::new();
     let mut kms = Kms::new(hsm, &mut *store, SystemClock, &mut audit, KmsConfig::default()).expect("a façade");
     let key = kms.create_key("benchmark").expect("a key").key_id.to_string();
+    // The same façade on the OS generator (a system call per nonce): the `-sysrng` rows.
+    let mut sys_hsm: SoftHsm<_, 8, P> = SoftHsm::new(coffer_benches::sys_rng());
+    sys_hsm.create_root_keys().expect("root keys");
+    let mut sys_store = Box::new(MemoryStore::<16>::new());
+    let mut sys_audit = RingAudit::<64>::new();
+    let mut sys_kms =
+        Kms::new(sys_hsm, &mut *sys_store, SystemClock, &mut sys_audit, KmsConfig::default()).expect("a façade");
+    let sys_key = sys_kms.create_key("benchmark").expect("a key").key_id.to_string();
     let context = EncryptionContext::new(&[("purpose", "benchmark"), ("tenant", "acme")]).expect("a context");
     // The AAD the façade binds is the encoded context and the blob header: about this long.
     let aad = [0xA5u8; 96];
@@ -52,6 +63,9 @@ fn kms_on<P: CryptoProvider, F: Floor>(c: &mut Criterion) {
         let mut blob = vec![0u8; coffer_core::data::blob_len(size)];
         group.bench_function(BenchmarkId::new("coffer-soft-into", label(size)), |b| {
             b.iter(|| kms.encrypt_into(&key, black_box(&pt), &context, &mut blob).expect("Encrypt"))
+        });
+        group.bench_function(BenchmarkId::new("coffer-soft-sysrng-into", label(size)), |b| {
+            b.iter(|| sys_kms.encrypt_into(&sys_key, black_box(&pt), &context, &mut blob).expect("Encrypt"))
         });
         let mut buf = pt.clone();
         group.bench_function(BenchmarkId::new(&raw, label(size)), |b| {

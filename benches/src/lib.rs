@@ -10,6 +10,7 @@ pub mod esdk;
 pub mod figures;
 pub mod floor;
 
+use coffer_host_rng::HostRng;
 use getrandom::SysRng;
 use rand_core::UnwrapErr;
 
@@ -25,8 +26,14 @@ pub const WRAPPING_KEY: [u8; 32] = [0x42; 32];
 /// The one encryption-context pair of every message.
 pub const CONTEXT: (&str, &str) = ("purpose", "benchmark");
 
-/// The operating system's CSPRNG, as Coffer's callers use it.
-pub fn rng() -> UnwrapErr<SysRng> {
+/// The generator the `coffer` command gives hsm-soft: [`HostRng`] (ChaCha20 with fast key
+/// erasure, seeded by the OS, reseeded on fork).
+pub fn rng() -> UnwrapErr<HostRng> {
+    UnwrapErr(HostRng::new())
+}
+
+/// The operating system's CSPRNG, one system call per request: the `*-sysrng` rows.
+pub fn sys_rng() -> UnwrapErr<SysRng> {
     UnwrapErr(SysRng)
 }
 

@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use coffer_core::hsm::{ErrorKind, Hsm, HsmError};
+use coffer_host_rng::HostRng;
 use coffer_hsm_pkcs11::{
     DEFAULT_MODULE, ENV_MODULE, ENV_PIN, ENV_PIN_FILE, ENV_TOKEN, Pin, Pkcs11Config, Pkcs11Error, Pkcs11Hsm,
     Reconnecting,
 };
 use coffer_hsm_soft::{SoftError, SoftHsm};
-use getrandom::SysRng;
 use zeroize::Zeroizing;
 
 use crate::cli::InitArgs;
@@ -29,9 +29,10 @@ use crate::store::CONFIG_FILE;
 /// Environment variable holding the soft backend's passphrase.
 pub(crate) const ENV_PASSPHRASE: &str = "COFFER_PASSPHRASE";
 
-/// The software HSM as the command uses it (the OS generator; failures are reported, not
-/// unwrapped).
-pub(crate) type CliSoftHsm = SoftHsm<SysRng>;
+/// The software HSM as the command uses it: its keys and nonces from [`HostRng`] (ChaCha20 with
+/// fast key erasure, seeded by the OS, reseeded on fork), which spares a system call per seal.
+/// Generator failures are reported, not unwrapped.
+pub(crate) type CliSoftHsm = SoftHsm<HostRng>;
 
 /// The passphrase: [`ENV_PASSPHRASE`], else a prompt on the terminal (twice when `confirm`).
 fn passphrase(confirm: bool) -> Result<Zeroizing<String>, CliError> {
@@ -135,7 +136,7 @@ pub(crate) fn open_soft(kdf: &KdfConfig, sealed_root_keys: &str) -> Result<CliSo
         .map_err(|_| CliError::new(Class::Store, "config.json: sealed_root_keys is not base64"))?;
     let passphrase = passphrase(false)?;
     let kek = kdf.derive(passphrase.as_bytes())?;
-    SoftHsm::import_root_keys(SysRng, &sealed, &kek).map_err(|e| match e.kind() {
+    SoftHsm::import_root_keys(HostRng::new(), &sealed, &kek).map_err(|e| match e.kind() {
         // Not even shaped as sealed root keys (length, magic): the file, not the passphrase.
         ErrorKind::InvalidInput => {
             CliError::new(Class::Store, format!("config.json: sealed_root_keys is malformed ({e})"))
@@ -256,7 +257,7 @@ pub(crate) fn init(root: &Path, args: &InitArgs) -> Result<Obj, CliError> {
     if let Some(kdf) = kdf {
         let passphrase = passphrase(true)?;
         let kek = kdf.derive(passphrase.as_bytes())?;
-        let mut hsm: CliSoftHsm = SoftHsm::new(SysRng);
+        let mut hsm: CliSoftHsm = SoftHsm::new(HostRng::new());
         hsm.create_root_keys().map_err(soft_error)?;
         let sealed = hsm.export_root_keys(&kek).map_err(soft_error)?;
         summary = summary

@@ -244,8 +244,8 @@ pub(crate) fn secret<H: Hsm>(hsm: &mut H, root: &Path, id: &str) -> Result<Zeroi
 
 #[cfg(test)]
 mod tests {
+    use coffer_host_rng::HostRng;
     use coffer_hsm_soft::SoftHsm;
-    use getrandom::SysRng;
 
     use super::*;
 
@@ -253,7 +253,7 @@ mod tests {
     fn sealed_then_refused_when_edited_renamed_or_revoked() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        let mut hsm: crate::backend::CliSoftHsm = SoftHsm::new(SysRng);
+        let mut hsm: crate::backend::CliSoftHsm = SoftHsm::new(HostRng::new());
         hsm.create_root_keys().unwrap();
         let key = create(&mut hsm, root, 1_800_000_000).unwrap();
         assert!(valid_id(&key.access_key_id) && key.access_key_id.starts_with(ID_PREFIX));
@@ -273,7 +273,7 @@ mod tests {
         assert!(matches!(super::secret(&mut hsm, root, &key.access_key_id), Err(Lookup::Corrupt(_))));
         // Another root cannot open it.
         fs::write(&file, &text).unwrap();
-        let mut stranger: crate::backend::CliSoftHsm = SoftHsm::new(SysRng);
+        let mut stranger: crate::backend::CliSoftHsm = SoftHsm::new(HostRng::new());
         stranger.create_root_keys().unwrap();
         assert!(matches!(super::secret(&mut stranger, root, &key.access_key_id), Err(Lookup::Corrupt(_))));
         // Unknown, malformed and revoked ids.
