@@ -14,9 +14,9 @@ use crate::audit::EventLog;
 use crate::cli::{Command, DataKeyArgs, KeyIdArg, PageArgs};
 use crate::error::{Class, CliError};
 use crate::input;
+pub(crate) use crate::kms_error::convert;
 use crate::output::Obj;
 use crate::store::{DirStore, DirStoreError};
-pub(crate) use crate::kms_error::convert;
 use crate::time::CliClock;
 
 /// The façade as the commands use it.
@@ -111,7 +111,10 @@ fn list<H: Hsm, R: Paged>(kms: &mut CliKms<'_, H>, mut request: R, page: &PageAr
     Ok(crate::document::of(&answer)?)
 }
 
-fn data_key<R>(args: &DataKeyArgs, make: impl FnOnce(String, Option<String>, Option<i64>, Option<Context>) -> R) -> Result<R, CliError> {
+fn data_key<R>(
+    args: &DataKeyArgs,
+    make: impl FnOnce(String, Option<String>, Option<i64>, Option<Context>) -> R,
+) -> Result<R, CliError> {
     Ok(make(
         args.key_id.clone(),
         args.key_spec.clone(),
@@ -148,26 +151,19 @@ pub(crate) fn run<H: Hsm>(kms: &mut CliKms<'_, H>, command: &Command) -> Result<
             },
         ),
         Command::CancelKeyDeletion(k) => show(kms, &api::CancelKeyDeletionRequest { key_id: key(k) }),
-        Command::UpdateKeyDescription { key: k, description } => show(
-            kms,
-            &api::UpdateKeyDescriptionRequest { key_id: key(k), description: description.clone() },
-        ),
-        Command::CreateAlias { alias_name, target_key_id } => show(
-            kms,
-            &api::CreateAliasRequest { alias_name: alias_name.clone(), target_key_id: target_key_id.clone() },
-        ),
-        Command::UpdateAlias { alias_name, target_key_id } => show(
-            kms,
-            &api::UpdateAliasRequest { alias_name: alias_name.clone(), target_key_id: target_key_id.clone() },
-        ),
+        Command::UpdateKeyDescription { key: k, description } => {
+            show(kms, &api::UpdateKeyDescriptionRequest { key_id: key(k), description: description.clone() })
+        }
+        Command::CreateAlias { alias_name, target_key_id } => {
+            show(kms, &api::CreateAliasRequest { alias_name: alias_name.clone(), target_key_id: target_key_id.clone() })
+        }
+        Command::UpdateAlias { alias_name, target_key_id } => {
+            show(kms, &api::UpdateAliasRequest { alias_name: alias_name.clone(), target_key_id: target_key_id.clone() })
+        }
         Command::DeleteAlias { alias_name } => show(kms, &api::DeleteAliasRequest { alias_name: alias_name.clone() }),
         Command::ListAliases { key_id, page } => list(
             kms,
-            api::ListAliasesRequest {
-                key_id: key_id.clone(),
-                limit: limit(page),
-                marker: page.marker.clone(),
-            },
+            api::ListAliasesRequest { key_id: key_id.clone(), limit: limit(page), marker: page.marker.clone() },
             page,
         ),
         Command::EnableKeyRotation { key: k, rotation_period_in_days } => show(
@@ -244,8 +240,8 @@ pub(crate) fn run<H: Hsm>(kms: &mut CliKms<'_, H>, command: &Command) -> Result<
             show(kms, &request)
         }
         Command::GenerateDataKey(args) => {
-            let request = data_key(args, |key_id, key_spec, number_of_bytes, encryption_context| {
-                api::GenerateDataKeyRequest {
+            let request =
+                data_key(args, |key_id, key_spec, number_of_bytes, encryption_context| api::GenerateDataKeyRequest {
                     key_id,
                     key_spec,
                     number_of_bytes,
@@ -253,8 +249,7 @@ pub(crate) fn run<H: Hsm>(kms: &mut CliKms<'_, H>, command: &Command) -> Result<
                     _grant_tokens: None,
                     dry_run: None,
                     recipient: None,
-                }
-            })?;
+                })?;
             show(kms, &request)
         }
         Command::GenerateDataKeyWithoutPlaintext(args) => {
@@ -282,9 +277,11 @@ pub(crate) fn run<H: Hsm>(kms: &mut CliKms<'_, H>, command: &Command) -> Result<
         Command::Maintenance => show(kms, &api::MaintenanceRequest),
         Command::EncryptFile(args) => crate::files::encrypt_file(kms, args),
         Command::DecryptFile(args) => crate::files::decrypt_file(kms, args),
-        Command::Init(_) | Command::Audit { .. } | Command::TokenCheck { .. } | Command::Serve(_) | Command::AccessKey(_) => {
-            Err(CliError::new(Class::Internal, "not a KMS command").into())
-        }
+        Command::Init(_)
+        | Command::Audit { .. }
+        | Command::TokenCheck { .. }
+        | Command::Serve(_)
+        | Command::AccessKey(_) => Err(CliError::new(Class::Internal, "not a KMS command").into()),
     }
 }
 

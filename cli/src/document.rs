@@ -127,7 +127,11 @@ impl ser::Serializer for Doc {
     fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<Val, Unsupported> {
         Ok(Val::Str(variant.to_owned()))
     }
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, name: &'static str, value: &T) -> Result<Val, Unsupported> {
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(
+        self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<Val, Unsupported> {
         match (name, value.serialize(Doc)?) {
             (TIMESTAMP, Val::Num(t)) => Ok(Val::Str(crate::time::iso(t))),
             // The base64 string (allocated at its exact length) moves into the zeroizing form.

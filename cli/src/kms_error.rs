@@ -25,4 +25,3 @@ pub(crate) fn convert<HE: HsmError>(e: &Error<HE, DirStoreError>, store: &DirSto
         ),
     )
 }
-

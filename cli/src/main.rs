@@ -14,6 +14,8 @@ mod document;
 mod error;
 mod exact;
 mod files;
+#[cfg(test)]
+mod front_ends_agree;
 mod init;
 mod input;
 mod kms_error;

@@ -156,8 +156,10 @@ impl Operation for GenerateRandomRequest {
         &self,
         kms: &mut Kms<H, S, C, A>,
     ) -> Result<GenerateRandomResponse, KmsFailure<H, S>> {
-        let n = opt_ranged::<usize>("NumberOfBytes", self.number_of_bytes, 1, MAX_NUMBER_OF_BYTES)?
-            .ok_or_else(|| CliError::validation("1 validation error detected: NumberOfBytes must be given (1 to 1024)"))?;
+        let n =
+            opt_ranged::<usize>("NumberOfBytes", self.number_of_bytes, 1, MAX_NUMBER_OF_BYTES)?.ok_or_else(|| {
+                CliError::validation("1 validation error detected: NumberOfBytes must be given (1 to 1024)")
+            })?;
         refuse("CustomKeyStoreId", self.custom_key_store_id, "no custom key stores")?;
         refuse("Recipient", self.recipient, "no Nitro enclaves")?;
         let r = kms.generate_random(n)?;

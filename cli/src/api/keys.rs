@@ -43,7 +43,10 @@ pub(crate) fn page_limit(limit: Option<i64>, marker: Option<&str>) -> Result<usi
 
 /// The error for a marker no list handed out.
 pub(crate) fn marker_error() -> CliError {
-    CliError::new(Class::InvalidMarker, "Marker is not one a list handed out (give the NextMarker of the previous page)")
+    CliError::new(
+        Class::InvalidMarker,
+        "Marker is not one a list handed out (give the NextMarker of the previous page)",
+    )
 }
 
 /// `KeyMetadata`, with Coffer's two additions (the current and the oldest decrypting versions).

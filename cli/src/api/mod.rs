@@ -157,3 +157,6 @@ served! {
     GenerateDataKeyWithoutPlaintext => GenerateDataKeyWithoutPlaintextRequest,
     GenerateRandom => GenerateRandomRequest,
 }
+
+#[cfg(test)]
+mod tests;

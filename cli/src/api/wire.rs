@@ -362,9 +362,15 @@ mod tests {
 
     #[test]
     fn refused_members_ask_for_something_unless_false_or_empty() {
-        for (text, meaningful) in
-            [("false", false), ("[]", false), ("true", true), ("[1]", true), ("{}", true), (r#""p""#, true), ("3", true)]
-        {
+        for (text, meaningful) in [
+            ("false", false),
+            ("[]", false),
+            ("true", true),
+            ("[1]", true),
+            ("{}", true),
+            (r#""p""#, true),
+            ("3", true),
+        ] {
             let r: Refused = serde_json::from_str(text).unwrap();
             assert_eq!(r.meaningful, meaningful, "{text}");
         }

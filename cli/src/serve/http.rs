@@ -32,9 +32,9 @@ use zeroize::{Zeroize as _, Zeroizing};
 
 use super::deadline::{Deadline, DeadlineIo, RestartOnDrop};
 use super::engine::Call;
-use crate::api::ApiError;
 use super::peers::Peers;
 use super::sigv4;
+use crate::api::ApiError;
 
 /// The largest request body accepted: 64 KiB (an Encrypt of 4096 bytes is under 6 KiB).
 pub(crate) const MAX_BODY: usize = 64 * 1024;
