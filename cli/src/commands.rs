@@ -4,27 +4,16 @@
 //! (`crate::input`): blobs as `fileb://path`, `file://path` or base64, contexts as `k=v`
 //! shorthand or JSON. Lists without `--limit` are fetched page after page, as the AWS CLI does.
 
-use coffer_core::Kms;
 use coffer_core::hsm::Hsm;
 use coffer_core::kms::MAX_LIST_LIMIT;
 
 use crate::api::wire::{Blob, Context};
 use crate::api::{self, Operation};
-use crate::audit::EventLog;
 use crate::cli::{Command, DataKeyArgs, KeyIdArg, PageArgs};
+pub(crate) use crate::dir_kms::{CliKms, Failure, convert};
 use crate::error::{Class, CliError};
 use crate::input;
-pub(crate) use crate::kms_error::convert;
 use crate::output::Obj;
-use crate::store::{DirStore, DirStoreError};
-use crate::time::CliClock;
-
-/// The façade as the commands use it.
-pub(crate) type CliKms<'a, H> = Kms<H, &'a mut DirStore, CliClock, &'a mut EventLog>;
-
-/// A command's failure: from the façade (converted once the store can name the record), or
-/// from the request.
-pub(crate) type Failure<H> = api::Failure<<H as Hsm>::Error, DirStoreError>;
 
 /// Runs `request` and shows its answer.
 fn show<H: Hsm, R: Operation>(kms: &mut CliKms<'_, H>, request: &R) -> Result<Obj, Failure<H>> {

@@ -1,22 +1,25 @@
 //! The operation table: each AWS KMS operation Coffer serves has one request type, one
 //! response type and one function that runs it on the façade ([`Operation`]). The command line
-//! and `coffer serve` are two front ends over it, and neither goes through the other's types:
+//! and `coffer serve` are two front ends over it, and neither goes through the other's types.
+//!
+//! The command's modules form layers; each imports only from its own box or the rows below:
 //!
 //! ```text
-//!   main ── cli (clap) ── commands, files, init ──┐         serve (HTTP, SigV4, lane)
-//!                 │            │ clap → request    │           │ JSON → request (json)
-//!                 │            └── document ───────┤           │ response → JSON
-//!                 │               (response → Obj) │           │
-//!                 └── output (Obj → json/text)     └── api ────┘
-//!                                                       │
-//!              session, backend, config, store, audit, time, error, exact
+//!   main
+//!   [commands, files, init → cli (clap)]    [serve: HTTP, SigV4, the lane]
+//!   document (response → output document)   dir_kms (the façade over the directory store)
+//!   api (this table)
+//!   session, backend, config, store, audit, output, time, error, exact
 //! ```
+//!
+//! (`cli`'s clap types include `coffer serve`'s options, `serve::args`, which import nothing
+//! of the crate.)
 //!
 //! - A request type deserialises from the AWS JSON body (serde, the model's member names and
 //!   types: [`wire`]) and is built by the command line from its arguments (`crate::commands`),
-//!   where `fileb://`, `file://` and shorthand contexts are read (`crate::input`); its
-//!   `validate` applies the model's constraints for both. Each runs on any store and clock:
-//!   the table is generic over the façade's types.
+//!   where `fileb://`, `file://` and shorthand contexts are read (`crate::input`). Its run
+//!   function checks the model's constraints first, for both front ends alike, and is
+//!   generic over the façade's store and clock.
 //! - A response type serialises to the AWS JSON answer (dates as seconds since the epoch,
 //!   secrets through zeroizing buffers); the command line renders the same value as its
 //!   document (`crate::document`: dates in ISO 8601, `--query`, `--output text`).

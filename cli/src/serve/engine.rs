@@ -147,7 +147,7 @@ fn open_store(root: &Path) -> Result<DirStore, ApiError> {
 /// A façade error as a network client gets it: a record that failed authentication is named
 /// (`key record <id>`), never by its file, whose path the server's log keeps.
 fn network_error<HE: HsmError>(e: &CoreError<HE, crate::store::DirStoreError>, store: &DirStore) -> ApiError {
-    let mut answer = ApiError::from(crate::kms_error::convert(e, store));
+    let mut answer = ApiError::from(crate::dir_kms::convert(e, store));
     if matches!(e, CoreError::CorruptRecord) {
         let what = store.last_read().map_or_else(|| "a stored record".to_owned(), |(label, _)| format!("the {label}"));
         answer.message = format!(

@@ -1,11 +1,23 @@
-//! A façade error over the directory store as both front ends report it: its class by its kind,
-//! and a record that failed authentication named as the store read it last.
+//! The façade over the directory store: its type as the commands use it, and its errors as both
+//! front ends report them (the class by the error's kind; a record that failed authentication
+//! named as the store read it last).
 
+use coffer_core::Kms;
 use coffer_core::error::Error;
-use coffer_core::hsm::HsmError;
+use coffer_core::hsm::{Hsm, HsmError};
 
+use crate::api;
+use crate::audit::EventLog;
 use crate::error::{Class, CliError};
 use crate::store::{DirStore, DirStoreError};
+use crate::time::CliClock;
+
+/// The façade as the commands use it.
+pub(crate) type CliKms<'a, H> = Kms<H, &'a mut DirStore, CliClock, &'a mut EventLog>;
+
+/// A command's failure: from the façade (converted once the store can name the record), or
+/// from the request.
+pub(crate) type Failure<H> = api::Failure<<H as Hsm>::Error, DirStoreError>;
 
 /// Converts a façade error by its kind (one mapping, [`Class::of_kind`]), naming the record the
 /// store read last if it failed authentication.
