@@ -50,50 +50,59 @@ impl<'de> Deserialize<'de> for Scan {
     }
 }
 
-/// Whether a value is JSON `null`, read without keeping it.
-struct IsNull(bool, Option<String>);
+/// A member's value, read without keeping it: whether it is JSON `null`, and the first name
+/// given twice inside it.
+struct Member {
+    null: bool,
+    duplicate: Option<String>,
+}
 
-impl<'de> Deserialize<'de> for IsNull {
+impl<'de> Deserialize<'de> for Member {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let scan = deserializer.deserialize_any(NullAware)?;
-        Ok(scan)
+        deserializer.deserialize_any(MemberVisitor)
     }
 }
 
-struct NullAware;
+struct MemberVisitor;
 
-impl<'de> Visitor<'de> for NullAware {
-    type Value = IsNull;
+impl MemberVisitor {
+    const fn value(null: bool) -> Member {
+        Member { null, duplicate: None }
+    }
+}
+
+impl<'de> Visitor<'de> for MemberVisitor {
+    type Value = Member;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON value")
     }
-    fn visit_unit<E: de::Error>(self) -> Result<IsNull, E> {
-        Ok(IsNull(true, None))
+    fn visit_unit<E: de::Error>(self) -> Result<Member, E> {
+        Ok(Self::value(true))
     }
-    fn visit_none<E: de::Error>(self) -> Result<IsNull, E> {
-        Ok(IsNull(true, None))
+    fn visit_none<E: de::Error>(self) -> Result<Member, E> {
+        Ok(Self::value(true))
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<IsNull, E> {
-        Ok(IsNull(false, None))
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Member, E> {
+        Ok(Self::value(false))
     }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<IsNull, E> {
-        Ok(IsNull(false, None))
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Member, E> {
+        Ok(Self::value(false))
     }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<IsNull, E> {
-        Ok(IsNull(false, None))
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Member, E> {
+        Ok(Self::value(false))
     }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<IsNull, E> {
-        Ok(IsNull(false, None))
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Member, E> {
+        Ok(Self::value(false))
     }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<IsNull, E> {
-        Ok(IsNull(false, None))
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Member, E> {
+        Ok(Self::value(false))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<IsNull, A::Error> {
-        ScanVisitor.visit_seq(seq).map(|s| IsNull(false, s.duplicate))
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Member, A::Error> {
+        ScanVisitor.visit_seq(seq).map(|s| Member { null: false, duplicate: s.duplicate })
     }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<IsNull, A::Error> {
-        ScanVisitor.visit_map(map).map(|s| IsNull(false, s.duplicate))
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Member, A::Error> {
+        ScanVisitor.visit_map(map).map(|s| Member { null: false, duplicate: s.duplicate })
     }
 }
 
@@ -138,7 +147,7 @@ impl<'de> Visitor<'de> for ScanVisitor {
         let mut present = Vec::new();
         let mut duplicate = None;
         while let Some(name) = map.next_key::<String>()? {
-            let IsNull(null, inner) = map.next_value::<IsNull>()?;
+            let Member { null, duplicate: inner } = map.next_value::<Member>()?;
             duplicate = duplicate.or(inner);
             if names.contains(&name) {
                 duplicate = duplicate.or(Some(name));

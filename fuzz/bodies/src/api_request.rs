@@ -51,7 +51,7 @@ pub fn seeds(key: &str, blob: &str) -> Vec<(String, Vec<u8>)> {
                 _ => format!(r#"{{"KeyId":"{key}"}}"#),
             };
             let which = u8::try_from(i).expect("fewer than 256 operations");
-            (format!("{op}"), [&[which][..], body.as_bytes()].concat())
+            ((*op).to_owned(), [&[which][..], body.as_bytes()].concat())
         })
         .collect()
 }
