@@ -35,7 +35,7 @@ use rand_core::TryCryptoRng;
 use zeroize::Zeroizing;
 
 use crate::cli::{DecryptFileArgs, EncryptFileArgs};
-use crate::commands::{CliKms, Failure};
+use crate::dir_kms::{CliKms, Failure};
 use crate::error::{Class, CliError};
 use crate::output::{Obj, Val};
 

@@ -1,11 +1,12 @@
 //! Parameter values as the AWS CLI takes them: blobs as `fileb://path` or base64, encryption
 //! contexts as `k=v,k2=v2` shorthand or JSON (inline or `file://path`).
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as B64;
 use zeroize::Zeroizing;
 
-use crate::error::{Class, CliError};
+use crate::api::wire::decode_secret_b64;
+#[cfg(test)]
+use crate::api::wire::secret_b64;
+use crate::error::CliError;
 
 /// A blob parameter: `fileb://path` (raw bytes), `file://path` (base64 text), or base64.
 ///
@@ -38,18 +39,6 @@ fn compact(text: &str) -> Zeroizing<String> {
     out
 }
 
-/// Decodes base64 that may hold a secret into a zeroizing buffer allocated once, at the
-/// decoder's bound for the input's length (never below the result), and wiped on failure too.
-///
-/// # Errors
-/// Invalid base64.
-pub(crate) fn decode_secret_b64(text: &[u8]) -> Result<Zeroizing<Vec<u8>>, base64::DecodeSliceError> {
-    let mut out = Zeroizing::new(vec![0u8; base64::decoded_len_estimate(text.len())]);
-    let len = B64.decode_slice(text, out.as_mut_slice())?;
-    out.truncate(len);
-    Ok(out)
-}
-
 /// The largest file a blob parameter reads: far above any blob or plaintext the operations
 /// take (6 KiB), so a wrong path to a large file fails fast instead of filling memory.
 const MAX_BLOB_FILE: u64 = 64 * 1024;
@@ -69,33 +58,6 @@ fn read_capped(name: &str, path: &str) -> Result<Zeroizing<Vec<u8>>, CliError> {
         )));
     }
     Ok(bytes)
-}
-
-/// Base64 of secret bytes, in a zeroizing string allocated once at its exact length. Encoded
-/// straight into that buffer (`encode_string` would pass it through a stack buffer of its own,
-/// left unwiped).
-///
-/// # Errors
-/// KMSInternalException if the length overflows (not expected: secrets are at most 4 KiB).
-pub(crate) fn secret_b64(bytes: &[u8]) -> Result<Zeroizing<String>, CliError> {
-    let failed = || CliError::new(Class::Internal, "cannot encode a secret in base64");
-    let len = base64::encoded_len(bytes.len(), true).ok_or_else(failed)?;
-    let mut buf = Zeroizing::new(vec![0u8; len]);
-    let written = B64.encode_slice(bytes, buf.as_mut_slice()).map_err(|_| failed())?;
-    buf.truncate(written);
-    // Base64 is ASCII: the conversion takes the buffer as it is (on failure it is wiped).
-    match String::from_utf8(core::mem::take(&mut *buf)) {
-        Ok(text) => Ok(Zeroizing::new(text)),
-        Err(e) => {
-            drop(Zeroizing::new(e.into_bytes()));
-            Err(failed())
-        }
-    }
-}
-
-/// Base64 of public bytes.
-pub(crate) fn b64(bytes: &[u8]) -> String {
-    B64.encode(bytes)
 }
 
 /// An encryption-context parameter as pairs (not yet checked against Coffer's limits).

@@ -4,14 +4,20 @@
 // paths exist for the no_std crates.
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
+mod api;
 mod audit;
 mod backend;
 mod cli;
 mod commands;
 mod config;
+mod dir_kms;
+mod document;
 mod error;
 mod exact;
 mod files;
+#[cfg(test)]
+mod front_ends_agree;
+mod init;
 mod input;
 mod output;
 mod serve;
@@ -102,7 +108,7 @@ fn main() -> ExitCode {
 fn run(cli: &Cli) -> Result<Obj, CliError> {
     let root = store_root(cli)?;
     match &cli.command {
-        Command::Init(args) => backend::init(&root, args),
+        Command::Init(args) => init::init(&root, args),
         Command::Audit { key_id, start_time, end_time, operation } => {
             let config = StoreConfig::load(&root)?;
             let prefix = config.arn_prefix()?;
@@ -172,13 +178,13 @@ fn with_kms<H: Hsm>(
     // The façade (which releases its loaded keys when dropped) is gone at the end of this
     // statement, before the store is read for the error.
     let outcome = match Kms::new(hsm, &mut store, clock, &mut log, kms_config) {
-        Err(e) => Err(Failure::Kms(e)),
+        Err(e) => Err(Failure::<H>::Kms(e)),
         Ok(mut kms) => commands::run(&mut kms, command),
     };
     let result = match outcome {
         Ok(doc) => Ok(doc),
-        Err(Failure::Cli(e)) => Err(e),
-        Err(Failure::Kms(e)) => Err(commands::convert(&e, &store)),
+        Err(Failure::<H>::Request(e)) => Err(e),
+        Err(Failure::<H>::Kms(e)) => Err(commands::convert(&e, &store)),
     };
     let file_command = match command {
         Command::EncryptFile(_) => Some("EncryptFile"),

@@ -16,21 +16,19 @@ use tokio::sync::{mpsc, oneshot};
 use zeroize::Zeroizing;
 
 use super::access_keys::{self, Lookup};
-use super::error::ApiError;
-use super::ops;
 use super::sigv4::{self, SignedRequest};
+use crate::api::{ApiError, Failure, Request};
 use crate::audit::EventLog;
-use crate::cli::Command;
-use crate::commands::{self, Failure};
 use crate::error::{Class, CliError};
 use crate::store::DirStore;
 use crate::time::CliClock;
 
-/// A request for the lane: its signature, its command (or why it has none), where to answer.
+/// A request for the lane: its signature, its operation's request (or why it has none), where
+/// to answer.
 #[derive(Debug)]
 pub(crate) struct Call {
     pub(crate) signed: SignedRequest,
-    pub(crate) command: Result<Command, ApiError>,
+    pub(crate) request: Result<Request, ApiError>,
     /// The JSON answer (it may hold secrets: zeroizing).
     pub(crate) reply: oneshot::Sender<Result<Zeroizing<String>, ApiError>>,
 }
@@ -50,8 +48,8 @@ pub(crate) fn run<H: Hsm>(mut hsm: H, lane: &Lane, mut calls: mpsc::Receiver<Cal
     // server writes a key record once per batch of seals, not once per request.
     let mut seals = SealReservations::new();
     while let Some(call) = calls.blocking_recv() {
-        let Call { signed, command, reply } = call;
-        let answer = serve(&mut hsm, &mut seals, lane, &signed, command);
+        let Call { signed, request, reply } = call;
+        let answer = serve(&mut hsm, &mut seals, lane, &signed, request);
         // The client may have gone: its answer is dropped (and zeroized).
         let _ = reply.send(answer);
     }
@@ -67,13 +65,11 @@ fn serve<H: Hsm>(
     seals: &mut SealReservations,
     lane: &Lane,
     signed: &SignedRequest,
-    command: Result<Command, ApiError>,
+    request: Result<Request, ApiError>,
 ) -> Result<Zeroizing<String>, ApiError> {
     authenticate(hsm, lane, signed)?;
-    let mut command = command?;
-    let result = execute(hsm, seals, lane, &command);
-    ops::wipe(&mut command);
-    ops::to_json(&result?)
+    // The request (with any plaintext it holds, zeroizing) is dropped once it has run.
+    execute(hsm, seals, lane, &request?)
 }
 
 /// Checks the request's signature under its access key's secret.
@@ -103,14 +99,15 @@ fn authenticate<H: Hsm>(hsm: &mut H, lane: &Lane, signed: &SignedRequest) -> Res
     sigv4::verify(signed, &secret, &lane.region, system_now())
 }
 
-/// Runs a command as `coffer` would: store locked for its duration, audit events appended.
+/// Runs a request as a `coffer` command runs: store locked for its duration, audit events
+/// appended.
 /// Errors are in their network form ([`ApiError`]'s `From<CliError>`; a corrupt record by name).
 fn execute<H: Hsm>(
     hsm: &mut H,
     seals: &mut SealReservations,
     lane: &Lane,
-    command: &Command,
-) -> Result<crate::output::Obj, ApiError> {
+    request: &Request,
+) -> Result<Zeroizing<String>, ApiError> {
     // As for every `coffer` command: COFFER_NOW only in test builds, and a clock behind the
     // store's last change is refused.
     let internal = |e: String| ApiError::from(CliError::new(Class::Internal, e));
@@ -126,14 +123,14 @@ fn execute<H: Hsm>(
         Err(e) => Err(Failure::Kms(e)),
         Ok(mut kms) => {
             kms.set_seal_reservations(core::mem::take(seals));
-            let outcome = commands::run(&mut kms, command);
+            let outcome = request.run_json(&mut kms);
             *seals = kms.take_seal_reservations();
             outcome
         }
     };
     let result = match outcome {
         Ok(doc) => Ok(doc),
-        Err(Failure::Cli(e)) => Err(ApiError::from(e)),
+        Err(Failure::Request(e)) => Err(ApiError::from(e)),
         Err(Failure::Kms(e)) => Err(network_error(&e, &store)),
     };
     if let Err(e) = log.append_to(store.root()) {
@@ -150,7 +147,7 @@ fn open_store(root: &Path) -> Result<DirStore, ApiError> {
 /// A façade error as a network client gets it: a record that failed authentication is named
 /// (`key record <id>`), never by its file, whose path the server's log keeps.
 fn network_error<HE: HsmError>(e: &CoreError<HE, crate::store::DirStoreError>, store: &DirStore) -> ApiError {
-    let mut answer = ApiError::from(commands::convert(e, store));
+    let mut answer = ApiError::from(crate::dir_kms::convert(e, store));
     if matches!(e, CoreError::CorruptRecord) {
         let what = store.last_read().map_or_else(|| "a stored record".to_owned(), |(label, _)| format!("the {label}"));
         answer.message = format!(

@@ -32,9 +32,9 @@ use zeroize::{Zeroize as _, Zeroizing};
 
 use super::deadline::{Deadline, DeadlineIo, RestartOnDrop};
 use super::engine::Call;
-use super::error::ApiError;
 use super::peers::Peers;
-use super::{ops, sigv4};
+use super::sigv4;
+use crate::api::ApiError;
 
 /// The largest request body accepted: 64 KiB (an Encrypt of 4096 bytes is under 6 KiB).
 pub(crate) const MAX_BODY: usize = 64 * 1024;
@@ -272,9 +272,9 @@ async fn answer(
     let query = parts.uri.query().unwrap_or("");
     let signed = sigv4::prepare(auth, parts.method.as_str(), path, query, &headers, &body)?;
 
-    let command = match headers.iter().find(|(n, _)| n == "x-amz-target").map(|(_, v)| v.as_str()) {
+    let request = match headers.iter().find(|(n, _)| n == "x-amz-target").map(|(_, v)| v.as_str()) {
         Some(target) => match target.strip_prefix(TARGET_PREFIX) {
-            Some(op) if path == "/" => ops::parse(op, &body),
+            Some(op) if path == "/" => crate::api::Request::decode(op, &body),
             Some(_) => Err(ApiError::client("UnknownOperationException", "only POST / is served")),
             None => Err(ApiError::client("UnknownOperationException", format!("unknown target {target:?}"))),
         },
@@ -284,7 +284,7 @@ async fn answer(
     // The wait for the lane is the server's time, not the client's.
     let _paused = deadline.pause();
     let (reply, answer) = oneshot::channel();
-    calls.send(Call { signed, command, reply }).await.map_err(|_| ApiError::internal("the server is shutting down"))?;
+    calls.send(Call { signed, request, reply }).await.map_err(|_| ApiError::internal("the server is shutting down"))?;
     answer.await.map_err(|_| ApiError::internal("the request was not answered"))?
 }
 

@@ -2,26 +2,25 @@
 //! the keys of a Coffer store with no change but the endpoint; and `coffer access-key`, the
 //! credentials their requests are signed with (SigV4).
 //!
+//! A front end of the operation table (`crate::api`): request bodies are decoded into the
+//! table's request types and its responses written as JSON there; nothing here goes through
+//! the command line's types.
+//!
 //! - `args`: the command-line arguments.
 //! - `http`: HTTP/1.1 on tokio (hyper), body bounds, graceful shutdown.
 //! - `deadline`: the time a client may take over a request, enforced on its connection.
 //! - `peers`: connections counted per peer, against a cap.
 //! - `sigv4`: the signature check.
-//! - `json`: request bodies as JSON, a member name given twice refused.
 //! - `access_keys`: access keys, their secrets sealed in the store under the root.
-//! - `ops`: request bodies to `coffer` commands, answers to JSON.
-//! - `engine`: the one thread that owns the HSM and runs the façade under the store's lock.
-//! - `error`: errors as AWS JSON answers.
+//! - `engine`: the one thread that owns the HSM and runs the operation table (`crate::api`)
+//!   on the façade under the store's lock.
 //! - `tls`: HTTPS (rustls), required off loopback.
 
 mod access_keys;
 mod args;
 mod deadline;
 mod engine;
-mod error;
 mod http;
-mod json;
-mod ops;
 mod peers;
 mod sigv4;
 mod tls;

@@ -16,7 +16,7 @@ use hmac::{Hmac, KeyInit as _, Mac as _};
 use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
-use super::error::ApiError;
+use crate::api::ApiError;
 
 /// The largest difference allowed between a request's `x-amz-date` and the server's clock,
 /// as AWS allows: 5 minutes.

@@ -30,8 +30,21 @@ pub fn seeds(name: &str) -> Vec<Seed> {
         "message_round_trip" => message::seeds::round_trip(),
         "message_cache" => message::seeds::cache(),
         "cli_query" => cli_query(),
+        "api_request" => api_request(),
         _ => Vec::new(),
     }
+}
+
+/// A valid body for each operation coffer serve dispatches to, on the fuzz façade's key.
+fn api_request() -> Vec<Seed> {
+    use base64::Engine as _;
+    let clock = ManualClock::new(START);
+    let mut store = Box::new(MemoryStore::<4>::new());
+    let mut kms = common::kms_with_key(&mut store, &clock);
+    let key = common::only_key(&mut kms).to_string();
+    let blob = kms.encrypt(&key, b"hi", &EncryptionContext::empty()).unwrap();
+    let blob = base64::engine::general_purpose::STANDARD.encode(blob.ciphertext_blob.as_bytes());
+    crate::api_request::seeds(&key, &blob)
 }
 
 /// The AWS CLI documentation's queries, over both answers and in both formats.

@@ -21,8 +21,9 @@
 )]
 #![forbid(unsafe_code)]
 
-// The coffer command is a binary crate: its `--query` and output modules are compiled here from
-// their files (`cli_query`), with the two modules of it they use, at the same place.
+// The coffer command is a binary crate: its `--query` and output modules (`cli_query`) and its
+// operation table (`api_request`) are compiled here from their files, with the two modules of
+// it they use, at the same place.
 #[path = "../../../cli/src/error.rs"]
 #[allow(dead_code)]
 mod error;
@@ -30,6 +31,7 @@ mod error;
 #[allow(dead_code)]
 mod exact;
 
+pub mod api_request;
 pub mod cli_query;
 pub mod common;
 pub mod corpus;
@@ -52,6 +54,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("message_cache", message::cache::run),
     ("kms_model", kms_model::run),
     ("cli_query", cli_query::run),
+    ("api_request", api_request::run),
 ];
 
 /// The body of the target called `name`.
