@@ -51,9 +51,13 @@ struct Entry<const R: usize> {
 /// plus the text) and gets [`MemoryStoreError::TooLarge`] (a `KMSInternalException`) for a record
 /// that does not fit.
 /// Lost at power-off: persist elsewhere what must survive.
+///
+/// The entries are kept in no order: a lookup scans them, and [`next_name`](KeyStore::next_name)
+/// finds the least name after the one given. A store this size is scanned faster than it is
+/// kept sorted, and keeping it sorted moved every later entry (each about `R` + 260 bytes) on
+/// every insert and removal, with `memmove` and the insert's bounds panics in the image.
 #[derive(Debug)]
 pub struct MemoryStore<const N: usize, const R: usize = MAX_RECORD_LEN> {
-    // Kept sorted by (kind, name) so that iteration is ordered.
     entries: Vec<Entry<R>, N>,
 }
 
@@ -73,14 +77,14 @@ impl<const N: usize, const R: usize> MemoryStore<N, R> {
         self.entries.is_empty()
     }
 
-    fn search(&self, kind: RecordKind, name: &str) -> Result<usize, usize> {
-        self.entries.binary_search_by(|e| (e.kind, e.name.as_bytes()).cmp(&(kind, name.as_bytes())))
+    fn find(&self, kind: RecordKind, name: &str) -> Option<usize> {
+        self.entries.iter().position(|e| e.kind == kind && e.name.as_str() == name)
     }
 
     /// Direct access to a stored record, for tests that edit it to check tamper detection.
     #[cfg(any(test, feature = "std"))]
     pub fn raw_mut(&mut self, kind: RecordKind, name: &str) -> Option<&mut [u8]> {
-        let i = self.search(kind, name).ok()?;
+        let i = self.find(kind, name)?;
         self.entries.get_mut(i).map(|e| e.data.as_mut_slice())
     }
 }
@@ -96,38 +100,39 @@ impl<const N: usize, const R: usize> KeyStore for MemoryStore<N, R> {
     type RecordBuf = [u8; R];
 
     fn get(&mut self, kind: RecordKind, name: &str, out: &mut [u8]) -> Result<Option<usize>, Self::Error> {
-        let Ok(i) = self.search(kind, name) else {
+        let Some(entry) = self.find(kind, name).and_then(|i| self.entries.get(i)) else {
             return Ok(None);
         };
-        let data = self.entries.get(i).map(|e| e.data.as_slice()).unwrap_or_default();
+        let data = entry.data.as_slice();
         out.get_mut(..data.len()).ok_or(MemoryStoreError::TooLarge)?.copy_from_slice(data);
         Ok(Some(data.len()))
     }
 
     fn put(&mut self, kind: RecordKind, name: &str, record: &[u8]) -> Result<(), Self::Error> {
         let data = Vec::from_slice(record).map_err(|_| MemoryStoreError::TooLarge)?;
-        match self.search(kind, name) {
-            Ok(i) => {
-                if let Some(e) = self.entries.get_mut(i) {
-                    e.data = data;
-                }
-                Ok(())
-            }
-            Err(i) => {
-                let name = String::try_from(name).map_err(|_| MemoryStoreError::TooLarge)?;
-                self.entries.insert(i, Entry { kind, name, data }).map_err(|_| MemoryStoreError::Full)
-            }
+        if let Some(entry) = self.find(kind, name).and_then(|i| self.entries.get_mut(i)) {
+            entry.data = data;
+            return Ok(());
         }
+        let name = String::try_from(name).map_err(|_| MemoryStoreError::TooLarge)?;
+        self.entries.push(Entry { kind, name, data }).map_err(|_| MemoryStoreError::Full)
     }
 
     fn remove(&mut self, kind: RecordKind, name: &str) -> Result<bool, Self::Error> {
-        match self.search(kind, name) {
-            Ok(i) => {
-                self.entries.remove(i);
-                Ok(true)
-            }
-            Err(_) => Ok(false),
+        let Some(i) = self.find(kind, name) else {
+            return Ok(false);
+        };
+        // The last entry takes the removed one's place: nothing else moves. Swapped through two
+        // distinct references, then truncated: `swap_remove` and `slice::swap` move through
+        // `memmove` (their places may overlap), which nothing else here needs.
+        let last = self.entries.len().saturating_sub(1);
+        if let Some((head, tail)) = self.entries.split_at_mut_checked(last)
+            && let (Some(removed), Some(moved)) = (head.get_mut(i), tail.first_mut())
+        {
+            core::mem::swap(removed, moved);
         }
+        self.entries.truncate(last);
+        Ok(true)
     }
 
     fn next_name(
@@ -136,18 +141,19 @@ impl<const N: usize, const R: usize> KeyStore for MemoryStore<N, R> {
         after: Option<&str>,
         out: &mut [u8; MAX_NAME_LEN],
     ) -> Result<Option<usize>, Self::Error> {
-        let start = match after {
-            None => self.search(kind, "").unwrap_or_else(|i| i),
-            Some(name) => self.search(kind, name).map_or_else(|i| i, |i| i.saturating_add(1)),
+        let after = after.map(str::as_bytes);
+        // The least name of `kind` greater than `after` (bytewise, as the trait orders names).
+        let next = self
+            .entries
+            .iter()
+            .filter(|e| e.kind == kind && after.is_none_or(|a| e.name.as_bytes() > a))
+            .map(|e| e.name.as_bytes())
+            .min();
+        let Some(name) = next else {
+            return Ok(None);
         };
-        match self.entries.get(start) {
-            Some(e) if e.kind == kind => {
-                let name = e.name.as_bytes();
-                out.get_mut(..name.len()).ok_or(MemoryStoreError::TooLarge)?.copy_from_slice(name);
-                Ok(Some(name.len()))
-            }
-            _ => Ok(None),
-        }
+        out.get_mut(..name.len()).ok_or(MemoryStoreError::TooLarge)?.copy_from_slice(name);
+        Ok(Some(name.len()))
     }
 }
 
