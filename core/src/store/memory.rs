@@ -186,6 +186,37 @@ mod tests {
         assert_eq!(s.get(RecordKind::Key, "a", &mut short), Err(MemoryStoreError::TooLarge));
     }
 
+    /// A removal moves the last entry into the removed one's place: every other record keeps
+    /// its bytes, and the names still list in order.
+    #[test]
+    fn removing_any_entry_keeps_the_others() {
+        for removed in ["a", "b", "c", "d"] {
+            let mut s = MemoryStore::<4, 4>::new();
+            for n in ["c", "a", "d", "b"] {
+                s.put(RecordKind::Key, n, n.as_bytes()).unwrap();
+            }
+            assert_eq!(s.remove(RecordKind::Key, removed), Ok(true));
+            assert_eq!(s.len(), 3);
+            let mut buf = [0u8; 4];
+            let mut listed = heapless::Vec::<u8, 4>::new();
+            let mut out = [0u8; MAX_NAME_LEN];
+            let mut after: Option<String<MAX_NAME_LEN>> = None;
+            while let Some(len) = s.next_name(RecordKind::Key, after.as_deref(), &mut out).unwrap() {
+                let name = core::str::from_utf8(&out[..len]).unwrap();
+                assert_eq!(s.get(RecordKind::Key, name, &mut buf), Ok(Some(1)), "{name} after removing {removed}");
+                assert_eq!(&buf[..1], name.as_bytes());
+                listed.push(name.as_bytes()[0]).unwrap();
+                after = Some(String::try_from(name).unwrap());
+            }
+            let expected: heapless::Vec<u8, 4> =
+                b"abcd".iter().copied().filter(|b| *b != removed.as_bytes()[0]).collect();
+            assert_eq!(listed, expected);
+            assert_eq!(s.get(RecordKind::Key, removed, &mut buf), Ok(None));
+            // The room is free again.
+            s.put(RecordKind::Alias, "e", b"e").unwrap();
+        }
+    }
+
     #[test]
     fn names_iterate_in_order_per_kind() {
         let mut s = MemoryStore::<8, 4>::new();
