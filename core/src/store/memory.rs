@@ -122,14 +122,20 @@ impl<const N: usize, const R: usize> KeyStore for MemoryStore<N, R> {
         let Some(i) = self.find(kind, name) else {
             return Ok(false);
         };
-        // The last entry takes the removed one's place: nothing else moves. Swapped through two
-        // distinct references, then truncated: `swap_remove` and `slice::swap` move through
-        // `memmove` (their places may overlap), which nothing else here needs.
+        // The last entry's kind, name and bytes are copied over the removed one's, in place, and
+        // the last entry dropped: nothing else moves. Not `swap_remove` or a swap of entries:
+        // those move whole entries (`R` bytes and more) through `memmove` or a temporary on
+        // the stack, 10 KiB for a store of `MAX_RECORD_LEN` records.
         let last = self.entries.len().saturating_sub(1);
         if let Some((head, tail)) = self.entries.split_at_mut_checked(last)
-            && let (Some(removed), Some(moved)) = (head.get_mut(i), tail.first_mut())
+            && let (Some(removed), Some(moved)) = (head.get_mut(i), tail.first())
         {
-            core::mem::swap(removed, moved);
+            removed.kind = moved.kind;
+            removed.name.clear();
+            removed.data.clear();
+            // Cannot fail: both entries have the same capacities.
+            removed.name.push_str(moved.name.as_str()).map_err(|_| MemoryStoreError::TooLarge)?;
+            removed.data.extend_from_slice(&moved.data).map_err(|_| MemoryStoreError::TooLarge)?;
         }
         self.entries.truncate(last);
         Ok(true)
