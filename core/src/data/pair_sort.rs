@@ -25,8 +25,8 @@ fn insertion_sort_by_key(pairs: &mut [(&str, &str)]) {
     for end in 1..pairs.len() {
         // Moves the pair at `end` down past every pair whose key is greater.
         for i in (0..end).rev() {
-            match pairs.get(i..i + 2) {
-                Some([a, b]) if a.0.as_bytes() > b.0.as_bytes() => pairs.swap(i, i + 1),
+            match pairs.get_mut(i..).and_then(|rest| rest.get_mut(..2)) {
+                Some([a, b]) if a.0.as_bytes() > b.0.as_bytes() => core::mem::swap(a, b),
                 _ => break,
             }
         }
@@ -48,7 +48,7 @@ mod tests {
             }
             for i in 0..k {
                 heap(k - 1, a, out);
-                let j = if k % 2 == 0 { i } else { 0 };
+                let j = if k.is_multiple_of(2) { i } else { 0 };
                 a.swap(j, k - 1);
             }
         }

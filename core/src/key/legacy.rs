@@ -216,7 +216,8 @@ fn decode_version(chunk: &[u8]) -> Result<KeyVersion, Malformed> {
 
 /// A format-1 body, written as the code before per-version records wrote it: for tests of
 /// reading and upgrading old stores.
-#[cfg(all(test, feature = "legacy-records"))]
+#[cfg(test)]
+#[cfg(feature = "legacy-records")]
 pub(crate) fn encode_for_tests(
     fields: &KeyFields,
     description: &str,
@@ -246,7 +247,8 @@ pub(crate) fn encode_for_tests(
     Some(w.len())
 }
 
-#[cfg(all(test, feature = "legacy-records"))]
+#[cfg(test)]
+#[cfg(feature = "legacy-records")]
 mod tests {
     extern crate alloc;
     use super::*;

@@ -40,7 +40,7 @@ pub(crate) fn version_name(id: &KeyId, number: u32) -> VersionName {
     let mut digits = [b'0'; 10];
     let mut rest = number;
     for digit in digits.iter_mut().rev() {
-        *digit = b'0' + u8::try_from(rest % 10).unwrap_or(0);
+        *digit = char::from_digit(rest % 10, 10).and_then(|c| u8::try_from(c).ok()).unwrap_or(b'0');
         rest /= 10;
     }
     let mut name = VersionName::new();
