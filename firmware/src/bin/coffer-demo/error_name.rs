@@ -99,8 +99,12 @@ impl ErrorName for DecryptError {
 /// # Errors
 /// [`Failed`] naming `what` when `result` is an error.
 pub(crate) fn check_named<T, E: ErrorName>(result: Result<T, E>, what: &'static str) -> Result<T, Failed> {
-    result.map_err(|e| {
-        hprintln!("  error in {}: {}", what, e.error_name());
-        Failed(what)
-    })
+    result.map_err(|e| named_failure(&e, what))
+}
+
+/// Prints `error`'s name and returns [`Failed`] naming `what`: for an error the caller holds by
+/// reference (one that stays where it was built, as the façade's constructor's does).
+pub(crate) fn named_failure<E: ErrorName>(error: &E, what: &'static str) -> Failed {
+    hprintln!("  error in {}: {}", what, error.error_name());
+    Failed(what)
 }
