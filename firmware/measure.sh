@@ -107,7 +107,7 @@ for fw in coffer-demo bare-primitives; do
   echo
   echo "| bytes | crate |"
   echo "|---:|---|"
-  by_crate "$out/$fw" | head -16 | awk -F'\t' '{ printf "| %d | `%s` |\n", $1, $2 }'
+  by_crate "$out/$fw" | awk 'NR <= 16' | awk -F'\t' '{ printf "| %d | `%s` |\n", $1, $2 }'
 done
 
 echo
@@ -120,7 +120,7 @@ for fw in coffer-demo coffer-demo-full-records bare-primitives; do
   echo "|---:|---|"
   "$NM" --print-size --size-sort --radix=d -C "$out/$fw" | readable |
     awk '$3 ~ /^[bBdD]$/ { name = $4; for (i = 5; i <= NF; i++) name = name " " $i; printf "%d\t%s\n", $2, name }' |
-    sort -rn | head -5 | awk -F'\t' '{ printf "| %d | `%s` |\n", $1, $2 }'
+    sort -rn | awk 'NR <= 5' | awk -F'\t' '{ printf "| %d | `%s` |\n", $1, $2 }'
 done
 
 # Stack frames: the bytes each function reserves in its prologue (`sub sp, #n`), read from the
@@ -129,7 +129,7 @@ frames() { # $1 elf, $2 how many
   "$OBJDUMP" -d -C --no-show-raw-insn "$1" | awk '
     /^[0-9a-f]+ <.*>:$/ { fn = $2; sub(/^</, "", fn); sub(/>:$/, "", fn) }
     /(sub|subw|sub\.w)[ \t]+sp, (sp, )?#/ { match($0, /#[0-9]+/); n[fn] += substr($0, RSTART + 1, RLENGTH - 1) }
-    END { for (f in n) printf "%d\t%s\n", n[f], f }' | readable | sort -rn | head -"$2"
+    END { for (f in n) printf "%d\t%s\n", n[f], f }' | readable | sort -rn | awk -v n="$2" 'NR <= n'
 }
 echo
 echo "## Largest stack frames (bytes reserved by the function's prologue)"

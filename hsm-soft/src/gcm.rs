@@ -17,7 +17,7 @@ pub(crate) fn seal_in_place<P: CryptoProvider>(
     aad: &[u8],
     buf: &mut [u8],
 ) -> Result<[u8; TAG_LEN], SoftError> {
-    let cipher = P::aes_gcm(key).map_err(|_| SoftError::InvalidInput("AES-256 key length"))?;
+    let cipher = P::aes256_gcm(key).map_err(|_| SoftError::InvalidInput("AES-256 key length"))?;
     seal_in_place_with(&cipher, nonce, aad, buf)
 }
 
@@ -40,7 +40,7 @@ pub(crate) fn open_in_place<P: CryptoProvider>(
     buf: &mut [u8],
     tag: &[u8; TAG_LEN],
 ) -> Result<(), SoftError> {
-    match P::aes_gcm(key) {
+    match P::aes256_gcm(key) {
         Ok(cipher) => open_in_place_with(&cipher, nonce, aad, buf, tag),
         Err(e) => wiped_refusal(buf, e),
     }

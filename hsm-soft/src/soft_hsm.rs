@@ -47,7 +47,7 @@ pub struct SoftHsm<R, const SLOTS: usize = 8, P: CryptoProvider = RustCrypto> {
     rng: R,
     root: Option<RootKeys>,
     /// Loaded keys, expanded for AES-GCM once, at load.
-    slots: Slots<SLOTS, P::AesGcm>,
+    slots: Slots<SLOTS, P::Aes256Gcm>,
     provider: PhantomData<P>,
 }
 
@@ -173,7 +173,7 @@ impl<R: TryCryptoRng, const SLOTS: usize, P: CryptoProvider> Hsm for SoftHsm<R, 
             if len != KEY_LEN {
                 return Err(SoftError::InvalidInput("wrapped material is not a 32-byte key"));
             }
-            P::aes_gcm(key.as_slice()).map_err(|_| SoftError::InvalidInput("AES-256 key length"))
+            P::aes256_gcm(&key).map_err(|_| SoftError::InvalidInput("AES-256 key length"))
         })
     }
 

@@ -15,18 +15,24 @@ use rand_core::UnwrapErr;
 /// test moves the count).
 static EXPANSIONS: AtomicUsize = AtomicUsize::new(0);
 
-/// RustCrypto, counting `aes_gcm` calls.
+/// RustCrypto, counting `aes_gcm` and `aes256_gcm` calls.
 #[derive(Debug, Clone, Copy, Default)]
 struct Counting;
 
 impl CryptoProvider for Counting {
     type AesGcm = <RustCrypto as CryptoProvider>::AesGcm;
+    type Aes256Gcm = <RustCrypto as CryptoProvider>::Aes256Gcm;
     type Sha384 = <RustCrypto as CryptoProvider>::Sha384;
     type HkdfSha512 = <RustCrypto as CryptoProvider>::HkdfSha512;
 
     fn aes_gcm(key: &[u8]) -> Result<Self::AesGcm, CryptoError> {
         EXPANSIONS.fetch_add(1, Ordering::SeqCst);
         RustCrypto::aes_gcm(key)
+    }
+
+    fn aes256_gcm(key: &[u8; 32]) -> Result<Self::Aes256Gcm, CryptoError> {
+        EXPANSIONS.fetch_add(1, Ordering::SeqCst);
+        RustCrypto::aes256_gcm(key)
     }
 
     fn hmac_sha256(key: &[u8], data: &[u8]) -> Result<[u8; HMAC_SHA256_LEN], CryptoError> {

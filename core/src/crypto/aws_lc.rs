@@ -5,8 +5,8 @@ use aws_lc_rs::{aead, digest, hkdf, hmac};
 use core::fmt;
 
 use super::{
-    AesGcmKey, AesGcmOutOfPlace, CryptoError, CryptoProvider, GCM_NONCE_LEN, GCM_TAG_LEN, HMAC_SHA256_LEN,
-    HkdfSha512Prk, SHA384_LEN, Sha384Hash,
+    AES256_KEY_LEN, AesGcmKey, AesGcmOutOfPlace, CryptoError, CryptoProvider, GCM_NONCE_LEN, GCM_TAG_LEN,
+    HMAC_SHA256_LEN, HkdfSha512Prk, SHA384_LEN, Sha384Hash,
 };
 #[cfg(feature = "ecdsa-p384")]
 use super::{P384_MAX_DER_LEN, P384_POINT_LEN, P384_SCALAR_LEN};
@@ -145,6 +145,8 @@ impl HkdfSha512Prk for AwsLcHkdfSha512 {
 
 impl CryptoProvider for AwsLc {
     type AesGcm = AwsLcAesGcm;
+    // One key type serves every length here: aws-lc-rs links its AES code whatever the length.
+    type Aes256Gcm = AwsLcAesGcm;
     type Sha384 = AwsLcSha384;
     type HkdfSha512 = AwsLcHkdfSha512;
 
@@ -157,6 +159,10 @@ impl CryptoProvider for AwsLc {
         };
         let key = aead::UnboundKey::new(algorithm, key).map_err(|_| CryptoError::KeyLength)?;
         Ok(AwsLcAesGcm(aead::LessSafeKey::new(key)))
+    }
+
+    fn aes256_gcm(key: &[u8; AES256_KEY_LEN]) -> Result<Self::Aes256Gcm, CryptoError> {
+        Self::aes_gcm(key)
     }
 
     fn hmac_sha256(key: &[u8], data: &[u8]) -> Result<[u8; HMAC_SHA256_LEN], CryptoError> {

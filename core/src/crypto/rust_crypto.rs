@@ -10,8 +10,8 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use super::{
-    AesGcmKey, AesGcmOutOfPlace, CryptoError, CryptoProvider, GCM_NONCE_LEN, GCM_TAG_LEN, HMAC_SHA256_LEN,
-    HkdfSha512Prk, SHA384_LEN, Sha384Hash,
+    AES256_KEY_LEN, AesGcmKey, AesGcmOutOfPlace, CryptoError, CryptoProvider, GCM_NONCE_LEN, GCM_TAG_LEN,
+    HMAC_SHA256_LEN, HkdfSha512Prk, SHA384_LEN, Sha384Hash,
 };
 #[cfg(feature = "ecdsa-p384")]
 use super::{P384_MAX_DER_LEN, P384_POINT_LEN, P384_SCALAR_LEN};
@@ -30,7 +30,64 @@ pub enum RustCryptoAesGcm {
     /// 192-bit key.
     A192(Aes192Gcm),
     /// 256-bit key.
-    A256(Aes256Gcm),
+    A256(RustCryptoAes256Gcm),
+}
+
+/// An expanded AES-256-GCM key, and nothing else: code that holds only these links only
+/// AES-256. `aes-gcm`'s `zeroize` feature wipes the key schedule on drop.
+pub struct RustCryptoAes256Gcm(Aes256Gcm);
+
+impl fmt::Debug for RustCryptoAes256Gcm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RustCryptoAes256Gcm([REDACTED])")
+    }
+}
+
+impl AesGcmKey for RustCryptoAes256Gcm {
+    fn seal_in_place(
+        &self,
+        nonce: &[u8; GCM_NONCE_LEN],
+        aad: &[u8],
+        buf: &mut [u8],
+    ) -> Result<[u8; GCM_TAG_LEN], CryptoError> {
+        let tag = self.0.encrypt_inout_detached(nonce.into(), aad, buf.into());
+        tag.map(Into::into).map_err(|_| CryptoError::Length)
+    }
+
+    fn open_in_place(
+        &self,
+        nonce: &[u8; GCM_NONCE_LEN],
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &[u8; GCM_TAG_LEN],
+    ) -> Result<(), CryptoError> {
+        self.0.decrypt_inout_detached(nonce.into(), aad, buf.into(), tag.into()).map_err(|_| CryptoError::Unauthentic)
+    }
+}
+
+impl AesGcmOutOfPlace for RustCryptoAes256Gcm {
+    fn seal_to(
+        &self,
+        nonce: &[u8; GCM_NONCE_LEN],
+        aad: &[u8],
+        input: &[u8],
+        output: &mut [u8],
+    ) -> Result<[u8; GCM_TAG_LEN], CryptoError> {
+        let tag = self.0.encrypt_inout_detached(nonce.into(), aad, in_out(input, output)?);
+        tag.map(Into::into).map_err(|_| CryptoError::Length)
+    }
+
+    fn open_to(
+        &self,
+        nonce: &[u8; GCM_NONCE_LEN],
+        aad: &[u8],
+        input: &[u8],
+        tag: &[u8; GCM_TAG_LEN],
+        output: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        let buf = in_out(input, output)?;
+        self.0.decrypt_inout_detached(nonce.into(), aad, buf, tag.into()).map_err(|_| CryptoError::Unauthentic)
+    }
 }
 
 impl fmt::Debug for RustCryptoAesGcm {
@@ -49,7 +106,7 @@ impl AesGcmKey for RustCryptoAesGcm {
         let tag = match self {
             Self::A128(c) => c.encrypt_inout_detached(nonce.into(), aad, buf.into()),
             Self::A192(c) => c.encrypt_inout_detached(nonce.into(), aad, buf.into()),
-            Self::A256(c) => c.encrypt_inout_detached(nonce.into(), aad, buf.into()),
+            Self::A256(c) => return c.seal_in_place(nonce, aad, buf),
         };
         tag.map(Into::into).map_err(|_| CryptoError::Length)
     }
@@ -64,7 +121,7 @@ impl AesGcmKey for RustCryptoAesGcm {
         let opened = match self {
             Self::A128(c) => c.decrypt_inout_detached(nonce.into(), aad, buf.into(), tag.into()),
             Self::A192(c) => c.decrypt_inout_detached(nonce.into(), aad, buf.into(), tag.into()),
-            Self::A256(c) => c.decrypt_inout_detached(nonce.into(), aad, buf.into(), tag.into()),
+            Self::A256(c) => return c.open_in_place(nonce, aad, buf, tag),
         };
         opened.map_err(|_| CryptoError::Unauthentic)
     }
@@ -78,11 +135,10 @@ impl AesGcmOutOfPlace for RustCryptoAesGcm {
         input: &[u8],
         output: &mut [u8],
     ) -> Result<[u8; GCM_TAG_LEN], CryptoError> {
-        let buf = InOutBuf::new(input, output).map_err(|_| CryptoError::Length)?;
         let tag = match self {
-            Self::A128(c) => c.encrypt_inout_detached(nonce.into(), aad, buf),
-            Self::A192(c) => c.encrypt_inout_detached(nonce.into(), aad, buf),
-            Self::A256(c) => c.encrypt_inout_detached(nonce.into(), aad, buf),
+            Self::A128(c) => c.encrypt_inout_detached(nonce.into(), aad, in_out(input, output)?),
+            Self::A192(c) => c.encrypt_inout_detached(nonce.into(), aad, in_out(input, output)?),
+            Self::A256(c) => return c.seal_to(nonce, aad, input, output),
         };
         tag.map(Into::into).map_err(|_| CryptoError::Length)
     }
@@ -95,14 +151,18 @@ impl AesGcmOutOfPlace for RustCryptoAesGcm {
         tag: &[u8; GCM_TAG_LEN],
         output: &mut [u8],
     ) -> Result<(), CryptoError> {
-        let buf = InOutBuf::new(input, output).map_err(|_| CryptoError::Length)?;
         let opened = match self {
-            Self::A128(c) => c.decrypt_inout_detached(nonce.into(), aad, buf, tag.into()),
-            Self::A192(c) => c.decrypt_inout_detached(nonce.into(), aad, buf, tag.into()),
-            Self::A256(c) => c.decrypt_inout_detached(nonce.into(), aad, buf, tag.into()),
+            Self::A128(c) => c.decrypt_inout_detached(nonce.into(), aad, in_out(input, output)?, tag.into()),
+            Self::A192(c) => c.decrypt_inout_detached(nonce.into(), aad, in_out(input, output)?, tag.into()),
+            Self::A256(c) => return c.open_to(nonce, aad, input, tag, output),
         };
         opened.map_err(|_| CryptoError::Unauthentic)
     }
+}
+
+/// `input` and `output` as one in-out buffer, or [`CryptoError::Length`] if their lengths differ.
+fn in_out<'i, 'o>(input: &'i [u8], output: &'o mut [u8]) -> Result<InOutBuf<'i, 'o, u8>, CryptoError> {
+    InOutBuf::new(input, output).map_err(|_| CryptoError::Length)
 }
 
 /// A running SHA-384 (`sha2`).
@@ -144,6 +204,7 @@ impl HkdfSha512Prk for RustCryptoHkdfSha512 {
 
 impl CryptoProvider for RustCrypto {
     type AesGcm = RustCryptoAesGcm;
+    type Aes256Gcm = RustCryptoAes256Gcm;
     type Sha384 = RustCryptoSha384;
     type HkdfSha512 = RustCryptoHkdfSha512;
 
@@ -152,9 +213,13 @@ impl CryptoProvider for RustCrypto {
         Ok(match key.len() {
             16 => RustCryptoAesGcm::A128(Aes128Gcm::new_from_slice(key).map_err(bad)?),
             24 => RustCryptoAesGcm::A192(Aes192Gcm::new_from_slice(key).map_err(bad)?),
-            32 => RustCryptoAesGcm::A256(Aes256Gcm::new_from_slice(key).map_err(bad)?),
+            32 => RustCryptoAesGcm::A256(RustCryptoAes256Gcm(Aes256Gcm::new_from_slice(key).map_err(bad)?)),
             _ => return Err(CryptoError::KeyLength),
         })
+    }
+
+    fn aes256_gcm(key: &[u8; AES256_KEY_LEN]) -> Result<Self::Aes256Gcm, CryptoError> {
+        Ok(RustCryptoAes256Gcm(Aes256Gcm::new(key.into())))
     }
 
     fn hmac_sha256(key: &[u8], data: &[u8]) -> Result<[u8; HMAC_SHA256_LEN], CryptoError> {

@@ -132,7 +132,7 @@ impl<'a> EncryptionContext<'a> {
     }
 
     fn sorted(mut pairs: Pairs<'a>) -> Result<Self, ContextError> {
-        pairs.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        super::pair_sort::sort_by_key(&mut pairs);
         if pairs.windows(2).any(|w| matches!(w, [a, b] if a.0 == b.0)) {
             return Err(ContextError::DuplicateKey);
         }

@@ -4,6 +4,7 @@
 mod blob;
 mod context;
 mod data_key;
+mod pair_sort;
 
 pub use blob::{
     BLOB_HEADER_LEN, BLOB_OVERHEAD, BLOB_VERSION, BlobHeader, Ciphertext, InvalidBlob, MAX_BLOB_LEN,

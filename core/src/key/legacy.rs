@@ -19,34 +19,59 @@
 //! u8   version count (1..=32), then per version:
 //!      u32 number, u64 creation date, u8 rotation type, [40] wrapped material
 //! ```
+//!
+//! The reader is compiled with the `legacy-records` feature (on by default, and with `std`):
+//! without it, as on a device whose store Coffer created in the current layout, a format-1
+//! record is refused as [`CorruptRecord`](crate::Error::CorruptRecord) (it authenticates but
+//! does not decode) and [`LegacyKeyRecord`] is a type with no value (`legacy/absent.rs`), so
+//! the façade's format-1 paths compile to nothing.
 
+#[cfg(not(feature = "legacy-records"))]
+mod absent;
+#[cfg(not(feature = "legacy-records"))]
+pub(crate) use absent::LegacyKeyRecord;
+
+#[cfg(feature = "legacy-records")]
 use core::ops::Range;
 
 use super::MAX_DESCRIPTION_LEN;
+#[cfg(feature = "legacy-records")]
 use super::id::KeyId;
+#[cfg(feature = "legacy-records")]
 use super::metadata::RotationType;
+#[cfg(feature = "legacy-records")]
 use super::record::{KeyFields, Malformed, Rotation, SEALS_UNKNOWN};
+#[cfg(feature = "legacy-records")]
 use super::state::KeyState;
+#[cfg(feature = "legacy-records")]
 use super::version::KeyVersion;
+#[cfg(feature = "legacy-records")]
 use crate::clock::Timestamp;
+#[cfg(feature = "legacy-records")]
 use crate::encoding::Reader;
-use crate::hsm::{WRAPPED_KEY_LEN, WrappedKey};
+use crate::hsm::WRAPPED_KEY_LEN;
+#[cfg(feature = "legacy-records")]
+use crate::hsm::WrappedKey;
 
 /// The body format byte of this layout.
 pub(crate) const BODY_FORMAT: u8 = 1;
 /// Versions a format-1 record can hold.
 pub(crate) const MAX_VERSIONS: usize = 32;
+#[cfg(feature = "legacy-records")]
 const KEY_SPEC_SYMMETRIC_DEFAULT: u8 = 1;
+#[cfg(feature = "legacy-records")]
 const KEY_USAGE_ENCRYPT_DECRYPT: u8 = 1;
 const VERSION_LEN: usize = 4 + 8 + 1 + WRAPPED_KEY_LEN;
 const FIXED_LEN: usize = 1 + 16 + 1 + 1 + 1 + 8 + 8 + 2 + 1 + 2 + 8 + 2 + 1;
 /// Where the description starts in the body.
+#[cfg(feature = "legacy-records")]
 const DESCRIPTION_AT: usize = FIXED_LEN - 1;
 
 /// Largest format-1 body: what the façade's record buffer must hold to read old stores.
 pub(crate) const MAX_BODY_LEN: usize = FIXED_LEN + MAX_DESCRIPTION_LEN + MAX_VERSIONS * VERSION_LEN;
 
 /// A checked format-1 key record body, read in place.
+#[cfg(feature = "legacy-records")]
 #[derive(Debug, Clone)]
 pub(crate) struct LegacyKeyRecord<'a> {
     id: KeyId,
@@ -61,6 +86,7 @@ pub(crate) struct LegacyKeyRecord<'a> {
     versions: &'a [u8],
 }
 
+#[cfg(feature = "legacy-records")]
 impl<'a> LegacyKeyRecord<'a> {
     /// Checks a body: every field and the invariants (versions present and increasing, no
     /// trailing bytes).
@@ -177,6 +203,7 @@ impl<'a> LegacyKeyRecord<'a> {
     }
 }
 
+#[cfg(feature = "legacy-records")]
 fn decode_version(chunk: &[u8]) -> Result<KeyVersion, Malformed> {
     let mut r = Reader::new(chunk);
     let number = r.u32()?;
@@ -190,6 +217,7 @@ fn decode_version(chunk: &[u8]) -> Result<KeyVersion, Malformed> {
 /// A format-1 body, written as the code before per-version records wrote it: for tests of
 /// reading and upgrading old stores.
 #[cfg(test)]
+#[cfg(feature = "legacy-records")]
 pub(crate) fn encode_for_tests(
     fields: &KeyFields,
     description: &str,
@@ -220,6 +248,7 @@ pub(crate) fn encode_for_tests(
 }
 
 #[cfg(test)]
+#[cfg(feature = "legacy-records")]
 mod tests {
     extern crate alloc;
     use super::*;

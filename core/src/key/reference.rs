@@ -90,4 +90,26 @@ mod tests {
         assert_eq!(KeyRef::parse("", &p), Err(KeyRefError::Malformed));
         assert_eq!(KeyRef::parse("alias/", &p), Err(KeyRefError::Malformed));
     }
+
+    #[test]
+    fn an_arn_whose_fields_only_begin_like_the_prefix_is_foreign() {
+        let p = ArnPrefix::default();
+        let key = "1234abcd-12ab-34cd-56ef-1234567890ab";
+        for arn in [
+            "arn:aws-cn:kms:us-east-1:000000000000:key/",
+            "arn:aw:kms:us-east-1:000000000000:key/",
+            "arn:aws:kmsx:us-east-1:000000000000:key/",
+            "arn:aws:kms:us-east-10:000000000000:key/",
+            "arn:aws:kms:us-east-1:0000000000001:key/",
+            "arn:aws:kms:us-east-1:000000000000key/",
+            "arn:aws:kms:us-east-1:000000000000",
+            "arn:aws:kms:us-east-1:",
+            "arn:",
+        ] {
+            let text = alloc::format!("{arn}{key}");
+            assert_eq!(KeyRef::parse(&text, &p), Err(KeyRefError::Foreign), "{text}");
+        }
+        // The resource keeps any ':' of its own (the prefix has four; the fifth field is the rest).
+        assert_eq!(KeyRef::parse("arn:aws:kms:us-east-1:000000000000:alias/a:b", &p), Err(KeyRefError::Malformed));
+    }
 }

@@ -17,8 +17,6 @@
 //! [40] wrapped material
 //! ```
 
-use core::fmt::Write as _;
-
 use super::id::{KEY_ID_STR_LEN, KeyId};
 use super::metadata::{KeyVersionInfo, RotationType};
 use crate::clock::Timestamp;
@@ -36,9 +34,20 @@ pub(crate) type VersionName = heapless::String<VERSION_NAME_LEN>;
 
 /// The name of version `number` of key `id`.
 pub(crate) fn version_name(id: &KeyId, number: u32) -> VersionName {
+    // The ten digits by hand rather than `write!(.., "{number:010}")`: the name is built on
+    // every Decrypt of an older version and every rotation, and `core::fmt` is flash a device
+    // need not spend on it.
+    let mut digits = [b'0'; 10];
+    let mut rest = number;
+    for digit in digits.iter_mut().rev() {
+        *digit = char::from_digit(rest % 10, 10).and_then(|c| u8::try_from(c).ok()).unwrap_or(b'0');
+        rest /= 10;
+    }
     let mut name = VersionName::new();
-    // Cannot fail: 36 + 1 + 10 bytes is exactly the capacity and u32::MAX has ten digits.
-    let _ = write!(name, "{}/{number:010}", id.to_text().as_str());
+    // Cannot fail: 36 + 1 + 10 bytes is exactly the capacity, and the digits are ASCII.
+    let _ = name.push_str(id.to_text().as_str());
+    let _ = name.push('/');
+    let _ = name.push_str(core::str::from_utf8(&digits).unwrap_or_default());
     name
 }
 
@@ -153,6 +162,11 @@ mod tests {
         let (nine, ten) = (version_name(&id, 9), version_name(&id, 10));
         assert!(nine.as_str() < ten.as_str());
         assert_eq!(version_name(&id, u32::MAX).len(), VERSION_NAME_LEN);
+        let text = id.to_text();
+        for (number, digits) in [(0, "0000000000"), (7, "0000000007"), (1_234_567_890, "1234567890")] {
+            assert_eq!(version_name(&id, number).as_str(), alloc::format!("{}/{digits}", text.as_str()));
+        }
+        assert_eq!(version_name(&id, u32::MAX).as_str(), alloc::format!("{}/4294967295", text.as_str()));
         assert_eq!(parse_version_name(&ten), Some((id, 10)));
         assert_eq!(parse_version_name(&nine.as_str().to_ascii_uppercase()), None);
         assert_eq!(parse_version_name("x/0000000001"), None);

@@ -16,7 +16,7 @@ use crate::crypto::{AesGcmKey, AesGcmOutOfPlace, CryptoProvider, HkdfSha512Prk};
 /// The content cipher of one message (AES-256-GCM under the derived key), from the provider
 /// `P`, which wipes the key on drop.
 pub(crate) struct ContentKey<P: CryptoProvider> {
-    cipher: P::AesGcm,
+    cipher: P::Aes256Gcm,
 }
 
 impl<P: CryptoProvider> ContentKey<P> {
@@ -82,7 +82,7 @@ pub(crate) fn derive<P: CryptoProvider>(
     let info = [hi, lo, d, e, r, i, v, e2, k, e3, y];
     let mut key = [0u8; 32];
     let derived = hk.expand(&info, &mut key);
-    let cipher = P::aes_gcm(&key);
+    let cipher = P::aes256_gcm(&key);
     key.zeroize();
     let mut commitment = [0u8; COMMITMENT_LEN];
     let committed = hk.expand(b"COMMITKEY", &mut commitment);

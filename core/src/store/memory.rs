@@ -51,9 +51,13 @@ struct Entry<const R: usize> {
 /// plus the text) and gets [`MemoryStoreError::TooLarge`] (a `KMSInternalException`) for a record
 /// that does not fit.
 /// Lost at power-off: persist elsewhere what must survive.
+///
+/// The entries are kept in no order: a lookup scans them, and [`next_name`](KeyStore::next_name)
+/// finds the least name after the one given. A store this size is scanned faster than it is
+/// kept sorted, and keeping it sorted moved every later entry (each about `R` + 260 bytes) on
+/// every insert and removal, with `memmove` and the insert's bounds panics in the image.
 #[derive(Debug)]
 pub struct MemoryStore<const N: usize, const R: usize = MAX_RECORD_LEN> {
-    // Kept sorted by (kind, name) so that iteration is ordered.
     entries: Vec<Entry<R>, N>,
 }
 
@@ -73,14 +77,14 @@ impl<const N: usize, const R: usize> MemoryStore<N, R> {
         self.entries.is_empty()
     }
 
-    fn search(&self, kind: RecordKind, name: &str) -> Result<usize, usize> {
-        self.entries.binary_search_by(|e| (e.kind, e.name.as_bytes()).cmp(&(kind, name.as_bytes())))
+    fn find(&self, kind: RecordKind, name: &str) -> Option<usize> {
+        self.entries.iter().position(|e| e.kind == kind && e.name.as_str() == name)
     }
 
     /// Direct access to a stored record, for tests that edit it to check tamper detection.
     #[cfg(any(test, feature = "std"))]
     pub fn raw_mut(&mut self, kind: RecordKind, name: &str) -> Option<&mut [u8]> {
-        let i = self.search(kind, name).ok()?;
+        let i = self.find(kind, name)?;
         self.entries.get_mut(i).map(|e| e.data.as_mut_slice())
     }
 }
@@ -96,38 +100,45 @@ impl<const N: usize, const R: usize> KeyStore for MemoryStore<N, R> {
     type RecordBuf = [u8; R];
 
     fn get(&mut self, kind: RecordKind, name: &str, out: &mut [u8]) -> Result<Option<usize>, Self::Error> {
-        let Ok(i) = self.search(kind, name) else {
+        let Some(entry) = self.find(kind, name).and_then(|i| self.entries.get(i)) else {
             return Ok(None);
         };
-        let data = self.entries.get(i).map(|e| e.data.as_slice()).unwrap_or_default();
+        let data = entry.data.as_slice();
         out.get_mut(..data.len()).ok_or(MemoryStoreError::TooLarge)?.copy_from_slice(data);
         Ok(Some(data.len()))
     }
 
     fn put(&mut self, kind: RecordKind, name: &str, record: &[u8]) -> Result<(), Self::Error> {
         let data = Vec::from_slice(record).map_err(|_| MemoryStoreError::TooLarge)?;
-        match self.search(kind, name) {
-            Ok(i) => {
-                if let Some(e) = self.entries.get_mut(i) {
-                    e.data = data;
-                }
-                Ok(())
-            }
-            Err(i) => {
-                let name = String::try_from(name).map_err(|_| MemoryStoreError::TooLarge)?;
-                self.entries.insert(i, Entry { kind, name, data }).map_err(|_| MemoryStoreError::Full)
-            }
+        if let Some(entry) = self.find(kind, name).and_then(|i| self.entries.get_mut(i)) {
+            entry.data = data;
+            return Ok(());
         }
+        let name = String::try_from(name).map_err(|_| MemoryStoreError::TooLarge)?;
+        self.entries.push(Entry { kind, name, data }).map_err(|_| MemoryStoreError::Full)
     }
 
     fn remove(&mut self, kind: RecordKind, name: &str) -> Result<bool, Self::Error> {
-        match self.search(kind, name) {
-            Ok(i) => {
-                self.entries.remove(i);
-                Ok(true)
-            }
-            Err(_) => Ok(false),
+        let Some(i) = self.find(kind, name) else {
+            return Ok(false);
+        };
+        // The last entry's kind, name and bytes are copied over the removed one's, in place, and
+        // the last entry dropped: nothing else moves. Not `swap_remove` or a swap of entries:
+        // those move whole entries (`R` bytes and more) through `memmove` or a temporary on
+        // the stack, 10 KiB for a store of `MAX_RECORD_LEN` records.
+        let last = self.entries.len().saturating_sub(1);
+        if let Some((head, tail)) = self.entries.split_at_mut_checked(last)
+            && let (Some(removed), Some(moved)) = (head.get_mut(i), tail.first())
+        {
+            removed.kind = moved.kind;
+            removed.name.clear();
+            removed.data.clear();
+            // Cannot fail: both entries have the same capacities.
+            removed.name.push_str(moved.name.as_str()).map_err(|_| MemoryStoreError::TooLarge)?;
+            removed.data.extend_from_slice(&moved.data).map_err(|_| MemoryStoreError::TooLarge)?;
         }
+        self.entries.truncate(last);
+        Ok(true)
     }
 
     fn next_name(
@@ -136,18 +147,19 @@ impl<const N: usize, const R: usize> KeyStore for MemoryStore<N, R> {
         after: Option<&str>,
         out: &mut [u8; MAX_NAME_LEN],
     ) -> Result<Option<usize>, Self::Error> {
-        let start = match after {
-            None => self.search(kind, "").unwrap_or_else(|i| i),
-            Some(name) => self.search(kind, name).map_or_else(|i| i, |i| i.saturating_add(1)),
+        let after = after.map(str::as_bytes);
+        // The least name of `kind` greater than `after` (bytewise, as the trait orders names).
+        let next = self
+            .entries
+            .iter()
+            .filter(|e| e.kind == kind && after.is_none_or(|a| e.name.as_bytes() > a))
+            .map(|e| e.name.as_bytes())
+            .min();
+        let Some(name) = next else {
+            return Ok(None);
         };
-        match self.entries.get(start) {
-            Some(e) if e.kind == kind => {
-                let name = e.name.as_bytes();
-                out.get_mut(..name.len()).ok_or(MemoryStoreError::TooLarge)?.copy_from_slice(name);
-                Ok(Some(name.len()))
-            }
-            _ => Ok(None),
-        }
+        out.get_mut(..name.len()).ok_or(MemoryStoreError::TooLarge)?.copy_from_slice(name);
+        Ok(Some(name.len()))
     }
 }
 
@@ -178,6 +190,37 @@ mod tests {
         assert_eq!(s.put(RecordKind::Key, "c", &[0; 1]), Err(MemoryStoreError::Full));
         let mut short = [0u8; 3];
         assert_eq!(s.get(RecordKind::Key, "a", &mut short), Err(MemoryStoreError::TooLarge));
+    }
+
+    /// A removal moves the last entry into the removed one's place: every other record keeps
+    /// its bytes, and the names still list in order.
+    #[test]
+    fn removing_any_entry_keeps_the_others() {
+        for removed in ["a", "b", "c", "d"] {
+            let mut s = MemoryStore::<4, 4>::new();
+            for n in ["c", "a", "d", "b"] {
+                s.put(RecordKind::Key, n, n.as_bytes()).unwrap();
+            }
+            assert_eq!(s.remove(RecordKind::Key, removed), Ok(true));
+            assert_eq!(s.len(), 3);
+            let mut buf = [0u8; 4];
+            let mut listed = heapless::Vec::<u8, 4>::new();
+            let mut out = [0u8; MAX_NAME_LEN];
+            let mut after: Option<String<MAX_NAME_LEN>> = None;
+            while let Some(len) = s.next_name(RecordKind::Key, after.as_deref(), &mut out).unwrap() {
+                let name = core::str::from_utf8(&out[..len]).unwrap();
+                assert_eq!(s.get(RecordKind::Key, name, &mut buf), Ok(Some(1)), "{name} after removing {removed}");
+                assert_eq!(&buf[..1], name.as_bytes());
+                listed.push(name.as_bytes()[0]).unwrap();
+                after = Some(String::try_from(name).unwrap());
+            }
+            let expected: heapless::Vec<u8, 4> =
+                b"abcd".iter().copied().filter(|b| *b != removed.as_bytes()[0]).collect();
+            assert_eq!(listed, expected);
+            assert_eq!(s.get(RecordKind::Key, removed, &mut buf), Ok(None));
+            // The room is free again.
+            s.put(RecordKind::Alias, "e", b"e").unwrap();
+        }
     }
 
     #[test]
