@@ -39,6 +39,9 @@ const DB_USER: &str = "coffer";
 
 static NEXT_PORT: AtomicU16 = AtomicU16::new(0);
 
+/// What the clusters' directories under /tmp are named with, before the test process's id.
+const PREFIX: &str = "coffer-pg-";
+
 /// A running (or stopped) private server; stopped and removed when dropped.
 pub struct Cluster {
     dir: tempfile::TempDir,
@@ -60,8 +63,11 @@ pub fn start() -> Option<Cluster> {
         return None;
     };
     let owner = if effective_uid() == 0 { Some(unprivileged_user()) } else { None };
-    // Under /tmp: a Unix socket's path must stay within 107 bytes.
-    let dir = tempfile::Builder::new().prefix("coffer-pg-").tempdir_in("/tmp").unwrap();
+    remove_dead_processes_clusters(&bin, owner);
+    // Under /tmp: a Unix socket's path must stay within 107 bytes. Named by this process, so
+    // that a later run can tell the clusters a killed test process left behind.
+    let prefix = format!("{PREFIX}{}-", std::process::id());
+    let dir = tempfile::Builder::new().prefix(&prefix).tempdir_in("/tmp").unwrap();
     if let Some((uid, gid)) = owner {
         std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid)).unwrap();
     }
@@ -181,14 +187,19 @@ impl Cluster {
     }
 
     fn output(&self, tool: &str, args: &[&str]) -> Output {
-        let mut command = Command::new(self.bin.join(tool));
-        command.args(args).env("LC_ALL", "C").env_remove("PGDATA").current_dir(self.dir.path());
-        if let Some((uid, gid)) = self.owner {
-            // std drops the supplementary groups when it changes the user.
-            command.uid(uid).gid(gid).env("HOME", self.dir.path());
-        }
-        command.output().unwrap_or_else(|e| panic!("cannot run {tool}: {e}"))
+        run_tool(&self.bin, self.owner, self.dir.path(), tool, args)
     }
+}
+
+/// Runs PostgreSQL's `tool` from `bin` in `dir`, as `owner` if given.
+fn run_tool(bin: &Path, owner: Option<(u32, u32)>, dir: &Path, tool: &str, args: &[&str]) -> Output {
+    let mut command = Command::new(bin.join(tool));
+    command.args(args).env("LC_ALL", "C").env_remove("PGDATA").current_dir(dir);
+    if let Some((uid, gid)) = owner {
+        // std drops the supplementary groups when it changes the user.
+        command.uid(uid).gid(gid).env("HOME", dir);
+    }
+    command.output().unwrap_or_else(|e| panic!("cannot run {tool}: {e}"))
 }
 
 impl Drop for Cluster {
@@ -199,6 +210,30 @@ impl Drop for Cluster {
             let _ = signal("CONT", self.postmaster_pid());
             let _ = self.output("pg_ctl", &["-D", data.to_str().unwrap(), "-m", "immediate", "-w", "stop"]);
         }
+    }
+}
+
+/// Stops and removes the clusters of test processes that are gone (killed before their
+/// clusters' `Drop` ran): only directories named by this harness, whose process id is dead.
+fn remove_dead_processes_clusters(bin: &Path, owner: Option<(u32, u32)>) {
+    let Ok(entries) = std::fs::read_dir("/tmp") else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix(PREFIX)).and_then(|r| r.split('-').next()) else {
+            continue;
+        };
+        if pid.parse::<u32>().is_err() || Path::new("/proc").join(pid).exists() {
+            continue;
+        }
+        let data = entry.path().join("data");
+        if let Ok(text) = std::fs::read_to_string(data.join("postmaster.pid"))
+            && let Some(Ok(postmaster)) = text.lines().next().map(|l| l.trim().parse::<u32>())
+        {
+            let _ = signal("CONT", postmaster);
+            let stop = ["-D", data.to_str().unwrap(), "-m", "immediate", "-w", "stop"];
+            let _ = run_tool(bin, owner, Path::new("/tmp"), "pg_ctl", &stop);
+        }
+        let _ = std::fs::remove_dir_all(entry.path());
     }
 }
 
