@@ -22,7 +22,10 @@ impl PgStore {
         let what = format!("writing access key {id}");
         check_name(&what, id, MAX_ACCESS_KEY_ID_LEN)?;
         if sealed.len() > MAX_ACCESS_KEY_LEN {
-            return Err(PgStoreError::new(PgErrorKind::TooLarge, format!("{what}: a record of {} bytes", sealed.len())));
+            return Err(PgStoreError::new(
+                PgErrorKind::TooLarge,
+                format!("{what}: a record of {} bytes", sealed.len()),
+            ));
         }
         let written = self.link.run(&what, async |c: &mut Client| {
             c.execute(
@@ -52,10 +55,16 @@ impl PgStore {
         })?;
         let Some(row) = row else { return Ok(None) };
         let bytes: Vec<u8> = row.try_get(0).map_err(|e| {
-            PgStoreError::new(PgErrorKind::Corrupt, format!("{what}: the database returned a row of the wrong shape: {e}"))
+            PgStoreError::new(
+                PgErrorKind::Corrupt,
+                format!("{what}: the database returned a row of the wrong shape: {e}"),
+            )
         })?;
         if bytes.len() > MAX_ACCESS_KEY_LEN {
-            return Err(PgStoreError::new(PgErrorKind::TooLarge, format!("{what}: it holds more bytes than any record")));
+            return Err(PgStoreError::new(
+                PgErrorKind::TooLarge,
+                format!("{what}: it holds more bytes than any record"),
+            ));
         }
         Ok(Some(bytes))
     }
@@ -67,9 +76,9 @@ impl PgStore {
     pub fn remove_access_key(&mut self, id: &str) -> Result<bool, PgStoreError> {
         let what = format!("removing access key {id}");
         check_name(&what, id, MAX_ACCESS_KEY_ID_LEN)?;
-        let n = self
-            .link
-            .run(&what, async |c: &mut Client| c.execute("DELETE FROM coffer_access_keys WHERE id = $1", &[&id]).await)?;
+        let n = self.link.run(&what, async |c: &mut Client| {
+            c.execute("DELETE FROM coffer_access_keys WHERE id = $1", &[&id]).await
+        })?;
         Ok(n > 0)
     }
 

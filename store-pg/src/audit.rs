@@ -38,7 +38,10 @@ impl PgStore {
     pub fn append_audit(&mut self, events: &[&[u8]]) -> Result<Vec<i64>, PgStoreError> {
         let what = "appending audit events";
         if events.len() > MAX_AUDIT_BATCH {
-            return Err(PgStoreError::new(PgErrorKind::TooLarge, format!("{what}: {} events in one batch", events.len())));
+            return Err(PgStoreError::new(
+                PgErrorKind::TooLarge,
+                format!("{what}: {} events in one batch", events.len()),
+            ));
         }
         if let Some(long) = events.iter().find(|e| e.len() > MAX_AUDIT_EVENT_LEN) {
             return Err(PgStoreError::new(PgErrorKind::TooLarge, format!("{what}: an event of {} bytes", long.len())));
@@ -67,13 +70,14 @@ impl PgStore {
         let what = "reading audit events";
         let limit = i64::try_from(limit.min(MAX_AUDIT_BATCH)).unwrap_or(0);
         let rows = self.link.run(what, async |c: &mut Client| {
-            c.query("SELECT seq, event FROM coffer_audit_events WHERE seq > $1 ORDER BY seq LIMIT $2", &[&after, &limit])
-                .await
+            c.query(
+                "SELECT seq, event FROM coffer_audit_events WHERE seq > $1 ORDER BY seq LIMIT $2",
+                &[&after, &limit],
+            )
+            .await
         })?;
         rows.iter()
-            .map(|row| {
-                Ok(StoredEvent { seq: row.try_get(0)?, event: row.try_get(1)? })
-            })
+            .map(|row| Ok(StoredEvent { seq: row.try_get(0)?, event: row.try_get(1)? }))
             .collect::<Result<_, tokio_postgres::Error>>()
             .map_err(|e| PgStoreError::new(PgErrorKind::Corrupt, format!("{what}: a row of the wrong shape: {e}")))
     }

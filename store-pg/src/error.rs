@@ -64,7 +64,10 @@ impl PgStoreError {
         // Without a server error: the connection closed, or its socket failed.
         let io = core::error::Error::source(e).and_then(|s| s.downcast_ref::<io::Error>());
         if e.is_closed() || io.is_some() {
-            return (Self::new(PgErrorKind::Unavailable, format!("{what}: the connection to the database was lost: {e}")), true);
+            return (
+                Self::new(PgErrorKind::Unavailable, format!("{what}: the connection to the database was lost: {e}")),
+                true,
+            );
         }
         (Self::new(PgErrorKind::Refused, format!("{what}: {e}")), false)
     }

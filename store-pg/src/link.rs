@@ -43,7 +43,8 @@ impl Link {
         let ms = millis(settings.call_timeout);
         // The server gives up on a statement, a lock wait or an abandoned transaction by itself
         // too, so that a client that timed out leaves nothing running or locked behind it.
-        let ours = format!("-c statement_timeout={ms} -c lock_timeout={ms} -c idle_in_transaction_session_timeout={ms}");
+        let ours =
+            format!("-c statement_timeout={ms} -c lock_timeout={ms} -c idle_in_transaction_session_timeout={ms}");
         let options = match config.get_options() {
             Some(theirs) if !theirs.is_empty() => format!("{theirs} {ours}"),
             _ => ours,

@@ -196,7 +196,9 @@ impl PgStore {
         let outcome =
             self.link.run(what, async |c: &mut Client| c.query_opt(sql, &all).await).and_then(|row| match row {
                 None => Ok(None),
-                Some(row) => row.try_get::<_, i64>(0).map(|v| Some(RecordVersion::new(v))).map_err(|e| corrupt(what, &e)),
+                Some(row) => {
+                    row.try_get::<_, i64>(0).map(|v| Some(RecordVersion::new(v))).map_err(|e| corrupt(what, &e))
+                }
             });
         match outcome {
             Ok(Some(version)) => self.bases.set(kind, name, Base::Version(version)),

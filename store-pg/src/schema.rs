@@ -92,10 +92,8 @@ pub(crate) fn migrate(link: &mut Link) -> Result<i32, PgStoreError> {
 /// The schema's version; an error unless it is [`SCHEMA_VERSION`].
 pub(crate) fn check(link: &mut Link) -> Result<i32, PgStoreError> {
     let found = link.run("reading the schema version", async |client: &mut Client| {
-        let exists: bool = client
-            .query_one("SELECT to_regclass('coffer_schema') IS NOT NULL", &[])
-            .await?
-            .try_get(0)?;
+        let exists: bool =
+            client.query_one("SELECT to_regclass('coffer_schema') IS NOT NULL", &[]).await?.try_get(0)?;
         if !exists {
             return Ok(None);
         }
@@ -109,7 +107,9 @@ pub(crate) fn check(link: &mut Link) -> Result<i32, PgStoreError> {
         )),
         Some(version) if version < SCHEMA_VERSION => Err(PgStoreError::new(
             PgErrorKind::Schema,
-            format!("the database's schema is version {version}, older than {SCHEMA_VERSION}: upgrade it (PgStore::init)"),
+            format!(
+                "the database's schema is version {version}, older than {SCHEMA_VERSION}: upgrade it (PgStore::init)"
+            ),
         )),
         Some(version) => check_version(version),
     }

@@ -1,6 +1,16 @@
 //! The audit event table (append-only, numbered, batches committed together) and the access
 //! key table (made once, never replaced).
 
+// Test helpers outside #[test] functions fail a test by panicking too.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc
+)]
+
 mod common;
 
 use coffer_store_pg::limits::{MAX_ACCESS_KEY_LEN, MAX_AUDIT_EVENT_LEN};

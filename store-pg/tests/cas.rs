@@ -1,6 +1,16 @@
 //! Every write is a compare-and-swap on the record's version: two stores (two nodes) racing on
 //! one record never both win, and nothing is lost.
 
+// Test helpers outside #[test] functions fail a test by panicking too.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc
+)]
+
 mod common;
 
 use std::sync::{Arc, Barrier};
@@ -140,10 +150,10 @@ fn racing_writers_on_one_version_have_exactly_one_winner_per_round() {
             })
         })
         .collect();
-    let mut per_round = vec![0u32; ROUNDS as usize];
+    let mut per_round = vec![0u32; usize::try_from(ROUNDS).unwrap()];
     for worker in workers {
         for round in worker.join().unwrap() {
-            per_round[round as usize] += 1;
+            per_round[usize::try_from(round).unwrap()] += 1;
         }
     }
     assert!(per_round.iter().all(|&wins| wins == 1), "wins per round: {per_round:?}");

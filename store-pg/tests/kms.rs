@@ -4,12 +4,22 @@
 //! kind of record written, read and removed through the façade, changes on one node honoured
 //! by the other at its next call, and a record edited in the database refused.
 
+// Test helpers outside #[test] functions fail a test by panicking too.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc
+)]
+
 mod common;
 
 use coffer_core::clock::ManualClock;
 use coffer_core::hsm::RootKeyMaterial;
 use coffer_core::key::Description;
-use coffer_core::{EncryptionContext, Error, Kms, KmsConfig, KeyState, NoAudit};
+use coffer_core::{EncryptionContext, Error, KeyState, Kms, KmsConfig, NoAudit};
 use coffer_hsm_soft::SoftHsm;
 use coffer_store_pg::PgStore;
 use getrandom::SysRng;

@@ -1,6 +1,16 @@
 //! The database goes away under use: calls fail with `Unavailable` within the deadlines (no
 //! panic, no hang), and the same `PgStore` works again once the database is back.
 
+// Test helpers outside #[test] functions fail a test by panicking too.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc
+)]
+
 mod common;
 
 use std::time::{Duration, Instant};

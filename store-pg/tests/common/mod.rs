@@ -73,7 +73,9 @@ pub fn start() -> Option<Cluster> {
     }
     // The socket file is named by the port: distinct ones keep the servers' shared-memory keys
     // (derived from it) apart too.
-    let port = 20_000 + u16::try_from(std::process::id() % 2_000).unwrap() * 10 + NEXT_PORT.fetch_add(1, Ordering::Relaxed) % 10;
+    let port = 20_000
+        + u16::try_from(std::process::id() % 2_000).unwrap() * 10
+        + NEXT_PORT.fetch_add(1, Ordering::Relaxed) % 10;
     let cluster = Cluster { dir, bin, owner, port };
     let data = cluster.data();
     cluster.run(
