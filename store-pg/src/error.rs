@@ -105,13 +105,12 @@ impl core::error::Error for PgStoreError {}
 impl StoreError for PgStoreError {
     fn kind(&self) -> StoreErrorKind {
         match self.kind {
-            PgErrorKind::Unavailable => StoreErrorKind::Io,
+            PgErrorKind::Unavailable => StoreErrorKind::Unavailable,
+            PgErrorKind::Conflict => StoreErrorKind::Conflict,
             PgErrorKind::TooLarge => StoreErrorKind::TooLarge,
-            PgErrorKind::Conflict
-            | PgErrorKind::Corrupt
-            | PgErrorKind::Schema
-            | PgErrorKind::Config
-            | PgErrorKind::Refused => StoreErrorKind::Other,
+            PgErrorKind::Corrupt | PgErrorKind::Schema | PgErrorKind::Config | PgErrorKind::Refused => {
+                StoreErrorKind::Other
+            }
         }
     }
 }
@@ -141,9 +140,10 @@ mod tests {
     #[test]
     fn store_kinds_for_the_facade() {
         let kind = |k| StoreError::kind(&PgStoreError::new(k, "x"));
-        assert_eq!(kind(PgErrorKind::Unavailable), StoreErrorKind::Io);
+        assert_eq!(kind(PgErrorKind::Unavailable), StoreErrorKind::Unavailable);
         assert_eq!(kind(PgErrorKind::TooLarge), StoreErrorKind::TooLarge);
-        assert_eq!(kind(PgErrorKind::Conflict), StoreErrorKind::Other);
+        assert_eq!(kind(PgErrorKind::Conflict), StoreErrorKind::Conflict);
+        assert_eq!(kind(PgErrorKind::Corrupt), StoreErrorKind::Other);
         assert_eq!(PgStoreError::new(PgErrorKind::Conflict, "m").to_string(), "m");
     }
 }

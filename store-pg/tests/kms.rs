@@ -124,6 +124,9 @@ fn the_facade_reports_an_outage_as_a_store_error_and_recovers() {
     pg.stop();
     let e = kms.encrypt(&key, b"x", &no_context()).unwrap_err();
     assert!(matches!(e, Error::Store(ref s) if s.pg_kind() == coffer_store_pg::PgErrorKind::Unavailable), "{e:?}");
+    // What a front end branches on: a store failure to retry later, not a corrupt record.
+    assert_eq!(e.kind(), coffer_core::error::ErrorKind::Store);
+    assert_eq!(e.store_kind(), Some(coffer_core::store::StoreErrorKind::Unavailable));
     pg.start_again();
     let blob = kms.encrypt(&key, b"back", &no_context()).unwrap().ciphertext_blob;
     assert_eq!(kms.decrypt(blob.as_ref(), &no_context(), None).unwrap().plaintext.as_bytes(), b"back");

@@ -28,7 +28,7 @@ fn unavailable<T: std::fmt::Debug>(call: impl FnOnce() -> Result<T, coffer_store
     let e = call().unwrap_err();
     let took = started.elapsed();
     assert_eq!(e.pg_kind(), PgErrorKind::Unavailable, "{e}");
-    assert_eq!(e.kind(), StoreErrorKind::Io);
+    assert_eq!(e.kind(), StoreErrorKind::Unavailable);
     assert!(took < bound(), "the call took {took:?}");
 }
 
