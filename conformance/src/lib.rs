@@ -32,8 +32,9 @@
 //!   [`maintenance`], [`records`] (the record layout, format-1 records and their upgrade),
 //!   [`seal_budget`] (a key version's seals counted and bounded), [`limits`] (every limit at its edge),
 //!   [`tamper`] (every single-bit flip of a blob and of a sealed record), [`audit`],
-//!   [`errors`] and [`loaded_keys`] (key versions kept loaded, and released when a record
-//!   changes).
+//!   [`errors`], [`loaded_keys`] (key versions kept loaded, and released when a record
+//!   changes) and [`shared_store`] (the façade on a store several nodes share by
+//!   compare-and-swap writes, with another node's writes interleaved).
 //!
 //! Every check asserts exact values and exact error variants: a check fails if the code under
 //! it is wrong, not only if it panics.
@@ -82,6 +83,7 @@ pub mod maintenance;
 pub mod records;
 pub mod rotation;
 pub mod seal_budget;
+pub mod shared_store;
 pub mod tamper;
 pub mod trait_checks;
 
@@ -226,6 +228,11 @@ macro_rules! suite {
                 ciphertext_input_length_edges,
                 store_full,
             ],
+            shared_store: [
+                descriptions_are_read_before_they_are_replaced,
+                maintenance_spares_a_rotation_in_flight,
+                maintenance_spares_a_create_in_flight,
+            ],
             tamper: [
                 every_blob_bit_flip_is_refused,
                 truncated_or_extended_blobs_are_refused,
@@ -294,7 +301,7 @@ macro_rules! __conformance_tests {
 #[cfg(test)]
 mod tests {
     /// The check modules' sources.
-    const MODULES: [&str; 15] = [
+    const MODULES: [&str; 16] = [
         include_str!("trait_checks.rs"),
         include_str!("cross_root.rs"),
         include_str!("lifecycle.rs"),
@@ -310,6 +317,7 @@ mod tests {
         include_str!("buffers.rs"),
         include_str!("seal_budget.rs"),
         include_str!("loaded_keys.rs"),
+        include_str!("shared_store.rs"),
     ];
 
     /// Every check (a `pub fn name<H: Hsm>(` of a check module) is listed in `suite!`, once,
