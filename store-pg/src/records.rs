@@ -7,9 +7,8 @@
 //! - `INSERT … ON CONFLICT DO NOTHING` for a record read as absent, or never read here,
 //!
 //! and fails with [`PgErrorKind::Conflict`] when no row was written: another writer changed the
-//! record since, or got there first. Description records are the exception: the façade writes
-//! them whole without reading them (UpdateKeyDescription), so a put replaces one whatever its
-//! version, as the directory store does; what guards a key is its key record.
+//! record since, or got there first. Every kind is written so, descriptions included (the
+//! façade reads a description record before it replaces it).
 
 use coffer_core::store::{KeyStore, MAX_NAME_LEN as NAME_BUF_LEN, RecordKind};
 use tokio_postgres::Client;
@@ -39,12 +38,6 @@ const fn label(kind: RecordKind) -> &'static str {
         RecordKind::KeyVersion => "version",
         RecordKind::Description => "description",
     }
-}
-
-/// Whether [`KeyStore`]'s writes of `kind` compare versions (all but descriptions: see the
-/// module documentation).
-const fn guarded(kind: RecordKind) -> bool {
-    !matches!(kind, RecordKind::Description)
 }
 
 /// A name the table can hold: 1 to [`MAX_NAME_LEN`] bytes, no NUL (PostgreSQL's text has none).
@@ -207,19 +200,6 @@ impl PgStore {
         outcome
     }
 
-    /// Inserts or replaces, whatever is there (description records).
-    fn put_any(&mut self, kind: RecordKind, name: &str, record: &[u8]) -> Result<(), PgStoreError> {
-        let what = format!("writing {} record {name}", label(kind));
-        check_name(&what, name, MAX_NAME_LEN)?;
-        check_record(&what, record)?;
-        let code = kind_code(kind);
-        let sql = "INSERT INTO coffer_records (kind, name, bytes) VALUES ($1, $2, $3) ON CONFLICT (kind, name) \
-                   DO UPDATE SET bytes = EXCLUDED.bytes, version = nextval('coffer_record_version') RETURNING version";
-        self.write(&what, kind, name, sql, &[&code, &name, &record], None)?
-            .map(|_| ())
-            .ok_or_else(|| PgStoreError::new(PgErrorKind::Corrupt, format!("{what}: the database wrote no row")))
-    }
-
     /// Removes whatever is there; true if there was a record.
     fn remove_any(&mut self, kind: RecordKind, name: &str) -> Result<bool, PgStoreError> {
         let what = format!("removing {} record {name}", label(kind));
@@ -261,9 +241,6 @@ impl KeyStore for PgStore {
 
     /// A compare-and-swap on the version this store read (see the module documentation).
     fn put(&mut self, kind: RecordKind, name: &str, record: &[u8]) -> Result<(), PgStoreError> {
-        if !guarded(kind) {
-            return self.put_any(kind, name, record);
-        }
         let expect = match self.bases.get(kind, name) {
             Some(Base::Version(v)) => Expect::Version(v),
             Some(Base::Absent) | None => Expect::Absent,
@@ -275,9 +252,6 @@ impl KeyStore for PgStore {
     /// only if it still is (`Ok(false)`), and a record not read here whatever it holds (the
     /// façade removes version records of a key by number, without reading them).
     fn remove(&mut self, kind: RecordKind, name: &str) -> Result<bool, PgStoreError> {
-        if !guarded(kind) {
-            return self.remove_any(kind, name);
-        }
         match self.bases.get(kind, name) {
             Some(Base::Version(v)) => self.remove_if(kind, name, v).map(|()| true),
             Some(Base::Absent) => {
@@ -341,11 +315,9 @@ mod tests {
     }
 
     #[test]
-    fn kinds_have_distinct_codes_and_only_descriptions_are_unguarded() {
+    fn kinds_have_distinct_codes() {
         let codes: std::collections::BTreeSet<i16> = RecordKind::ALL.iter().map(|k| kind_code(*k)).collect();
         assert_eq!(codes.len(), RecordKind::ALL.len());
         assert!(codes.iter().all(|c| (1..=4).contains(c)), "the schema's CHECK");
-        let unguarded: Vec<RecordKind> = RecordKind::ALL.into_iter().filter(|k| !guarded(*k)).collect();
-        assert_eq!(unguarded, [RecordKind::Description]);
     }
 }

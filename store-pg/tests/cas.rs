@@ -74,18 +74,26 @@ fn a_record_never_read_is_not_overwritten_and_inserts_race_to_one_winner() {
 }
 
 #[test]
-fn descriptions_are_written_whole_whatever_their_version() {
+fn descriptions_are_compared_like_every_record() {
     let Some(pg) = common::start() else { return };
     let (mut a, mut b) = (pg.store(), pg.store());
     let mut buf = [0u8; 16];
     a.put(RecordKind::Description, "k", b"first").unwrap();
     assert_eq!(b.get(RecordKind::Description, "k", &mut buf).unwrap(), Some(5));
     a.put(RecordKind::Description, "k", b"second").unwrap();
-    // B's base is stale, and B's write still replaces it: the last writer's text stands.
+    // B's base is stale: its write is refused and writes nothing.
+    assert_eq!(b.put(RecordKind::Description, "k", b"third").unwrap_err().pg_kind(), PgErrorKind::Conflict);
+    // A store that never read it inserts, refused since it exists.
+    let mut c = pg.store();
+    assert_eq!(c.put(RecordKind::Description, "k", b"blind").unwrap_err().pg_kind(), PgErrorKind::Conflict);
+    assert_eq!(a.get(RecordKind::Description, "k", &mut buf).unwrap(), Some(6));
+    assert_eq!(&buf[..6], b"second");
+    // Read again, B's write goes through; A's removal on its now stale base is refused.
+    b.get(RecordKind::Description, "k", &mut buf).unwrap();
     b.put(RecordKind::Description, "k", b"third").unwrap();
-    assert_eq!(a.get(RecordKind::Description, "k", &mut buf).unwrap(), Some(5));
+    assert_eq!(a.remove(RecordKind::Description, "k").unwrap_err().pg_kind(), PgErrorKind::Conflict);
+    assert_eq!(c.get(RecordKind::Description, "k", &mut buf).unwrap(), Some(5));
     assert_eq!(&buf[..5], b"third");
-    assert!(a.remove(RecordKind::Description, "k").unwrap());
 }
 
 #[test]

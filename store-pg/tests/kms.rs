@@ -73,7 +73,8 @@ fn two_nodes_share_keys_aliases_rotations_and_states() {
     a.enable_key(&key).unwrap();
     assert_eq!(b.describe_key(&key).unwrap().key_state, KeyState::Enabled);
 
-    // Descriptions: A read one, B replaced it, A replaces it again (written whole).
+    // Descriptions: A read one, B replaced it, A replaces it again (each update reads the
+    // description record first, so its compare-and-swap is on the current version).
     let mut text = Box::new(Description::new());
     a.describe_key_with_description(&key, &mut text).unwrap();
     assert_eq!(text.as_str(), "first");

@@ -45,7 +45,9 @@ pub struct MaintenanceReport {
     /// done to such a key in this pass.
     pub upgrade_failures: u32,
     /// Version and description records that no key refers to (left by a crash between the
-    /// writes of one operation, or by a retired version's removal), removed.
+    /// writes of one operation, or by a retired version's removal), removed; one that may
+    /// belong to an operation still running elsewhere is kept until it is older than
+    /// [`ORPHAN_GRACE`].
     pub orphans_removed: u32,
 }
 
