@@ -87,22 +87,34 @@ pub mod shared_store;
 pub mod tamper;
 pub mod trait_checks;
 
-/// Expands into one `#[test]` per conformance check, each given a fresh HSM built by `$make`.
+/// Expands into one `#[test]` per conformance check, each given a fresh HSM built by `$make`,
+/// and (the façade's checks) the stores it runs on.
 ///
 /// `$make` is an expression whose value implements [`coffer_core::Hsm`] and whose root keys
 /// already exist; it is evaluated once per test (twice for the [`cross_root`] checks, which
-/// need two HSMs with different root keys). The tests are grouped in modules named as this
-/// crate's modules (`trait_checks::seal_open_round_trip`, ...).
+/// need two HSMs with different root keys). `stores: $stores` (optional) is an expression of
+/// type `Option<`[`fixture::Stores`]`>`, evaluated once per test, before the HSM: the stores
+/// the façade's checks run on (in-memory ones by default), or `None` to skip the test (a
+/// database server that is not installed, say). The tests are grouped in modules named as
+/// this crate's modules (`trait_checks::seal_open_round_trip`, ...).
 #[macro_export]
 macro_rules! suite {
     ($make:expr $(,)?) => {
+        $crate::suite!($make, stores: ::core::option::Option::Some($crate::fixture::Stores::memory()));
+    };
+    ($make:expr, stores: $stores:expr $(,)?) => {
         /// A fresh HSM with root keys, for one conformance test.
         fn __coffer_conformance_hsm() -> impl $crate::coffer_core::Hsm {
             $make
         }
 
+        /// Where one conformance test gets its stores; `None`: the test is skipped.
+        fn __coffer_conformance_stores() -> ::core::option::Option<$crate::fixture::Stores> {
+            $stores
+        }
+
         $crate::__conformance_tests! {
-            one:
+            hsm:
             trait_checks: [
                 capabilities_contain_required,
                 find_root_keys_succeeds,
@@ -123,7 +135,8 @@ macro_rules! suite {
                 load_release_cycles_do_not_leak,
                 mac_verify_round_trip,
                 verify_mac_refuses_every_bit_flip,
-            ],
+            ];
+            one:
             loaded_keys: [
                 loaded_version_is_reused_then_released_on_drop,
                 disable_key_drops_the_loaded_version,
@@ -269,15 +282,29 @@ macro_rules! suite {
 #[macro_export]
 macro_rules! __conformance_tests {
     (
+        hsm: $( $module0:ident : [ $( $check0:ident ),* $(,)? ] ),* ;
         one: $( $module:ident : [ $( $check:ident ),* $(,)? ] ),* ;
         two: $( $module2:ident : [ $( $check2:ident ),* $(,)? ] ),* $(,)?
     ) => {
+        $(
+            mod $module0 {
+                $(
+                    #[test]
+                    fn $check0() {
+                        $crate::$module0::$check0(super::__coffer_conformance_hsm());
+                    }
+                )*
+            }
+        )*
         $(
             mod $module {
                 $(
                     #[test]
                     fn $check() {
-                        $crate::$module::$check(super::__coffer_conformance_hsm());
+                        let ::core::option::Option::Some(stores) = super::__coffer_conformance_stores() else {
+                            return;
+                        };
+                        $crate::$module::$check(super::__coffer_conformance_hsm(), &stores);
                     }
                 )*
             }
@@ -287,9 +314,13 @@ macro_rules! __conformance_tests {
                 $(
                     #[test]
                     fn $check2() {
+                        let ::core::option::Option::Some(stores) = super::__coffer_conformance_stores() else {
+                            return;
+                        };
                         $crate::$module2::$check2(
                             super::__coffer_conformance_hsm(),
                             super::__coffer_conformance_hsm(),
+                            &stores,
                         );
                     }
                 )*
@@ -326,7 +357,7 @@ mod tests {
     #[test]
     fn suite_lists_every_check() {
         let lib = include_str!("lib.rs");
-        let start = lib.find("one:\n").expect("suite! body");
+        let start = lib.find("hsm:\n").expect("suite! body");
         let end = lib.find("/// Implementation detail").expect("end of suite!");
         let mut listed: Vec<&str> = lib[start..end]
             .lines()

@@ -14,7 +14,7 @@ use coffer_core::kms::{MaintenanceReport, ORPHAN_GRACE};
 use coffer_core::store::{MAX_NAME_LEN, MAX_RECORD_LEN, RecordKind, StoreError, StoreErrorKind};
 use coffer_core::{Hsm, KeyStore, Kms, KmsConfig};
 
-use crate::fixture::{START, ctx, description, env, text};
+use crate::fixture::{START, Stores, ctx, description, text};
 use crate::records::version_name;
 
 /// An error of a [`CasStore`]: the inner store's, or a lost compare-and-swap.
@@ -195,16 +195,16 @@ fn raw<S: KeyStore>(store: &mut S, kind: RecordKind, name: &str) -> Option<Vec<u
 /// CreateKey) replaces it, and so does an update to the empty description and one back: the
 /// façade reads a description record before it replaces it, as it does every record, so a
 /// compare-and-swap store has the version to compare against.
-pub fn descriptions_are_read_before_they_are_replaced<H: Hsm>(hsm: H) {
+pub fn descriptions_are_read_before_they_are_replaced<H: Hsm>(hsm: H, stores: &Stores) {
     let mut hsm = hsm;
-    let mut env = env();
+    let mut env = stores.env();
     let clock = ManualClock::new(START);
     let key = {
-        let mut a = node(&mut hsm, &mut *env.store, &clock);
+        let mut a = node(&mut hsm, &mut env.store, &clock);
         text(&a.create_key("from node a").expect("create").key_id)
     };
     for (i, new) in ["from node b", "", "from node d"].into_iter().enumerate() {
-        let mut other = node(&mut hsm, &mut *env.store, &clock);
+        let mut other = node(&mut hsm, &mut env.store, &clock);
         other.update_key_description(&key, new).unwrap_or_else(|e| panic!("update {i}: {e:?}"));
         drop(other);
         assert_eq!(description(&mut env.kms(&mut hsm), &key), new);
@@ -217,12 +217,12 @@ pub fn descriptions_are_read_before_they_are_replaced<H: Hsm>(hsm: H) {
 /// `ORPHAN_GRACE`), the other node's key record write then goes through, and blobs of the new
 /// version decrypt after a further rotation. Left unfinished (a crash) and older than the
 /// grace period, the same record is removed.
-pub fn maintenance_spares_a_rotation_in_flight<H: Hsm>(hsm: H) {
+pub fn maintenance_spares_a_rotation_in_flight<H: Hsm>(hsm: H, stores: &Stores) {
     let mut hsm = hsm;
-    let mut env = env();
+    let mut env = stores.env();
     let clock = ManualClock::new(START);
     let (id, before, after_rotation, v2) = {
-        let mut kms = Kms::new(&mut hsm, &mut *env.store, &clock, NoAudit, KmsConfig::default()).expect("kms");
+        let mut kms = Kms::new(&mut hsm, &mut env.store, &clock, NoAudit, KmsConfig::default()).expect("kms");
         let id = kms.create_key("").expect("create").key_id;
         let key = text(&id);
         let before = raw(kms.store_mut(), RecordKind::Key, &key).expect("key record");
@@ -240,7 +240,7 @@ pub fn maintenance_spares_a_rotation_in_flight<H: Hsm>(hsm: H) {
     {
         // The other node's first write, just after the maintenance call read the key record
         // (current version 1) and before it lists the version after version 1.
-        let store = Interleave::new(&mut *env.store, RecordKind::KeyVersion, &v1_name, |s| {
+        let store = Interleave::new(&mut env.store, RecordKind::KeyVersion, &v1_name, |s| {
             s.put(RecordKind::KeyVersion, &v2_name, &v2).expect("the other node's version record");
         });
         let mut kms = node(&mut hsm, store, &clock);
@@ -248,9 +248,9 @@ pub fn maintenance_spares_a_rotation_in_flight<H: Hsm>(hsm: H) {
         assert!(kms.store_mut().inner.ran(), "the other node's step ran");
     }
     // The other node's second write: a compare-and-swap on the key record it read.
-    assert_eq!(raw(&mut *env.store, RecordKind::Key, &key), Some(before.clone()), "the key record is as it read it");
+    assert_eq!(raw(&mut env.store, RecordKind::Key, &key), Some(before.clone()), "the key record is as it read it");
     env.store.put(RecordKind::Key, &key, &after_rotation).expect("the other node's key record");
-    let mut kms = Kms::new(&mut hsm, &mut *env.store, &clock, NoAudit, KmsConfig::default()).expect("kms");
+    let mut kms = Kms::new(&mut hsm, &mut env.store, &clock, NoAudit, KmsConfig::default()).expect("kms");
     let blob = kms.encrypt(&key, b"v2", &ctx(&[])).expect("encrypt").ciphertext_blob;
     assert_eq!(blob.header().expect("header").version, 2);
     kms.rotate_key_on_demand(&key).expect("rotate to 3");
@@ -269,11 +269,11 @@ pub fn maintenance_spares_a_rotation_in_flight<H: Hsm>(hsm: H) {
 /// description are written, the key record not yet. Both are kept (version 1 is younger than
 /// `ORPHAN_GRACE`, and a description is not removed while its key has a version record), the
 /// key record then makes a whole key. Left unfinished and older than the grace period, both go.
-pub fn maintenance_spares_a_create_in_flight<H: Hsm>(hsm: H) {
+pub fn maintenance_spares_a_create_in_flight<H: Hsm>(hsm: H, stores: &Stores) {
     let mut hsm = hsm;
-    let mut env = env();
+    let mut env = stores.env();
     let clock = ManualClock::new(START);
-    let mut kms = Kms::new(&mut hsm, &mut *env.store, &clock, NoAudit, KmsConfig::default()).expect("kms");
+    let mut kms = Kms::new(&mut hsm, &mut env.store, &clock, NoAudit, KmsConfig::default()).expect("kms");
     let id = kms.create_key("in flight").expect("create").key_id;
     let key = text(&id);
     let blob = kms.encrypt(&key, b"v1", &ctx(&[])).expect("encrypt").ciphertext_blob;
