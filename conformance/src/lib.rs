@@ -20,14 +20,18 @@
 //! }
 //!
 //! coffer_conformance::suite!(fresh());
+//! // or, on other stores: a `fixture::Stores` that makes a new empty store per call, or
+//! // `None` to skip the tests.
+//! // coffer_conformance::suite!(fresh(), stores: Some(Stores::new(|| TestStore::new(open_store()))));
 //! ```
 //!
 //! The checks are plain functions, grouped by topic, so a backend can also call one directly:
 //!
 //! - [`trait_checks`]: the [`Hsm`] trait alone (seal/open, tamper, handles, MAC, random);
 //! - [`cross_root`]: two HSMs with different root keys refuse each other's material;
-//! - the KMS façade ([`coffer_core::Kms`]) over the backend, with a [`MemoryStore`], a
-//!   [`ManualClock`] and a [`RingAudit`] ([`fixture`]): [`lifecycle`], [`aliases`],
+//! - the KMS façade ([`coffer_core::Kms`]) over the backend, with a store (a [`MemoryStore`]
+//!   by default, any [`KeyStore`](coffer_core::KeyStore) a suite names: `coffer-store-pg`
+//!   runs the suite on PostgreSQL), a [`ManualClock`] and a [`RingAudit`] ([`fixture`]): [`lifecycle`], [`aliases`],
 //!   [`crypto`], [`buffers`] (the same operations into caller buffers), [`rotation`],
 //!   [`maintenance`], [`records`] (the record layout, format-1 records and their upgrade),
 //!   [`seal_budget`] (a key version's seals counted and bounded), [`limits`] (every limit at its edge),

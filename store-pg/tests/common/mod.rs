@@ -24,8 +24,9 @@
 
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU16, AtomicU32, Ordering};
 use std::time::Duration;
 
 use coffer_store_pg::{PgSettings, PgStore};
@@ -98,7 +99,46 @@ pub fn start() -> Option<Cluster> {
     Some(cluster)
 }
 
+/// One server for the whole test process, for a test binary of many short tests whose stores
+/// are databases of their own on it ([`Cluster::database`]); `None` as [`start`]. A watchdog
+/// process stops and removes it once this process is gone (a static is never dropped).
+pub fn shared() -> Option<&'static Cluster> {
+    static SHARED: OnceLock<Option<Cluster>> = OnceLock::new();
+    SHARED
+        .get_or_init(|| {
+            let cluster = start()?;
+            cluster.stop_when_this_process_ends();
+            Some(cluster)
+        })
+        .as_ref()
+}
+
 impl Cluster {
+    /// Starts a watchdog (`sh`, as the server's user) that stops the server and removes its
+    /// directory once this process has ended.
+    fn stop_when_this_process_ends(&self) {
+        let script = format!(
+            "while [ -d /proc/{pid} ]; do sleep 1; done; '{pg_ctl}' -D '{data}' -m immediate -w stop; rm -rf '{dir}'",
+            pid = std::process::id(),
+            pg_ctl = self.bin.join("pg_ctl").display(),
+            data = self.data().display(),
+            dir = self.dir.path().display(),
+        );
+        let mut command = Command::new("sh");
+        command
+            .args(["-c", &script])
+            .env("LC_ALL", "C")
+            .current_dir("/")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some((uid, gid)) = self.owner {
+            command.uid(uid).gid(gid);
+        }
+        // Not waited for: it outlives this process, whose end it waits for.
+        drop(command.spawn().unwrap());
+    }
+
     /// The connection string (the socket directory as host).
     pub fn url(&self) -> String {
         format!("host={} port={} user={DB_USER} dbname=postgres", self.dir.path().display(), self.port)
@@ -107,6 +147,16 @@ impl Cluster {
     /// A new store on this server, its schema made.
     pub fn store(&self) -> PgStore {
         PgStore::init(&self.url(), SETTINGS).unwrap()
+    }
+
+    /// A store on a new database of this server, its schema made: a store that starts empty,
+    /// beside the others of the same server.
+    pub fn database(&self) -> PgStore {
+        static MADE: AtomicU32 = AtomicU32::new(0);
+        let name = format!("store_{}", MADE.fetch_add(1, Ordering::Relaxed));
+        self.psql(&format!("CREATE DATABASE {name}"));
+        let url = format!("host={} port={} user={DB_USER} dbname={name}", self.dir.path().display(), self.port);
+        PgStore::init(&url, SETTINGS).unwrap()
     }
 
     fn data(&self) -> PathBuf {
