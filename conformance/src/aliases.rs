@@ -5,15 +5,15 @@ use coffer_core::store::RecordKind;
 use coffer_core::{Error, Field, Hsm, Problem, ValidationError};
 
 use crate::fixture::{
-    START, alias_arn, all_aliases, create, ctx, decrypt, encrypt, env, key_arn, placeholder_alias, snapshot, text,
-    unknown_id,
+    START, Stores, alias_arn, all_aliases, create, ctx, decrypt, edit_record, encrypt, key_arn, placeholder_alias,
+    snapshot, text, unknown_id,
 };
 
 /// An alias resolves wherever a key is expected: by alias name and alias ARN for DescribeKey,
 /// Encrypt and Decrypt's expected key; the key ARN works alike. ListAliases shows the alias
 /// with its target and the creation time as both dates.
-pub fn alias_resolves_by_name_and_arn<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn alias_resolves_by_name_and_arn<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let id = create(&mut kms);
     kms.create_alias("alias/app", &text(&id)).expect("create_alias");
@@ -40,8 +40,8 @@ pub fn alias_resolves_by_name_and_arn<H: Hsm>(hsm: H) {
 
 /// Creating an alias that exists is AlreadyExists, even towards another key; the alias keeps
 /// its target and the store is unchanged.
-pub fn duplicate_alias_is_refused<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn duplicate_alias_is_refused<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let a = create(&mut kms);
     let b = create(&mut kms);
@@ -57,8 +57,8 @@ pub fn duplicate_alias_is_refused<H: Hsm>(hsm: H) {
 /// target that is an alias or not a reference (Validation on TargetKeyId), an unknown or
 /// foreign target (NotFound), a target pending deletion (InvalidState). None of these creates
 /// anything. A Disabled target and a target given by key ARN are accepted.
-pub fn alias_targets_are_checked<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn alias_targets_are_checked<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let id = create(&mut kms);
     let pending = create(&mut kms);
@@ -88,8 +88,8 @@ pub fn alias_targets_are_checked<H: Hsm>(hsm: H) {
 /// through it before still decrypt (under the old key), the old blob given with the alias as
 /// expected key is now IncorrectKey, and ListAliases shows the new target and update time
 /// with the creation time unchanged.
-pub fn update_alias_repoints<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn update_alias_repoints<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let a = create(&mut kms);
     let b = create(&mut kms);
@@ -119,8 +119,8 @@ pub fn update_alias_repoints<H: Hsm>(hsm: H) {
 /// UpdateAlias refuses an unknown alias (NotFound), an unknown target (NotFound), a target
 /// pending deletion (InvalidState), an alias as target (Validation) and a reserved name
 /// (InvalidAliasName), and each refusal leaves the store as it was.
-pub fn update_alias_refusals_change_nothing<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn update_alias_refusals_change_nothing<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let a = create(&mut kms);
     let pending = create(&mut kms);
@@ -144,8 +144,8 @@ pub fn update_alias_refusals_change_nothing<H: Hsm>(hsm: H) {
 /// DeleteAlias removes the alias (it then resolves to NotFound, a second delete is NotFound)
 /// and leaves its key working; the name can be created again for another key. Reserved and
 /// malformed names are InvalidAliasName.
-pub fn delete_alias<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn delete_alias<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let a = create(&mut kms);
     let b = create(&mut kms);
@@ -171,8 +171,8 @@ pub fn delete_alias<H: Hsm>(hsm: H) {
 /// ListAliases lists in name order; filtered by a key (by id, key ARN or one of its aliases)
 /// it lists only that key's aliases; paging through markers with or without a filter yields
 /// each alias exactly once; a malformed filter is a Validation error.
-pub fn list_aliases_pages_and_filter<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn list_aliases_pages_and_filter<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let a = create(&mut kms);
     let b = create(&mut kms);
@@ -227,14 +227,14 @@ pub fn list_aliases_pages_and_filter<H: Hsm>(hsm: H) {
 /// alias, in order and through every page size, and counts the corrupt one in
 /// `corrupt_records`, as the maintenance call does; a filter skips it the same way. Nothing is
 /// modified: the corrupt record is still there, still refused.
-pub fn list_aliases_skips_a_corrupt_alias_record<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn list_aliases_skips_a_corrupt_alias_record<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let a = create(&mut kms);
     for name in ["alias/a1", "alias/a2", "alias/a3", "alias/a4"] {
         kms.create_alias(name, &text(&a)).expect("create_alias");
     }
-    kms.store_mut().raw_mut(RecordKind::Alias, "alias/a2").expect("alias record")[12] ^= 0x01;
+    edit_record(kms.store_mut(), RecordKind::Alias, "alias/a2", |r| r[12] ^= 0x01);
     let before = snapshot(&mut kms);
     let names = |entries: &[AliasEntry]| entries.iter().map(|e| e.name.as_str().to_owned()).collect::<Vec<_>>();
 

@@ -8,7 +8,8 @@ use coffer_core::store::RecordKind;
 use coffer_core::{DataKeySpec, Hsm};
 
 use crate::fixture::{
-    DAY, TestKms, create, ctx, encrypt, env, events, one_event, placeholder_alias, placeholder_id, text, unknown_id,
+    DAY, Stores, TestKms, create, ctx, edit_record, encrypt, events, one_event, placeholder_alias, placeholder_id,
+    text, unknown_id,
 };
 
 /// One audited call: its operation, the key its event must name, and the call.
@@ -16,8 +17,8 @@ type Step<'s, H> = (Operation, Option<KeyId>, Box<dyn Fn(&mut TestKms<'_, H>) + 
 
 /// Asserts an event's fields, its time being the clock's.
 #[track_caller]
-fn check<H: Hsm, const N: usize>(
-    kms: &TestKms<'_, H, N>,
+fn check<H: Hsm>(
+    kms: &TestKms<'_, H>,
     event: &AuditEvent,
     operation: Operation,
     key_id: Option<KeyId>,
@@ -30,8 +31,8 @@ fn check<H: Hsm, const N: usize>(
 /// Every operation, succeeding, records exactly one event with its operation name, the key it
 /// resolved (through an alias too; the destination for ReEncrypt; none for ListKeys,
 /// ListAliases without filter and GenerateRandom), `Success`, and the clock's time.
-pub fn one_event_per_call<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn one_event_per_call<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let ok = Outcome::Success;
     let c = ctx(&[("purpose", "audit")]);
@@ -178,8 +179,8 @@ pub fn one_event_per_call<H: Hsm>(hsm: H) {
 /// key is the one the request resolved to when it got that far (the id given, the alias's
 /// target, the blob's key) and none when the request was refused before (malformed
 /// reference, bad alias name, plaintext too long).
-pub fn failures_name_code_and_resolved_key<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn failures_name_code_and_resolved_key<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let id = create(&mut kms);
     let key = text(&id);
@@ -236,7 +237,7 @@ pub fn failures_name_code_and_resolved_key<H: Hsm>(hsm: H) {
     check(&kms, &e, Operation::GenerateDataKey, Some(id), fail("KMSInvalidStateException"));
 
     let other_text = text(&other);
-    kms.store_mut().raw_mut(RecordKind::Key, &other_text).expect("record")[10] ^= 1;
+    edit_record(kms.store_mut(), RecordKind::Key, &other_text, |r| r[10] ^= 1);
     let (_, e) = one_event(&mut kms, |k| {
         k.describe_key(&other_text).expect_err("corrupt");
     });
@@ -246,8 +247,8 @@ pub fn failures_name_code_and_resolved_key<H: Hsm>(hsm: H) {
 /// One maintenance pass that rotates one key and destroys another records exactly one
 /// RotateKey and one DeleteKey event, both `Success`, naming their keys, at the clock's time;
 /// a pass with nothing due records nothing.
-pub fn maintenance_events<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn maintenance_events<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let rotating = create(&mut kms);
     let doomed = create(&mut kms);
@@ -271,8 +272,8 @@ pub fn maintenance_events<H: Hsm>(hsm: H) {
 /// No event's `Debug` shows the plaintext, the encryption-context values, or the bytes of a
 /// data key or random output (as text, as a byte list or in hex); nor do the `Debug` forms of
 /// Decrypt's, GenerateDataKey's and GenerateRandom's answers.
-pub fn events_never_contain_plaintext<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn events_never_contain_plaintext<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let key = text(&create(&mut kms));
     let dest = text(&create(&mut kms));

@@ -9,7 +9,7 @@ use coffer_core::data::{BLOB_OVERHEAD, blob_len};
 use coffer_core::kms::{Opened, Sealed};
 use coffer_core::{DataKeySpec, EncryptionContext, Error, Field, Hsm, Problem, ValidationError};
 
-use crate::fixture::{create, ctx, env, one_event, pattern, text};
+use crate::fixture::{Stores, create, ctx, one_event, pattern, text};
 
 fn too_small(needed: usize) -> ValidationError {
     ValidationError { field: Field::Output, problem: Problem::TooSmall { needed } }
@@ -19,8 +19,8 @@ fn too_small(needed: usize) -> ValidationError {
 /// plaintext's length, for 1, 32 and 4096 bytes; a buffer one byte shorter is refused with
 /// Validation on `Output` naming the length needed, audited as one failed event, and leaves
 /// the buffer untouched. The owned forms open the blobs of the buffer forms and back.
-pub fn encrypt_and_decrypt_into_buffers_at_their_edge<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn encrypt_and_decrypt_into_buffers_at_their_edge<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let id = create(&mut kms);
     let key = text(&id);
@@ -55,8 +55,8 @@ pub fn encrypt_and_decrypt_into_buffers_at_their_edge<H: Hsm>(hsm: H) {
 
 /// A blob that does not open (other context, flipped tag) leaves `plaintext_out` all zero,
 /// although the ciphertext was copied there to be opened in place.
-pub fn a_failed_decrypt_into_leaves_no_bytes_in_the_buffer<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn a_failed_decrypt_into_leaves_no_bytes_in_the_buffer<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let key = text(&create(&mut kms));
     let context = ctx(&[("purpose", "wipe")]);
@@ -75,8 +75,8 @@ pub fn a_failed_decrypt_into_leaves_no_bytes_in_the_buffer<H: Hsm>(hsm: H) {
 /// ReEncrypt into a buffer of exactly the source blob's length gives a blob of the destination
 /// key that opens to the plaintext; one byte less is refused before the source is opened; a
 /// source that does not open leaves nothing of the buffer but zeros where the plaintext went.
-pub fn re_encrypt_into_a_buffer_at_its_edge<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn re_encrypt_into_a_buffer_at_its_edge<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let source = create(&mut kms);
     let destination = create(&mut kms);
@@ -104,8 +104,8 @@ pub fn re_encrypt_into_a_buffer_at_its_edge<H: Hsm>(hsm: H) {
 /// GenerateDataKey into buffers: the plaintext buffer must hold the key and the blob buffer the
 /// blob (exact lengths work, one byte less is refused); the blob opens to the key written.
 /// Without plaintext, only the blob is written, and it opens to a key of the asked length.
-pub fn generate_data_key_into_buffers_at_their_edge<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn generate_data_key_into_buffers_at_their_edge<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let key = text(&create(&mut kms));
     let context = EncryptionContext::empty();
@@ -141,8 +141,8 @@ pub fn generate_data_key_into_buffers_at_their_edge<H: Hsm>(hsm: H) {
 
 /// Contexts whose AAD is built on either side of the inline buffer (256 bytes of AAD: 233
 /// encoded context bytes) round-trip, and each is refused for a context one byte different.
-pub fn long_and_short_contexts_on_either_aad_path<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn long_and_short_contexts_on_either_aad_path<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let key = text(&create(&mut kms));
     // One pair "k" => value: 2 + (2 + 1) + (2 + value) encoded bytes.

@@ -4,11 +4,11 @@
 use coffer_core::hsm::{ErrorKind, HsmError};
 use coffer_core::{Error, Hsm, KeyStore};
 
-use crate::fixture::{ctx, encrypt, env, snapshot, text};
+use crate::fixture::{Stores, ctx, encrypt, snapshot, text};
 
 /// Material wrapped under one HSM's root fails to load in another with `AuthenticationFailed`
 /// (and still loads in its own).
-pub fn wrapped_key_from_another_root_is_refused<H: Hsm>(mut a: H, mut b: H) {
+pub fn wrapped_key_from_another_root_is_refused<H: Hsm>(mut a: H, mut b: H, _stores: &Stores) {
     let wrapped = a.generate_key().expect("generate_key");
     assert_eq!(b.load_key(&wrapped).err().map(|e| e.kind()), Some(ErrorKind::AuthenticationFailed));
     let key = a.load_key(&wrapped).expect("loads at home");
@@ -17,7 +17,7 @@ pub fn wrapped_key_from_another_root_is_refused<H: Hsm>(mut a: H, mut b: H) {
 
 /// A MAC made under one HSM's sealing key does not verify in another (`AuthenticationFailed`),
 /// and the two HSMs' MACs of the same data differ.
-pub fn mac_from_another_root_is_refused<H: Hsm>(mut a: H, mut b: H) {
+pub fn mac_from_another_root_is_refused<H: Hsm>(mut a: H, mut b: H, _stores: &Stores) {
     let mac = a.mac(b"record").expect("mac");
     assert_eq!(b.verify_mac(b"record", &mac).err().map(|e| e.kind()), Some(ErrorKind::AuthenticationFailed));
     let other = b.mac(b"record").expect("mac");
@@ -27,8 +27,8 @@ pub fn mac_from_another_root_is_refused<H: Hsm>(mut a: H, mut b: H) {
 /// A store written by a façade over one HSM, read by a façade over another: every key and
 /// alias record is refused as `CorruptRecord` (so its blobs cannot be opened either), and
 /// nothing in the store is changed by the attempts.
-pub fn records_from_another_root_are_refused<H: Hsm>(a: H, b: H) {
-    let mut env_a = env();
+pub fn records_from_another_root_are_refused<H: Hsm>(a: H, b: H, stores: &Stores) {
+    let mut env_a = stores.env();
     let mut kms_a = env_a.kms(a);
     let id = kms_a.create_key("home").expect("create").key_id;
     kms_a.create_alias("alias/home", &text(&id)).expect("create_alias");
@@ -36,7 +36,7 @@ pub fn records_from_another_root_are_refused<H: Hsm>(a: H, b: H) {
     let records = snapshot(&mut kms_a);
     drop(kms_a);
 
-    let mut env_b = env();
+    let mut env_b = stores.env();
     let mut kms_b = env_b.kms(b);
     for (kind, name, bytes) in &records {
         kms_b.store_mut().put(*kind, name, bytes).expect("copy record");

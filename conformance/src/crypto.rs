@@ -6,15 +6,15 @@ use coffer_core::key::KeyState;
 use coffer_core::{DataKeySpec, EncryptionContext, Error, Field, Hsm, Problem, ValidationError};
 
 use crate::fixture::{
-    alias_arn, contains, create, ctx, decrypt, encrypt, env, key_arn, pattern, snapshot, text, unknown_id,
+    Stores, alias_arn, contains, create, ctx, decrypt, encrypt, key_arn, pattern, snapshot, text, unknown_id,
 };
 
 /// Encrypt then Decrypt gives back 1, 32 and 4096-byte plaintexts, under the empty and a
 /// non-empty context: the answer names the key and version 1, the blob is the plaintext plus
 /// [`BLOB_OVERHEAD`] bytes, its header names the key and version, and it does not contain the
 /// plaintext.
-pub fn encrypt_decrypt_round_trip<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn encrypt_decrypt_round_trip<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let id = create(&mut kms);
     for context in [EncryptionContext::empty(), ctx(&[("tenant", "acme"), ("purpose", "test")])] {
@@ -42,8 +42,8 @@ pub fn encrypt_decrypt_round_trip<H: Hsm>(hsm: H) {
 /// Encrypt accepts the key by id (either case), key ARN, alias name and alias ARN, each time
 /// sealing under that key; an unknown alias, unknown id or foreign ARN is NotFound and a
 /// malformed reference is a Validation error on KeyId.
-pub fn encrypt_through_every_key_reference<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn encrypt_through_every_key_reference<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let id = create(&mut kms);
     kms.create_alias("alias/app", &text(&id)).expect("create_alias");
@@ -65,8 +65,8 @@ pub fn encrypt_through_every_key_reference<H: Hsm>(hsm: H) {
 
 /// Two encryptions of the same plaintext give different blobs (fresh nonces), both of which
 /// decrypt.
-pub fn blobs_of_the_same_plaintext_differ<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn blobs_of_the_same_plaintext_differ<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let key = text(&create(&mut kms));
     let one = encrypt(&mut kms, &key, b"same", &ctx(&[]));
@@ -78,8 +78,8 @@ pub fn blobs_of_the_same_plaintext_differ<H: Hsm>(hsm: H) {
 
 /// Decrypt with any context but the one used is InvalidCiphertext: empty, a pair missing, a
 /// pair added, a value or key changed, and a boundary moved between key and value.
-pub fn context_must_match<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn context_must_match<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let key = text(&create(&mut kms));
     let used = ctx(&[("tenant", "acme"), ("ab", "c")]);
@@ -104,8 +104,8 @@ pub fn context_must_match<H: Hsm>(hsm: H) {
 }
 
 /// The same pairs given in another order decrypt.
-pub fn context_order_does_not_matter<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn context_order_does_not_matter<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let key = text(&create(&mut kms));
     let blob = encrypt(&mut kms, &key, b"ordered", &ctx(&[("z", "1"), ("a", "2"), ("m", "3")]));
@@ -116,8 +116,8 @@ pub fn context_order_does_not_matter<H: Hsm>(hsm: H) {
 /// Decrypt with an expected key other than the blob's (by id, key ARN, alias, or an unknown
 /// id) is IncorrectKey; with the blob's own key in any form it succeeds; an unknown alias as
 /// expected key is NotFound.
-pub fn expected_key_mismatch_is_incorrect_key<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn expected_key_mismatch_is_incorrect_key<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let a = create(&mut kms);
     let b = create(&mut kms);
@@ -137,8 +137,8 @@ pub fn expected_key_mismatch_is_incorrect_key<H: Hsm>(hsm: H) {
 /// A Disabled key refuses Encrypt, Decrypt, ReEncrypt (as source and as destination),
 /// GenerateDataKey and GenerateDataKeyWithoutPlaintext with Disabled; a key pending deletion
 /// refuses them with InvalidState(PendingDeletion); none of the refusals changes the store.
-pub fn disabled_and_pending_keys_refuse_crypto<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn disabled_and_pending_keys_refuse_crypto<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let good = text(&create(&mut kms));
     let disabled = text(&create(&mut kms));
@@ -176,8 +176,8 @@ pub fn disabled_and_pending_keys_refuse_crypto<H: Hsm>(hsm: H) {
 /// versions; the new blob decrypts only with context 2 and only as B's (expected key A is
 /// IncorrectKey); the source still decrypts. ReEncrypt to the same key after a rotation moves
 /// the blob to the newest version.
-pub fn re_encrypt_to_another_key_and_context<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn re_encrypt_to_another_key_and_context<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let a = create(&mut kms);
     let b = create(&mut kms);
@@ -213,8 +213,8 @@ pub fn re_encrypt_to_another_key_and_context<H: Hsm>(hsm: H) {
 /// blob's (IncorrectKey), a malformed destination (Validation on DestinationKeyId), an unknown
 /// destination alias or id (NotFound), a tampered source (InvalidCiphertext); the store is
 /// unchanged.
-pub fn re_encrypt_refusals<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn re_encrypt_refusals<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let a = text(&create(&mut kms));
     let b = text(&create(&mut kms));
@@ -240,8 +240,8 @@ pub fn re_encrypt_refusals<H: Hsm>(hsm: H) {
 /// answer names the key, the blob's header names key and version 1, the blob does not hold
 /// the plaintext, decrypts (with the same context only) to the same bytes, and two data keys
 /// differ.
-pub fn generate_data_key_lengths_and_round_trip<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn generate_data_key_lengths_and_round_trip<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let id = create(&mut kms);
     let c = ctx(&[("file", "report.pdf")]);
@@ -263,8 +263,8 @@ pub fn generate_data_key_lengths_and_round_trip<H: Hsm>(hsm: H) {
 
 /// GenerateDataKeyWithoutPlaintext answers the key, version and a blob that decrypts to 32
 /// bytes (AES_256) or 16 (AES_128); after a rotation it names version 2.
-pub fn generate_data_key_without_plaintext<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn generate_data_key_without_plaintext<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let id = create(&mut kms);
     let c = ctx(&[("purpose", "later")]);
@@ -282,8 +282,8 @@ pub fn generate_data_key_without_plaintext<H: Hsm>(hsm: H) {
 }
 
 /// GenerateRandom gives exactly the bytes asked for (1, 16, 32, 1024), and two calls differ.
-pub fn generate_random_lengths_and_freshness<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn generate_random_lengths_and_freshness<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     for n in [1usize, 16, 32, 1024] {
         assert_eq!(kms.generate_random(n).expect("generate_random").len(), n);
@@ -298,8 +298,8 @@ pub fn generate_random_lengths_and_freshness<H: Hsm>(hsm: H) {
 
 /// 100 failed decryptions (wrong context, edited tag) leave the HSM able to load keys: every
 /// key handle the façade loads is released, also on failure.
-pub fn failed_decrypts_release_their_handles<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn failed_decrypts_release_their_handles<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let key = text(&create(&mut kms));
     let blob = encrypt(&mut kms, &key, b"handles", &ctx(&[("a", "b")]));

@@ -8,7 +8,7 @@ use coffer_core::key::KeyState;
 use coffer_core::store::{MAX_NAME_LEN, MemoryStoreError, RecordKind};
 use coffer_core::{Error, Hsm, KeyStore, Kms, KmsConfig, LimitKind, MemoryStore};
 
-use crate::fixture::{START, TestError, create, ctx, encrypt, env, text, unknown_id};
+use crate::fixture::{START, Stores, TestError, create, ctx, edit_record, encrypt, text, unknown_id};
 
 /// The code of a refused result.
 fn code<T: core::fmt::Debug, H: Hsm>(result: Result<T, TestError<H>>) -> &'static str {
@@ -26,8 +26,8 @@ fn code<T: core::fmt::Debug, H: Hsm>(result: Result<T, TestError<H>>) -> &'stati
 /// missing root keys to `KeyUnavailableException`, a refused PIN to `AccessDeniedException`,
 /// `UnsupportedOperationException`, bugs, the clock and other HSM failures to
 /// `KMSInternalException`).
-pub fn error_codes<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn error_codes<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let id = create(&mut kms);
     let key = text(&id);
@@ -47,7 +47,7 @@ pub fn error_codes<H: Hsm>(hsm: H) {
     kms.enable_key(&key).expect("enable");
     kms.schedule_key_deletion(&key, None).expect("schedule");
     assert_eq!(code::<_, H>(kms.encrypt(&key, b"x", &c)), "KMSInvalidStateException");
-    kms.store_mut().raw_mut(RecordKind::Key, &other).expect("record")[12] ^= 0x10;
+    edit_record(kms.store_mut(), RecordKind::Key, &other, |r| r[12] ^= 0x10);
     assert_eq!(code::<_, H>(kms.describe_key(&other)), "CorruptRecordException");
 
     type E = Error<ErrorKind, MemoryStoreError>;
@@ -74,9 +74,9 @@ pub fn error_codes<H: Hsm>(hsm: H) {
 /// [`Error::kind`] gives each failure a kind of its own, without the backend's detail: a bug
 /// (`Internal`) is not a corrupt record, an HSM failure not a store failure, a full store a
 /// limit; a refusal provoked through the façade carries its kind.
-pub fn error_kinds<H: Hsm>(hsm: H) {
+pub fn error_kinds<H: Hsm>(hsm: H, stores: &Stores) {
     use coffer_core::error::ErrorKind as Kind;
-    let mut env = env();
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let key = text(&create(&mut kms));
     assert_eq!(kms.describe_key(&text(&unknown_id())).expect_err("unknown").kind(), Kind::NotFound);
@@ -118,7 +118,8 @@ pub fn error_kinds<H: Hsm>(hsm: H) {
 /// A store that breaks its contract (it claims a record longer than the buffer it was given)
 /// is a bug to report, `Internal` (`KMSInternalException`), not a corrupt record to restore
 /// from a backup; the same record read through an honest store is fine.
-pub fn a_store_breaking_its_contract_is_internal<H: Hsm>(hsm: H) {
+/// Runs on in-memory stores of its own whatever store the suite runs on.
+pub fn a_store_breaking_its_contract_is_internal<H: Hsm>(hsm: H, _stores: &Stores) {
     /// Forwards to a memory store, but answers every key read with one byte too many.
     struct Overlong<'a>(&'a mut MemoryStore<4>);
     impl KeyStore for Overlong<'_> {
@@ -162,8 +163,8 @@ pub fn a_store_breaking_its_contract_is_internal<H: Hsm>(hsm: H) {
 
 /// The message for a 4097-byte Encrypt names the field and the limit and points to data keys
 /// (GenerateDataKey); the message for an over-long description does not mention data keys.
-pub fn plaintext_limit_message_mentions_data_keys<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn plaintext_limit_message_mentions_data_keys<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let key = text(&create(&mut kms));
     let message = kms.encrypt(&key, &[7; 4097], &ctx(&[])).expect_err("4097 bytes").to_string();

@@ -20,20 +20,25 @@
 //! }
 //!
 //! coffer_conformance::suite!(fresh());
+//! // or, on other stores: a `fixture::Stores` that makes a new empty store per call, or
+//! // `None` to skip the tests.
+//! // coffer_conformance::suite!(fresh(), stores: Some(Stores::new(|| TestStore::new(open_store()))));
 //! ```
 //!
 //! The checks are plain functions, grouped by topic, so a backend can also call one directly:
 //!
 //! - [`trait_checks`]: the [`Hsm`] trait alone (seal/open, tamper, handles, MAC, random);
 //! - [`cross_root`]: two HSMs with different root keys refuse each other's material;
-//! - the KMS façade ([`coffer_core::Kms`]) over the backend, with a [`MemoryStore`], a
-//!   [`ManualClock`] and a [`RingAudit`] ([`fixture`]): [`lifecycle`], [`aliases`],
+//! - the KMS façade ([`coffer_core::Kms`]) over the backend, with a store (a [`MemoryStore`]
+//!   by default, any [`KeyStore`](coffer_core::KeyStore) a suite names: `coffer-store-pg`
+//!   runs the suite on PostgreSQL), a [`ManualClock`] and a [`RingAudit`] ([`fixture`]): [`lifecycle`], [`aliases`],
 //!   [`crypto`], [`buffers`] (the same operations into caller buffers), [`rotation`],
 //!   [`maintenance`], [`records`] (the record layout, format-1 records and their upgrade),
 //!   [`seal_budget`] (a key version's seals counted and bounded), [`limits`] (every limit at its edge),
 //!   [`tamper`] (every single-bit flip of a blob and of a sealed record), [`audit`],
-//!   [`errors`] and [`loaded_keys`] (key versions kept loaded, and released when a record
-//!   changes).
+//!   [`errors`], [`loaded_keys`] (key versions kept loaded, and released when a record
+//!   changes) and [`shared_store`] (the façade on a store several nodes share by
+//!   compare-and-swap writes, with another node's writes interleaved).
 //!
 //! Every check asserts exact values and exact error variants: a check fails if the code under
 //! it is wrong, not only if it panics.
@@ -82,25 +87,38 @@ pub mod maintenance;
 pub mod records;
 pub mod rotation;
 pub mod seal_budget;
+pub mod shared_store;
 pub mod tamper;
 pub mod trait_checks;
 
-/// Expands into one `#[test]` per conformance check, each given a fresh HSM built by `$make`.
+/// Expands into one `#[test]` per conformance check, each given a fresh HSM built by `$make`,
+/// and (the façade's checks) the stores it runs on.
 ///
 /// `$make` is an expression whose value implements [`coffer_core::Hsm`] and whose root keys
 /// already exist; it is evaluated once per test (twice for the [`cross_root`] checks, which
-/// need two HSMs with different root keys). The tests are grouped in modules named as this
-/// crate's modules (`trait_checks::seal_open_round_trip`, ...).
+/// need two HSMs with different root keys). `stores: $stores` (optional) is an expression of
+/// type `Option<`[`fixture::Stores`]`>`, evaluated once per test, before the HSM: the stores
+/// the façade's checks run on (in-memory ones by default), or `None` to skip the test (a
+/// database server that is not installed, say). The tests are grouped in modules named as
+/// this crate's modules (`trait_checks::seal_open_round_trip`, ...).
 #[macro_export]
 macro_rules! suite {
     ($make:expr $(,)?) => {
+        $crate::suite!($make, stores: ::core::option::Option::Some($crate::fixture::Stores::memory()));
+    };
+    ($make:expr, stores: $stores:expr $(,)?) => {
         /// A fresh HSM with root keys, for one conformance test.
         fn __coffer_conformance_hsm() -> impl $crate::coffer_core::Hsm {
             $make
         }
 
+        /// Where one conformance test gets its stores; `None`: the test is skipped.
+        fn __coffer_conformance_stores() -> ::core::option::Option<$crate::fixture::Stores> {
+            $stores
+        }
+
         $crate::__conformance_tests! {
-            one:
+            hsm:
             trait_checks: [
                 capabilities_contain_required,
                 find_root_keys_succeeds,
@@ -121,7 +139,8 @@ macro_rules! suite {
                 load_release_cycles_do_not_leak,
                 mac_verify_round_trip,
                 verify_mac_refuses_every_bit_flip,
-            ],
+            ];
+            one:
             loaded_keys: [
                 loaded_version_is_reused_then_released_on_drop,
                 disable_key_drops_the_loaded_version,
@@ -226,6 +245,11 @@ macro_rules! suite {
                 ciphertext_input_length_edges,
                 store_full,
             ],
+            shared_store: [
+                descriptions_are_read_before_they_are_replaced,
+                maintenance_spares_a_rotation_in_flight,
+                maintenance_spares_a_create_in_flight,
+            ],
             tamper: [
                 every_blob_bit_flip_is_refused,
                 truncated_or_extended_blobs_are_refused,
@@ -262,15 +286,29 @@ macro_rules! suite {
 #[macro_export]
 macro_rules! __conformance_tests {
     (
+        hsm: $( $module0:ident : [ $( $check0:ident ),* $(,)? ] ),* ;
         one: $( $module:ident : [ $( $check:ident ),* $(,)? ] ),* ;
         two: $( $module2:ident : [ $( $check2:ident ),* $(,)? ] ),* $(,)?
     ) => {
+        $(
+            mod $module0 {
+                $(
+                    #[test]
+                    fn $check0() {
+                        $crate::$module0::$check0(super::__coffer_conformance_hsm());
+                    }
+                )*
+            }
+        )*
         $(
             mod $module {
                 $(
                     #[test]
                     fn $check() {
-                        $crate::$module::$check(super::__coffer_conformance_hsm());
+                        let ::core::option::Option::Some(stores) = super::__coffer_conformance_stores() else {
+                            return;
+                        };
+                        $crate::$module::$check(super::__coffer_conformance_hsm(), &stores);
                     }
                 )*
             }
@@ -280,9 +318,13 @@ macro_rules! __conformance_tests {
                 $(
                     #[test]
                     fn $check2() {
+                        let ::core::option::Option::Some(stores) = super::__coffer_conformance_stores() else {
+                            return;
+                        };
                         $crate::$module2::$check2(
                             super::__coffer_conformance_hsm(),
                             super::__coffer_conformance_hsm(),
+                            &stores,
                         );
                     }
                 )*
@@ -294,7 +336,7 @@ macro_rules! __conformance_tests {
 #[cfg(test)]
 mod tests {
     /// The check modules' sources.
-    const MODULES: [&str; 15] = [
+    const MODULES: [&str; 16] = [
         include_str!("trait_checks.rs"),
         include_str!("cross_root.rs"),
         include_str!("lifecycle.rs"),
@@ -310,6 +352,7 @@ mod tests {
         include_str!("buffers.rs"),
         include_str!("seal_budget.rs"),
         include_str!("loaded_keys.rs"),
+        include_str!("shared_store.rs"),
     ];
 
     /// Every check (a `pub fn name<H: Hsm>(` of a check module) is listed in `suite!`, once,
@@ -318,7 +361,7 @@ mod tests {
     #[test]
     fn suite_lists_every_check() {
         let lib = include_str!("lib.rs");
-        let start = lib.find("one:\n").expect("suite! body");
+        let start = lib.find("hsm:\n").expect("suite! body");
         let end = lib.find("/// Implementation detail").expect("end of suite!");
         let mut listed: Vec<&str> = lib[start..end]
             .lines()

@@ -5,14 +5,14 @@ use coffer_core::key::KeyState;
 use coffer_core::{Error, Field, Hsm, KeyId, Problem, ValidationError};
 
 use crate::fixture::{
-    DAY, START, all_keys, create, ctx, decrypt, description, encrypt, env, key_arn, placeholder_id, snapshot, state,
+    DAY, START, Stores, all_keys, create, ctx, decrypt, description, encrypt, key_arn, placeholder_id, snapshot, state,
     text, unknown_id,
 };
 
 /// CreateKey answers the metadata of a new Enabled key (id, ARN, creation date from the clock,
 /// description, version 1, no deletion), and DescribeKey by id and by key ARN answers the same.
-pub fn create_and_describe<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn create_and_describe<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let meta = kms.create_key("payments").expect("create_key");
     assert_eq!(meta.arn(&kms.config().arn).as_str(), key_arn(&meta.key_id));
@@ -33,8 +33,8 @@ pub fn create_and_describe<H: Hsm>(hsm: H) {
 }
 
 /// Keys created in a row get distinct ids, each a version-4 UUID in canonical text form.
-pub fn key_ids_are_unique_uuid_v4<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn key_ids_are_unique_uuid_v4<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let ids: Vec<KeyId> = (0..8).map(|_| create(&mut kms)).collect();
     for (i, id) in ids.iter().enumerate() {
@@ -52,8 +52,8 @@ pub fn key_ids_are_unique_uuid_v4<H: Hsm>(hsm: H) {
 
 /// DescribeKey of an unknown id, an unknown alias, or an ARN of another account or region is
 /// NotFound; a malformed reference is a Validation error on KeyId. None changes the store.
-pub fn describe_unknown_or_malformed_reference<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn describe_unknown_or_malformed_reference<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let id = create(&mut kms);
     let before = snapshot(&mut kms);
@@ -76,8 +76,8 @@ pub fn describe_unknown_or_malformed_reference<H: Hsm>(hsm: H) {
 /// DisableKey makes a key refuse Encrypt, Decrypt and GenerateDataKey with Disabled, while
 /// DescribeKey shows it Disabled; EnableKey brings it back and its old blobs decrypt. Both
 /// are idempotent.
-pub fn disable_and_enable<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn disable_and_enable<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let id = create(&mut kms);
     let key = text(&id);
@@ -107,8 +107,8 @@ pub fn disable_and_enable<H: Hsm>(hsm: H) {
 /// the key then refuses Encrypt, Decrypt, EnableKey, DisableKey, UpdateKeyDescription and a
 /// second ScheduleKeyDeletion with InvalidState(PendingDeletion). CancelKeyDeletion returns
 /// it to Disabled with no deletion date; after EnableKey its old blobs decrypt.
-pub fn schedule_and_cancel_deletion<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn schedule_and_cancel_deletion<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let id = create(&mut kms);
     let key = text(&id);
@@ -146,8 +146,8 @@ pub fn schedule_and_cancel_deletion<H: Hsm>(hsm: H) {
 }
 
 /// ScheduleKeyDeletion without a window uses 30 days.
-pub fn default_pending_window_is_30_days<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn default_pending_window_is_30_days<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let id = create(&mut kms);
     let scheduled = kms.schedule_key_deletion(&text(&id), None).expect("schedule");
@@ -158,8 +158,8 @@ pub fn default_pending_window_is_30_days<H: Hsm>(hsm: H) {
 
 /// CancelKeyDeletion of an Enabled or Disabled key is InvalidState naming that state, and
 /// changes nothing.
-pub fn cancel_deletion_of_a_key_not_pending_is_refused<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn cancel_deletion_of_a_key_not_pending_is_refused<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let id = create(&mut kms);
     let key = text(&id);
@@ -174,8 +174,8 @@ pub fn cancel_deletion_of_a_key_not_pending_is_refused<H: Hsm>(hsm: H) {
 
 /// UpdateKeyDescription replaces the description (also with an empty one and with UTF-8), and
 /// leaves everything else as it was.
-pub fn update_key_description<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn update_key_description<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let id = create(&mut kms);
     let key = text(&id);
@@ -194,8 +194,8 @@ pub fn update_key_description<H: Hsm>(hsm: H) {
 /// ListKeys in pages of 1, 2, 3 and 7 over 7 keys: following the markers yields every key
 /// exactly once, in id order, every page but the last full and with a marker (the last key of
 /// the page), the last without one.
-pub fn list_keys_pages_return_every_key_once<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn list_keys_pages_return_every_key_once<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let mut ids: Vec<KeyId> = (0..7).map(|_| create(&mut kms)).collect();
     ids.sort();
@@ -225,8 +225,8 @@ pub fn list_keys_pages_return_every_key_once<H: Hsm>(hsm: H) {
 }
 
 /// ListKeys of an empty store answers no keys and no marker.
-pub fn list_keys_of_empty_store<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn list_keys_of_empty_store<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let mut out = vec![placeholder_id(); 10];
     let page = kms.list_keys(None, &mut out).expect("list_keys");
@@ -236,8 +236,8 @@ pub fn list_keys_of_empty_store<H: Hsm>(hsm: H) {
 
 /// A new façade over the same HSM and store sees the same keys, aliases and states, and
 /// decrypts blobs made by the first.
-pub fn state_survives_a_new_facade<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn state_survives_a_new_facade<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut hsm = hsm;
     let mut kms = env.kms(&mut hsm);
     let a = create(&mut kms);

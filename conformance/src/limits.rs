@@ -5,7 +5,7 @@ use coffer_core::key::{AliasEntry, KeyState, KeyVersionInfo, MAX_DESCRIPTION_LEN
 use coffer_core::{DataKeySpec, Error, Field, Hsm, KeyId, LimitKind, Problem, ValidationError};
 
 use crate::fixture::{
-    DAY, Env, START, alias_arn, all_aliases, all_keys, create, ctx, decrypt, description, encrypt, env, pattern,
+    DAY, Env, START, Stores, alias_arn, all_aliases, all_keys, create, ctx, decrypt, description, encrypt, pattern,
     placeholder_alias, placeholder_id, snapshot, state, text,
 };
 
@@ -17,8 +17,8 @@ fn refusal(field: Field, problem: Problem) -> ValidationError {
 /// PendingWindowInDays: 7 and 30 accepted (deletion date `now + days`), 6, 31, 0 and 65535
 /// refused with OutOfRange{7, 30}; after a refusal the key is still Enabled, still encrypts,
 /// and the store is unchanged.
-pub fn pending_window_edges<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn pending_window_edges<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let id = create(&mut kms);
     let key = text(&id);
@@ -44,8 +44,8 @@ pub fn pending_window_edges<H: Hsm>(hsm: H) {
 /// RotationPeriodInDays: 90 and 2560 accepted (next rotation `now + days`), 89, 2561, 0 and
 /// 65535 refused with OutOfRange{90, 2560}; a refusal leaves the rotation status (off, or the
 /// period set before) and the store unchanged.
-pub fn rotation_period_edges<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn rotation_period_edges<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let key = text(&create(&mut kms));
     let expected = refusal(Field::RotationPeriodInDays, Problem::OutOfRange { min: 90, max: 2560 });
@@ -70,8 +70,8 @@ pub fn rotation_period_edges<H: Hsm>(hsm: H) {
 
 /// Encrypt's plaintext: 1 and 4096 bytes round-trip, 0 and 4097 are refused with
 /// Length{1, 4096} on Plaintext.
-pub fn plaintext_length_edges<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn plaintext_length_edges<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let key = text(&create(&mut kms));
     let expected = refusal(Field::Plaintext, Problem::Length { min: 1, max: 4096 });
@@ -87,8 +87,8 @@ pub fn plaintext_length_edges<H: Hsm>(hsm: H) {
 /// GenerateDataKey and GenerateDataKeyWithoutPlaintext NumberOfBytes: 1 and 1024 accepted
 /// (a key of that length that decrypts from its blob), 0 and 1025 refused with
 /// OutOfRange{1, 1024} on NumberOfBytes.
-pub fn data_key_length_edges<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn data_key_length_edges<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let key = text(&create(&mut kms));
     let c = ctx(&[]);
@@ -110,8 +110,8 @@ pub fn data_key_length_edges<H: Hsm>(hsm: H) {
 
 /// GenerateRandom NumberOfBytes: 1 and 1024 accepted with exactly that many bytes, 0 and 1025
 /// refused with OutOfRange{1, 1024} on NumberOfBytes (as GenerateDataKey refuses them).
-pub fn generate_random_length_edges<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn generate_random_length_edges<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let expected = refusal(Field::NumberOfBytes, Problem::OutOfRange { min: 1, max: 1024 });
     for n in [0usize, 1025] {
@@ -125,8 +125,8 @@ pub fn generate_random_length_edges<H: Hsm>(hsm: H) {
 /// Description: 8192 bytes accepted by CreateKey and UpdateKeyDescription (also as 4096
 /// two-byte characters), 8193 bytes refused with Length{0, 8192}; a refused CreateKey creates
 /// no key and a refused update keeps the description.
-pub fn description_length_edges<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn description_length_edges<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let longest = "d".repeat(MAX_DESCRIPTION_LEN);
     let meta = kms.create_key(&longest).expect("8192 bytes");
@@ -152,8 +152,8 @@ pub fn description_length_edges<H: Hsm>(hsm: H) {
 /// Alias names: `alias/` plus 1 and 250 characters accepted (and resolvable, also by ARN);
 /// plus 0 or 251 characters, `alias/aws/x`, a space, or another prefix refused with
 /// InvalidAliasName, creating nothing.
-pub fn alias_name_edges<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn alias_name_edges<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let id = create(&mut kms);
     let target = text(&id);
@@ -185,8 +185,8 @@ pub fn alias_name_edges<H: Hsm>(hsm: H) {
 /// List page sizes (the length of the output slice, AWS `Limit`): 1 and 1000 accepted, 0 and
 /// 1001 refused with OutOfRange{1, 1000} on Limit, for ListKeys, ListAliases and
 /// ListKeyRotations.
-pub fn list_limit_edges<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn list_limit_edges<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let id = create(&mut kms);
     let key = text(&id);
@@ -218,8 +218,8 @@ pub fn list_limit_edges<H: Hsm>(hsm: H) {
 
 /// Decrypt's and ReEncrypt's ciphertext input: 0 and 6145 bytes refused with Length{1, 6144}
 /// on CiphertextBlob; 1 and 6144 bytes of non-blob are InvalidCiphertext.
-pub fn ciphertext_input_length_edges<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn ciphertext_input_length_edges<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let key = text(&create(&mut kms));
     let expected = refusal(Field::CiphertextBlob, Problem::Length { min: 1, max: 6144 });
@@ -238,9 +238,10 @@ pub fn ciphertext_input_length_edges<H: Hsm>(hsm: H) {
 /// LimitExceeded(StoreFull) (`LimitExceededException`) and changes nothing: a CreateKey that
 /// found room for its first record but not the next removes it again. Updates of existing
 /// records (a state change) still work, and retiring a version makes room for a rotation.
-pub fn store_full<H: Hsm>(hsm: H) {
+/// Runs on an in-memory store of ten records whatever store the suite runs on.
+pub fn store_full<H: Hsm>(hsm: H, _stores: &Stores) {
     // Three keys with a description take nine records; one is left.
-    let mut env = Env::<10>::new();
+    let mut env = Env::memory::<10>();
     let mut kms = env.kms(hsm);
     let ids: Vec<KeyId> = (0..3).map(|_| create(&mut kms)).collect();
     let before = snapshot(&mut kms);

@@ -12,7 +12,7 @@ use coffer_core::key::KeyState;
 use coffer_core::store::{KeyStore, RecordKind};
 use coffer_core::{Error, Hsm, Kms, KmsConfig};
 
-use crate::fixture::{create, ctx, decrypt, encrypt, env, text};
+use crate::fixture::{Stores, create, ctx, decrypt, encrypt, text};
 
 /// What [`Counted`] saw, shared with the test while the façade holds the HSM.
 #[derive(Debug, Clone, Default)]
@@ -123,9 +123,9 @@ impl<H: Hsm> Hsm for Counted<H> {
 /// A key record read again unchanged is not authenticated again (the façade remembers the
 /// bytes that last did); any change to the stored bytes is authenticated in full and refused,
 /// and the remembered record, moved under another key's name, is refused by that name.
-pub fn an_unchanged_key_record_is_authenticated_once<H: Hsm>(hsm: H) {
+pub fn an_unchanged_key_record_is_authenticated_once<H: Hsm>(hsm: H, stores: &Stores) {
     let (hsm, counts) = Counted::new(hsm);
-    let mut env = env();
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let (a, b) = (text(&create(&mut kms)), text(&create(&mut kms)));
     let blob = encrypt(&mut kms, &a, b"memo", &ctx(&[]));
@@ -156,9 +156,9 @@ pub fn an_unchanged_key_record_is_authenticated_once<H: Hsm>(hsm: H) {
 
 /// Repeated Encrypt and Decrypt under one version load it once and keep it loaded; dropping
 /// the façade releases it.
-pub fn loaded_version_is_reused_then_released_on_drop<H: Hsm>(hsm: H) {
+pub fn loaded_version_is_reused_then_released_on_drop<H: Hsm>(hsm: H, stores: &Stores) {
     let (hsm, counts) = Counted::new(hsm);
-    let mut env = env();
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let key = text(&create(&mut kms));
     let blobs: Vec<_> = (0..3).map(|_| encrypt(&mut kms, &key, b"warm", &ctx(&[("k", "v")]))).collect();
@@ -172,9 +172,9 @@ pub fn loaded_version_is_reused_then_released_on_drop<H: Hsm>(hsm: H) {
 
 /// After DisableKey the key's loaded version is released, and Encrypt, Decrypt and
 /// GenerateDataKey are refused as Disabled without loading anything.
-pub fn disable_key_drops_the_loaded_version<H: Hsm>(hsm: H) {
+pub fn disable_key_drops_the_loaded_version<H: Hsm>(hsm: H, stores: &Stores) {
     let (hsm, counts) = Counted::new(hsm);
-    let mut env = env();
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let key = text(&create(&mut kms));
     let blob = encrypt(&mut kms, &key, b"secret", &ctx(&[]));
@@ -194,9 +194,9 @@ pub fn disable_key_drops_the_loaded_version<H: Hsm>(hsm: H) {
 
 /// After ScheduleKeyDeletion the key's loaded version is released and every cryptographic use
 /// is refused as pending deletion.
-pub fn schedule_key_deletion_drops_the_loaded_version<H: Hsm>(hsm: H) {
+pub fn schedule_key_deletion_drops_the_loaded_version<H: Hsm>(hsm: H, stores: &Stores) {
     let (hsm, counts) = Counted::new(hsm);
-    let mut env = env();
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let key = text(&create(&mut kms));
     let other = text(&create(&mut kms));
@@ -215,9 +215,9 @@ pub fn schedule_key_deletion_drops_the_loaded_version<H: Hsm>(hsm: H) {
 
 /// Rotation and a new minimum decryption version release the key's loaded versions; a version
 /// below the minimum is refused even though it was loaded a moment before.
-pub fn minimum_decryption_version_drops_the_loaded_versions<H: Hsm>(hsm: H) {
+pub fn minimum_decryption_version_drops_the_loaded_versions<H: Hsm>(hsm: H, stores: &Stores) {
     let (hsm, counts) = Counted::new(hsm);
-    let mut env = env();
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let key = text(&create(&mut kms));
     let old = encrypt(&mut kms, &key, b"version one", &ctx(&[]));
@@ -235,11 +235,11 @@ pub fn minimum_decryption_version_drops_the_loaded_versions<H: Hsm>(hsm: H) {
 }
 
 /// With room for no loaded version the façade loads and releases on every use, and works.
-pub fn capacity_zero_loads_and_releases_every_time<H: Hsm>(hsm: H) {
+pub fn capacity_zero_loads_and_releases_every_time<H: Hsm>(hsm: H, stores: &Stores) {
     let (hsm, counts) = Counted::new(hsm);
-    let mut env = env();
+    let mut env = stores.env();
     let mut kms: Kms<_, _, _, _, 0> =
-        Kms::with_loaded_keys(hsm, &mut *env.store, &env.clock, &mut env.audit, KmsConfig::default())
+        Kms::with_loaded_keys(hsm, &mut env.store, &env.clock, &mut env.audit, KmsConfig::default())
             .expect("Kms::with_loaded_keys");
     let key = kms.create_key("uncached").expect("create_key").key_id.to_string();
     for _ in 0..3 {
@@ -252,11 +252,11 @@ pub fn capacity_zero_loads_and_releases_every_time<H: Hsm>(hsm: H) {
 
 /// More keys in turn than the cache holds: the least recently used is released for each new
 /// one, never more handles live than the capacity, and every blob decrypts.
-pub fn more_keys_than_capacity_evict_the_least_recently_used<H: Hsm>(hsm: H) {
+pub fn more_keys_than_capacity_evict_the_least_recently_used<H: Hsm>(hsm: H, stores: &Stores) {
     let (hsm, counts) = Counted::new(hsm);
-    let mut env = env();
+    let mut env = stores.env();
     let mut kms: Kms<_, _, _, _, 2> =
-        Kms::with_loaded_keys(hsm, &mut *env.store, &env.clock, &mut env.audit, KmsConfig::default())
+        Kms::with_loaded_keys(hsm, &mut env.store, &env.clock, &mut env.audit, KmsConfig::default())
             .expect("Kms::with_loaded_keys");
     let keys: Vec<String> = (0..3).map(|_| kms.create_key("lru").expect("create_key").key_id.to_string()).collect();
     let mut blobs = Vec::new();

@@ -8,16 +8,16 @@ use coffer_core::store::{KeyStore, RecordKind};
 use coffer_core::{Error, Hsm};
 
 use crate::fixture::{
-    DAY, START, all_aliases, all_keys, create, ctx, current_version, decrypt, encrypt, env, events, snapshot, state,
-    text,
+    DAY, START, Stores, all_aliases, all_keys, create, ctx, current_version, decrypt, edit_record, encrypt, events,
+    snapshot, state, text,
 };
 
 /// Destruction happens at the deletion date and not one second before: at `date - 1` the
 /// maintenance call does nothing; at `date` it destroys the key and its two aliases (another
 /// key's alias stays), records a DeleteKey event, and afterwards DescribeKey, the aliases and
 /// the key's blobs give NotFound while the other key works.
-pub fn deletion_happens_at_the_date_not_before<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn deletion_happens_at_the_date_not_before<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let doomed = create(&mut kms);
     let kept = create(&mut kms);
@@ -60,8 +60,8 @@ pub fn deletion_happens_at_the_date_not_before<H: Hsm>(hsm: H) {
 }
 
 /// A deletion cancelled before its date is not applied after it: the key stays, Disabled.
-pub fn cancelled_deletion_is_not_applied<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn cancelled_deletion_is_not_applied<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let id = create(&mut kms);
     let date = kms.schedule_key_deletion(&text(&id), Some(7)).expect("schedule").deletion_date;
@@ -76,8 +76,8 @@ pub fn cancelled_deletion_is_not_applied<H: Hsm>(hsm: H) {
 /// RotateKey event, the next date 90 days on; a second pass at the same time does nothing;
 /// the next rotation comes exactly 90 days later. Old blobs decrypt; new blobs carry the new
 /// version.
-pub fn automatic_rotation_when_due_not_before<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn automatic_rotation_when_due_not_before<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let id = create(&mut kms);
     let key = text(&id);
@@ -126,8 +126,8 @@ pub fn automatic_rotation_when_due_not_before<H: Hsm>(hsm: H) {
 
 /// A due rotation is not applied to a Disabled key (nor to one pending deletion); once the
 /// key is enabled again the next pass rotates it.
-pub fn automatic_rotation_skips_disabled_keys<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn automatic_rotation_skips_disabled_keys<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let disabled = create(&mut kms);
     let pending = create(&mut kms);
@@ -151,8 +151,8 @@ pub fn automatic_rotation_skips_disabled_keys<H: Hsm>(hsm: H) {
 
 /// RotateKeyOnDemand does not move the automatic schedule: the automatic rotation still
 /// comes at its date, after the on-demand one.
-pub fn on_demand_rotation_keeps_the_schedule<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn on_demand_rotation_keeps_the_schedule<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let id = create(&mut kms);
     let key = text(&id);
@@ -168,8 +168,8 @@ pub fn on_demand_rotation_keeps_the_schedule<H: Hsm>(hsm: H) {
 
 /// With nothing due (rotation not yet due, deletion not yet due, plain keys) a pass reports
 /// nothing, records no event and leaves the store byte for byte as it was.
-pub fn nothing_due_changes_nothing<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn nothing_due_changes_nothing<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let rotating = create(&mut kms);
     let pending = create(&mut kms);
@@ -187,14 +187,14 @@ pub fn nothing_due_changes_nothing<H: Hsm>(hsm: H) {
 
 /// A corrupt alias record (of another key) is counted and left alone; it does not keep a due
 /// key alive: the key is destroyed and the pass completes.
-pub fn corrupt_alias_does_not_block_deletion<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn corrupt_alias_does_not_block_deletion<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let doomed = create(&mut kms);
     let other = create(&mut kms);
     kms.create_alias("alias/other", &text(&other)).expect("alias");
     kms.schedule_key_deletion(&text(&doomed), Some(7)).expect("schedule");
-    kms.store_mut().raw_mut(RecordKind::Alias, "alias/other").expect("alias record")[20] ^= 1;
+    edit_record(kms.store_mut(), RecordKind::Alias, "alias/other", |r| r[20] ^= 1);
     kms.clock().advance(7 * DAY);
     let report = kms.maintenance().expect("maintenance completes");
     assert_eq!(report.deleted, 1);
@@ -205,8 +205,8 @@ pub fn corrupt_alias_does_not_block_deletion<H: Hsm>(hsm: H) {
 
 /// A key-kind record whose name is not a key id (stray data) is skipped by maintenance and by
 /// ListKeys, and keys sorting after it are still rotated, deleted and listed.
-pub fn stray_record_names_are_skipped<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn stray_record_names_are_skipped<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let doomed = create(&mut kms);
     kms.store_mut().put(RecordKind::Key, "!junk", b"x").expect("put");

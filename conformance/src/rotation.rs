@@ -5,7 +5,7 @@ use coffer_core::data::Ciphertext;
 use coffer_core::key::{KeyState, KeyVersionInfo, RotationType};
 use coffer_core::{Error, Field, Hsm, Problem, ValidationError};
 
-use crate::fixture::{DAY, START, create, ctx, current_version, decrypt, encrypt, env, snapshot, text, unknown_id};
+use crate::fixture::{DAY, START, Stores, create, ctx, current_version, decrypt, encrypt, snapshot, text, unknown_id};
 
 /// A `KeyVersionInfo` to fill output slices with.
 const fn placeholder_info() -> KeyVersionInfo {
@@ -16,8 +16,8 @@ const fn placeholder_info() -> KeyVersionInfo {
 /// current version and minimum 1; new blobs carry the newest version; blobs of every older
 /// version still decrypt and report their version; ListKeyRotations shows both rotations as
 /// ON_DEMAND with their dates.
-pub fn rotate_on_demand_keeps_old_blobs<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn rotate_on_demand_keeps_old_blobs<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let id = create(&mut kms);
     let key = text(&id);
@@ -61,8 +61,8 @@ pub fn rotate_on_demand_keeps_old_blobs<H: Hsm>(hsm: H) {
 
 /// RotateKeyOnDemand of a Disabled key is Disabled, of a key pending deletion is
 /// InvalidState, of an unknown key NotFound; none adds a version or changes the store.
-pub fn rotate_on_demand_refused_for_unusable_keys<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn rotate_on_demand_refused_for_unusable_keys<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let disabled = create(&mut kms);
     let pending = create(&mut kms);
@@ -81,8 +81,8 @@ pub fn rotate_on_demand_refused_for_unusable_keys<H: Hsm>(hsm: H) {
 /// now, with 90 sets 90 days from now; DisableKeyRotation turns it off (twice is fine). A
 /// Disabled key refuses enabling and disabling rotation with Disabled (its status still
 /// reads), a key pending deletion with InvalidState.
-pub fn rotation_status_enable_disable<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn rotation_status_enable_disable<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let id = create(&mut kms);
     let key = text(&id);
@@ -123,8 +123,8 @@ pub fn rotation_status_enable_disable<H: Hsm>(hsm: H) {
 /// ListKeyRotations over 5 rotations in pages of 2 yields versions 2..=6 exactly once, in
 /// order, with the marker the last version of each full page; a key never rotated lists
 /// nothing.
-pub fn list_key_rotations_pages<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn list_key_rotations_pages<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let id = create(&mut kms);
     let key = text(&id);
@@ -160,8 +160,8 @@ pub fn list_key_rotations_pages<H: Hsm>(hsm: H) {
 /// a key pending deletion does not rotate), though its schedule is kept: cancelling the
 /// deletion brings back `true` with the same period and next date (the key is then Disabled,
 /// whose status reads as set).
-pub fn rotation_status_is_false_while_pending_deletion<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn rotation_status_is_false_while_pending_deletion<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let id = create(&mut kms);
     let key = text(&id);
@@ -181,8 +181,8 @@ pub fn rotation_status_is_false_while_pending_deletion<H: Hsm>(hsm: H) {
 
 /// ListKeyRotations refuses with InvalidMarker a marker it never hands out (version 0, or one
 /// above the key's current version), and accepts every held version as a marker.
-pub fn list_key_rotations_refuses_a_marker_it_never_gave<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn list_key_rotations_refuses_a_marker_it_never_gave<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let key = text(&create(&mut kms));
     for _ in 0..3 {
@@ -202,8 +202,8 @@ pub fn list_key_rotations_refuses_a_marker_it_never_gave<H: Hsm>(hsm: H) {
 /// while newer ones decrypt; DescribeKey and ListKeyRotations follow. Going below the present
 /// minimum or above the current version is a Validation error (and changes nothing);
 /// repeating the present minimum is accepted and changes nothing.
-pub fn minimum_decryption_version_retires_old_versions<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn minimum_decryption_version_retires_old_versions<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let id = create(&mut kms);
     let key = text(&id);

@@ -11,7 +11,7 @@ use coffer_core::kms::{SealBudget, SealReservations};
 use coffer_core::store::{MAX_RECORD_LEN, RecordKind};
 use coffer_core::{Error, Hsm, KeyStore, Kms, KmsConfig, LimitKind, Operation};
 
-use crate::fixture::{DAY, Env, START, TestKms, create, ctx, decrypt, encrypt, text};
+use crate::fixture::{DAY, Env, START, Stores, TestKms, create, ctx, decrypt, encrypt, text};
 
 /// Where a key record's body starts in its sealed record: magic, kind, name length, the name.
 const KEY_BODY_AT: usize = 4 + 1 + 2 + 36;
@@ -20,39 +20,33 @@ const KEY_RECORD_LEN: usize = KEY_BODY_AT + 118 + 32;
 
 /// A façade over `env` whose key versions may each make `per_version` seals, reserved `batch`
 /// at a time, with at most `on_demand` rotations on demand.
-fn budget_kms<H: Hsm, const N: usize>(
-    env: &mut Env<N>,
-    hsm: H,
-    per_version: u64,
-    batch: u64,
-    on_demand: u32,
-) -> TestKms<'_, H, N> {
+fn budget_kms<H: Hsm>(env: &mut Env, hsm: H, per_version: u64, batch: u64, on_demand: u32) -> TestKms<'_, H> {
     let config = KmsConfig {
         seal_budget: SealBudget::new(per_version, batch).expect("a valid budget"),
         max_on_demand_rotations: on_demand,
         ..KmsConfig::default()
     };
-    Kms::new(hsm, &mut *env.store, &env.clock, &mut env.audit, config).expect("kms")
+    Kms::new(hsm, &mut env.store, &env.clock, &mut env.audit, config).expect("kms")
 }
 
 fn version(blob: &Ciphertext) -> u32 {
     blob.header().expect("header").version
 }
 
-fn key_record<H: Hsm, const N: usize>(kms: &mut TestKms<'_, H, N>, key: &str) -> Vec<u8> {
+fn key_record<H: Hsm>(kms: &mut TestKms<'_, H>, key: &str) -> Vec<u8> {
     let mut buf = vec![0u8; MAX_RECORD_LEN];
     let len = kms.store_mut().get(RecordKind::Key, key, &mut buf).expect("get").expect("key record");
     buf.truncate(len);
     buf
 }
 
-fn rotations<H: Hsm, const N: usize>(kms: &mut TestKms<'_, H, N>, key: &str) -> Vec<(u32, RotationType)> {
+fn rotations<H: Hsm>(kms: &mut TestKms<'_, H>, key: &str) -> Vec<(u32, RotationType)> {
     let mut out = [KeyVersionInfo { version: 0, rotation_date: 0, rotation_type: RotationType::Original }; 16];
     let page = kms.list_key_rotations(key, None, &mut out).expect("list_key_rotations");
     out[..page.count].iter().map(|r| (r.version, r.rotation_type)).collect()
 }
 
-fn rotate_events<H: Hsm, const N: usize>(kms: &TestKms<'_, H, N>) -> Vec<AuditEvent> {
+fn rotate_events<H: Hsm>(kms: &TestKms<'_, H>) -> Vec<AuditEvent> {
     kms.audit().events().filter(|e| e.operation == Operation::RotateKey).copied().collect()
 }
 
@@ -61,8 +55,8 @@ fn rotate_events<H: Hsm, const N: usize>(kms: &TestKms<'_, H, N>) -> Vec<AuditEv
 /// the sixth rotates the key (an automatic version, with a RotateKey event, though automatic
 /// rotation is off) and is under version 2; every blob still decrypts; the budget rotations use
 /// none of the on-demand cap.
-pub fn the_last_allowed_seal_and_the_first_past_it<H: Hsm>(hsm: H) {
-    let mut env = Env::<40>::new();
+pub fn the_last_allowed_seal_and_the_first_past_it<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = budget_kms(&mut env, hsm, 5, 2, 1);
     let id = create(&mut kms);
     let key = text(&id);
@@ -121,10 +115,10 @@ pub fn the_last_allowed_seal_and_the_first_past_it<H: Hsm>(hsm: H) {
 /// façade dropped with seals of its batch unused (a crash) has them counted as used. Budget 5,
 /// batch 2: three seals reserve 4; after the "crash", one seal is left under version 1 (4
 /// made), and the next is under version 2.
-pub fn the_count_survives_a_new_facade_and_a_crash_counts_the_batch<H: Hsm>(hsm: H) {
+pub fn the_count_survives_a_new_facade_and_a_crash_counts_the_batch<H: Hsm>(hsm: H, stores: &Stores) {
     // The HSM outlives each façade (a façade releases its loaded keys when dropped).
     let mut hsm = hsm;
-    let mut env = Env::<40>::new();
+    let mut env = stores.env();
     let mut kms = budget_kms(&mut env, &mut hsm, 5, 2, 25);
     let key = text(&create(&mut kms));
     let first: Vec<_> = (0..3u8).map(|n| encrypt(&mut kms, &key, &[n], &ctx(&[]))).collect();
@@ -147,10 +141,10 @@ pub fn the_count_survives_a_new_facade_and_a_crash_counts_the_batch<H: Hsm>(hsm:
 /// Two façades taking turns on one store (as `coffer` commands do under the store's lock, each
 /// keeping its own reservations, handed over with take/set) reserve disjoint batches: together
 /// they make exactly the budget's 5 seals under version 1.
-pub fn facades_taking_turns_reserve_disjoint_batches<H: Hsm>(hsm: H) {
+pub fn facades_taking_turns_reserve_disjoint_batches<H: Hsm>(hsm: H, stores: &Stores) {
     // The HSM outlives each façade (a façade releases its loaded keys when dropped).
     let mut hsm = hsm;
-    let mut env = Env::<40>::new();
+    let mut env = stores.env();
     let mut kms = budget_kms(&mut env, &mut hsm, 5, 2, 25);
     let key = text(&create(&mut kms));
     drop(kms);
@@ -172,8 +166,8 @@ pub fn facades_taking_turns_reserve_disjoint_batches<H: Hsm>(hsm: H) {
 
 /// A rotation for the budget leaves the automatic schedule as it was: the due rotation still
 /// comes at its date, as one more version.
-pub fn budget_rotation_keeps_the_schedule<H: Hsm>(hsm: H) {
-    let mut env = Env::<40>::new();
+pub fn budget_rotation_keeps_the_schedule<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = budget_kms(&mut env, hsm, 1, 1, 25);
     let key = text(&create(&mut kms));
     kms.enable_key_rotation(&key, Some(90)).expect("enable rotation");
@@ -190,8 +184,9 @@ pub fn budget_rotation_keeps_the_schedule<H: Hsm>(hsm: H) {
 /// A rotation for the budget that cannot be stored (a full store) fails the seal with the
 /// store's LimitExceeded and a failed RotateKey event, and changes nothing: the key record is as
 /// it was and the key still decrypts.
-pub fn a_budget_rotation_that_fails_refuses_the_seal<H: Hsm>(hsm: H) {
-    let mut env = Env::<2>::new();
+/// Runs on an in-memory store of two records whatever store the suite runs on.
+pub fn a_budget_rotation_that_fails_refuses_the_seal<H: Hsm>(hsm: H, _stores: &Stores) {
+    let mut env = Env::memory::<2>();
     let mut kms = budget_kms(&mut env, hsm, 1, 1, 25);
     let key = text(&kms.create_key("").expect("create").key_id);
     let blob = encrypt(&mut kms, &key, b"a", &ctx(&[]));
@@ -211,10 +206,10 @@ pub fn a_budget_rotation_that_fails_refuses_the_seal<H: Hsm>(hsm: H) {
 /// count) opens, is read without a write (DescribeKey, Decrypt), and counts as having used its
 /// budget: its first seal rotates the key, which rewrites it in format 3. Its first other change
 /// rewrites it in format 3 too, the count still unknown.
-pub fn uncounted_records_rotate_at_their_first_seal<H: Hsm>(hsm: H) {
+pub fn uncounted_records_rotate_at_their_first_seal<H: Hsm>(hsm: H, stores: &Stores) {
     // The HSM outlives each façade (a façade releases its loaded keys when dropped).
     let mut hsm = hsm;
-    let mut env = Env::<40>::new();
+    let mut env = stores.env();
     let mut kms = budget_kms(&mut env, &mut hsm, 100, 10, 25);
     let (a, b) = (text(&create(&mut kms)), text(&create(&mut kms)));
     let old_a = encrypt(&mut kms, &a, b"old a", &ctx(&[]));
@@ -250,7 +245,7 @@ pub fn uncounted_records_rotate_at_their_first_seal<H: Hsm>(hsm: H) {
 
 /// The key record of `key` rewritten as format 2 (format byte 2, no seal count), sealed again
 /// under the root sealing key as the code before the count sealed it.
-fn as_format2<H: Hsm, const N: usize>(kms: &mut TestKms<'_, H, N>, key: &str) -> Vec<u8> {
+fn as_format2<H: Hsm>(kms: &mut TestKms<'_, H>, key: &str) -> Vec<u8> {
     let record = key_record(kms, key);
     assert_eq!((record.len(), record[KEY_BODY_AT]), (KEY_RECORD_LEN, 3));
     let mut out = record[..KEY_BODY_AT + 110].to_vec();

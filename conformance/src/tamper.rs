@@ -4,31 +4,34 @@
 
 use coffer_core::data::{BLOB_HEADER_LEN, BLOB_VERSION};
 use coffer_core::key::KeyState;
-use coffer_core::store::RecordKind;
+use coffer_core::store::{MAX_RECORD_LEN, RecordKind};
 use coffer_core::{DataKeySpec, Error, Hsm, KeyStore};
 
-use crate::fixture::{TestKms, all_keys, create, ctx, decrypt, encrypt, env, pattern, snapshot, text, unknown_id};
+use crate::fixture::{
+    Stores, TestKms, all_keys, create, ctx, decrypt, edit_record, encrypt, pattern, snapshot, text, unknown_id,
+};
 
 /// Flips bit `bit` (0 = most significant of byte 0) of `bytes`.
 fn flip(bytes: &mut [u8], bit: usize) {
     bytes[bit / 8] ^= 0x80 >> (bit % 8);
 }
 
-/// Flips one bit of a stored record in place.
-fn flip_record<H: Hsm, const N: usize>(kms: &mut TestKms<'_, H, N>, kind: RecordKind, name: &str, bit: usize) {
-    flip(kms.store_mut().raw_mut(kind, name).expect("record exists"), bit);
+/// Flips one bit of a stored record.
+fn flip_record<H: Hsm>(kms: &mut TestKms<'_, H>, kind: RecordKind, name: &str, bit: usize) {
+    edit_record(kms.store_mut(), kind, name, |r| flip(r, bit));
 }
 
 /// The length of a stored record.
-fn record_len<H: Hsm, const N: usize>(kms: &mut TestKms<'_, H, N>, kind: RecordKind, name: &str) -> usize {
-    kms.store_mut().raw_mut(kind, name).expect("record exists").len()
+fn record_len<H: Hsm>(kms: &mut TestKms<'_, H>, kind: RecordKind, name: &str) -> usize {
+    let mut buf = vec![0u8; MAX_RECORD_LEN];
+    kms.store_mut().get(kind, name, &mut buf).expect("get").expect("record exists")
 }
 
 /// Every single-bit flip of a blob is refused: in the format byte, the version, the nonce,
 /// the ciphertext and the tag with InvalidCiphertext; in the key id (which then names no
 /// key) with NotFound. The original still decrypts.
-pub fn every_blob_bit_flip_is_refused<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn every_blob_bit_flip_is_refused<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let key = text(&create(&mut kms));
     let c = ctx(&[("tenant", "acme")]);
@@ -50,8 +53,8 @@ pub fn every_blob_bit_flip_is_refused<H: Hsm>(hsm: H) {
 
 /// Every truncation of a blob (1 byte up to one byte short) and a blob with a byte appended
 /// or another format byte are InvalidCiphertext.
-pub fn truncated_or_extended_blobs_are_refused<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn truncated_or_extended_blobs_are_refused<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let key = text(&create(&mut kms));
     let blob = encrypt(&mut kms, &key, &pattern(20), &ctx(&[]));
@@ -73,8 +76,8 @@ pub fn truncated_or_extended_blobs_are_refused<H: Hsm>(hsm: H) {
 /// or another existing key (with or without that key as expected key) is InvalidCiphertext,
 /// as is a blob with another blob's nonce or another blob's header: the header is bound into
 /// the tag.
-pub fn edited_blob_header_is_refused<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn edited_blob_header_is_refused<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let a = create(&mut kms);
     let b = create(&mut kms);
@@ -108,8 +111,8 @@ pub fn edited_blob_header_is_refused<H: Hsm>(hsm: H) {
 /// Every single-bit flip of a sealed key record (magic, kind, name, body, MAC) is refused:
 /// DescribeKey and Decrypt of the key's blob give CorruptRecord. Flipped back, the record
 /// works again and the store is as before.
-pub fn every_key_record_bit_flip_is_refused<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn every_key_record_bit_flip_is_refused<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let id = create(&mut kms);
     let name = text(&id);
@@ -128,8 +131,8 @@ pub fn every_key_record_bit_flip_is_refused<H: Hsm>(hsm: H) {
 
 /// Every single-bit flip of a sealed alias record is refused: resolving the alias gives
 /// CorruptRecord. The key itself stays usable by id throughout.
-pub fn every_alias_record_bit_flip_is_refused<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn every_alias_record_bit_flip_is_refused<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let id = create(&mut kms);
     kms.create_alias("alias/app", &text(&id)).expect("alias");
@@ -148,8 +151,8 @@ pub fn every_alias_record_bit_flip_is_refused<H: Hsm>(hsm: H) {
 /// A key record with one flipped bit is refused as CorruptRecord (code `CorruptRecordException`)
 /// by every operation that reads it, is counted and skipped by maintenance, still listed by
 /// name in ListKeys, and never written over.
-pub fn corrupt_record_is_refused_everywhere_and_left_alone<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn corrupt_record_is_refused_everywhere_and_left_alone<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let id = create(&mut kms);
     let other = text(&create(&mut kms));
@@ -194,8 +197,8 @@ pub fn corrupt_record_is_refused_everywhere_and_left_alone<H: Hsm>(hsm: H) {
 /// A genuine record copied under another name is refused as CorruptRecord: key A's record
 /// under key B's name (B's blobs then refuse too), under a new key id, and under an alias
 /// name; an alias record under another alias name. The record at its own name still works.
-pub fn record_moved_under_another_name_is_refused<H: Hsm>(hsm: H) {
-    let mut env = env();
+pub fn record_moved_under_another_name_is_refused<H: Hsm>(hsm: H, stores: &Stores) {
+    let mut env = stores.env();
     let mut kms = env.kms(hsm);
     let a = text(&create(&mut kms));
     let b = text(&create(&mut kms));

@@ -170,7 +170,8 @@ pub enum ErrorKind {
     CorruptRecord,
     /// The HSM failed for another reason.
     Hsm,
-    /// The key store failed (I/O).
+    /// The key store failed: I/O, a lost compare-and-swap, a store that cannot be reached
+    /// ([`Error::store_kind`] tells which).
     Store,
     /// The clock could not tell the time.
     Clock,
@@ -309,6 +310,17 @@ impl<H: HsmError, S: StoreError> Error<H, S> {
         self.kind().code()
     }
 
+    /// The store error kind, if the store failed: a front end tells a lost compare-and-swap
+    /// ([`StoreErrorKind::Conflict`], run the operation again) and an unreachable store
+    /// ([`StoreErrorKind::Unavailable`], try later) from other store failures, which
+    /// [`kind`](Self::kind) reports alike as [`ErrorKind::Store`] (never as a corrupt record).
+    pub fn store_kind(&self) -> Option<StoreErrorKind> {
+        match self {
+            Self::Store(e) => Some(e.kind()),
+            _ => None,
+        }
+    }
+
     /// The HSM error kind, if the HSM failed.
     pub fn hsm_kind(&self) -> Option<hsm::ErrorKind> {
         match self {
@@ -353,5 +365,43 @@ impl<H: fmt::Debug + fmt::Display, S: fmt::Debug + fmt::Display> core::error::Er
 impl<H, S> From<ValidationError> for Error<H, S> {
     fn from(v: ValidationError) -> Self {
         Self::Validation(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store error of a given kind.
+    #[derive(Debug)]
+    struct Failed(StoreErrorKind);
+
+    impl fmt::Display for Failed {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "{:?}", self.0)
+        }
+    }
+
+    impl StoreError for Failed {
+        fn kind(&self) -> StoreErrorKind {
+            self.0
+        }
+    }
+
+    /// A lost compare-and-swap and an unreachable store are store failures a front end can
+    /// tell apart (to retry, or to answer "try later"), never corrupt records.
+    #[test]
+    fn conflict_and_unavailable_are_store_failures_not_corrupt_records() {
+        for kind in [StoreErrorKind::Conflict, StoreErrorKind::Unavailable] {
+            let e: Error<hsm::ErrorKind, Failed> = Error::Store(Failed(kind));
+            assert_eq!(e.kind(), ErrorKind::Store);
+            assert_eq!(e.code(), "KMSInternalException");
+            assert_eq!(e.store_kind(), Some(kind));
+            assert_eq!(e.hsm_kind(), None);
+        }
+        let corrupt: Error<hsm::ErrorKind, Failed> = Error::CorruptRecord;
+        assert_eq!(corrupt.store_kind(), None);
+        let full: Error<hsm::ErrorKind, Failed> = Error::Store(Failed(StoreErrorKind::Full));
+        assert_eq!(full.kind(), ErrorKind::LimitExceeded);
     }
 }

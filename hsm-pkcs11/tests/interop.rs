@@ -50,7 +50,7 @@ fn trait_operations_cross_both_ways() {
 /// Every façade operation that returns a blob, made over `maker`; then every blob opened over
 /// `opener` with the same store (whose records the same root authenticates).
 fn facade_level<A: Hsm, B: Hsm>(maker: A, opener: B) {
-    let mut env = Env::<40>::new();
+    let mut env = Env::memory::<40>();
     let context = ctx(&[("tenant", "acme"), ("purpose", "interop")]);
     let other: EncryptionContext<'_> = ctx(&[("tenant", "other")]);
     let (key, second, blob, data_key, without, re_encrypted) = {

@@ -51,6 +51,15 @@ pub(crate) fn version_name(id: &KeyId, number: u32) -> VersionName {
     name
 }
 
+/// `<key id>/`: what every version record name of key `id` begins with.
+pub(crate) fn version_prefix(id: &KeyId) -> VersionName {
+    let mut name = VersionName::new();
+    // Cannot fail: 37 bytes fit the capacity.
+    let _ = name.push_str(id.to_text().as_str());
+    let _ = name.push('/');
+    name
+}
+
 /// The key id and number a version record's name gives, if it is one.
 pub(crate) fn parse_version_name(name: &str) -> Option<(KeyId, u32)> {
     let (id, number) = name.split_once('/')?;

@@ -11,9 +11,18 @@ use crate::clock::{Clock, Timestamp};
 use crate::error::Error;
 use crate::hsm::Hsm;
 use crate::key::record::Rotation;
-use crate::key::version::parse_version_name;
+use crate::key::version::{parse_version_name, version_prefix};
 use crate::key::{AliasName, KeyId, KeyState, RotationType};
 use crate::store::{KeyStore, RecordKind};
+
+/// How old (by its own creation date, in seconds of the façade's clock) a version record that
+/// no key record refers to must be before the maintenance call removes it: one hour. A
+/// rotation or CreateKey writes its version record first and its key record next, a few store
+/// calls later; a younger record may be one whose key record another node is about to write.
+/// The bound assumes no node takes longer than this between those two writes and that the
+/// nodes' clocks agree within it (a node stalled longer than that fails its key record write
+/// on a compare-and-swap store only if the key record changed meanwhile).
+pub const ORPHAN_GRACE: u64 = 3600;
 
 /// What one maintenance pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -36,7 +45,9 @@ pub struct MaintenanceReport {
     /// done to such a key in this pass.
     pub upgrade_failures: u32,
     /// Version and description records that no key refers to (left by a crash between the
-    /// writes of one operation, or by a retired version's removal), removed.
+    /// writes of one operation, or by a retired version's removal), removed; one that may
+    /// belong to an operation still running elsewhere is kept until it is older than
+    /// [`ORPHAN_GRACE`].
     pub orphans_removed: u32,
 }
 
@@ -92,7 +103,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Kms<H, S, C
                 _ => {}
             }
         }
-        self.remove_orphans(&mut report)?;
+        self.remove_orphans(now, &mut report)?;
         Ok(report)
     }
 
@@ -138,10 +149,25 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Kms<H, S, C
         Ok(())
     }
 
-    /// Removes version records outside their key's minimum..=current (or of a key that is gone)
-    /// and description records of keys that are gone. A key record that does not authenticate
-    /// keeps its records: nothing is removed on the word of a record that cannot be trusted.
-    fn remove_orphans(&mut self, report: &mut MaintenanceReport) -> Result<(), KmsError<H, S>> {
+    /// Removes version records no key refers to, and description records of keys that are gone.
+    /// A key record that does not authenticate keeps its records: nothing is removed on the
+    /// word of a record that cannot be trusted.
+    ///
+    /// The rule, which holds with several nodes on one compare-and-swap store as with one
+    /// process on the directory store (see `docs/POSTGRES.md`):
+    ///
+    /// - a version below its key's minimum decryption version is removed at once: the minimum
+    ///   never goes down, so no operation anywhere will make that version live again;
+    /// - a version above its key's current one, or of a key that has no record, is what a
+    ///   rotation or a CreateKey writes *before* the key record that refers to it. Such a record
+    ///   is removed only once it is older than [`ORPHAN_GRACE`] by its own creation date (or
+    ///   if it does not authenticate, which no Coffer write in flight produces): a younger one
+    ///   may belong to an operation another node has not finished, and removing it would leave
+    ///   that node's key record naming a version that is gone;
+    /// - a description of a key that has no record is removed only when the key has no version
+    ///   record either: CreateKey writes version 1 before the description, so a CreateKey in
+    ///   flight always shows one.
+    fn remove_orphans(&mut self, now: Timestamp, report: &mut MaintenanceReport) -> Result<(), KmsError<H, S>> {
         // Versions are named `<key id>/<number>`, so one key's are adjacent: its record is read
         // once for all of them. `None`: the key is gone; `Some(None)`: leave its records alone.
         let mut key: Option<(KeyId, Option<(u32, u32)>)> = None;
@@ -161,9 +187,12 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Kms<H, S, C
                     range
                 }
             };
-            if range.is_none_or(|(min, current)| number < min || number > current)
-                && let Some(name) = after.as_deref()
-            {
+            let remove = match range {
+                Some((min, _)) if number < min => true,
+                Some((_, current)) if number <= current => false,
+                _ => self.outlived_grace(&id, number, now)?,
+            };
+            if remove && let Some(name) = after.as_deref() {
                 self.remove_record(RecordKind::KeyVersion, name)?;
                 report.orphans_removed = report.orphans_removed.saturating_add(1);
             }
@@ -173,7 +202,7 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Kms<H, S, C
             let parsed = KeyId::parse(&name);
             after = Some(name);
             let gone = match parsed {
-                Some(id) => matches!(self.load_key(&id), Err(Error::NotFound)),
+                Some(id) => matches!(self.load_key(&id), Err(Error::NotFound)) && !self.has_versions(&id)?,
                 None => true,
             };
             if gone && let Some(name) = after.as_deref() {
@@ -182,6 +211,24 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Kms<H, S, C
             }
         }
         Ok(())
+    }
+
+    /// True if version `number` of key `id`, which no key record refers to, is older than
+    /// [`ORPHAN_GRACE`] at `now`, or does not authenticate (or went meanwhile).
+    fn outlived_grace(&mut self, id: &KeyId, number: u32, now: Timestamp) -> Result<bool, KmsError<H, S>> {
+        match self.load_version(id, number) {
+            Ok(version) => Ok(version.created.saturating_add(ORPHAN_GRACE) <= now),
+            Err(Error::CorruptRecord) => Ok(true),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// True if the store holds a version record of key `id`.
+    fn has_versions(&mut self, id: &KeyId) -> Result<bool, KmsError<H, S>> {
+        let prefix = version_prefix(id);
+        // `<id>/` sorts just before every `<id>/<number>`.
+        let next = self.next_record_name(RecordKind::KeyVersion, Some(prefix.as_str()))?;
+        Ok(next.is_some_and(|name| name.starts_with(prefix.as_str())))
     }
 
     /// The versions key `id` refers to: `Some((min, current))`; `None` if the key is gone. A

@@ -27,7 +27,7 @@ pub use lifecycle::{
     Page,
 };
 pub use loaded_keys::DEFAULT_LOADED_KEYS;
-pub use maintenance::MaintenanceReport;
+pub use maintenance::{MaintenanceReport, ORPHAN_GRACE};
 pub use owned::{Decrypted, Encrypted, ReEncrypted};
 pub use rotation::{DEFAULT_ROTATION_PERIOD_DAYS, MAX_ROTATION_PERIOD_DAYS, MIN_ROTATION_PERIOD_DAYS};
 pub use seal_budget::{

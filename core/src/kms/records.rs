@@ -249,8 +249,14 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Kms<H, S, C
     }
 
     /// Stores key `id`'s description: a description record, or none for an empty one.
+    ///
+    /// The record is read first (not authenticated: it is replaced whatever it holds), as
+    /// every record the façade replaces is: a compare-and-swap store then writes it against
+    /// the version just read, instead of refusing a write of a record it never read.
     pub(super) fn save_description(&mut self, id: &KeyId, text: &str) -> Result<(), KmsError<H, S>> {
         let name = id.to_text();
+        self.loaded_len = 0;
+        self.store.get(RecordKind::Description, name.as_str(), self.scratch.as_mut()).map_err(store_err)?;
         if text.is_empty() {
             self.remove_record(RecordKind::Description, name.as_str())?;
             return Ok(());
@@ -289,11 +295,13 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Kms<H, S, C
             let fields = legacy.fields().map_err(|_| Error::CorruptRecord)?;
             (fields, legacy.description_range())
         };
-        if description_range.is_empty() {
-            // The format-1 record is the truth: no description means no description record.
-            let name = id.to_text();
-            self.remove_record(RecordKind::Description, name.as_str())?;
-        } else {
+        // The format-1 record is the truth: a description record left by an earlier attempt
+        // goes first. The buffer holds the format-1 record, so the description record cannot
+        // be read before it is replaced; removed then written anew, it needs no version on a
+        // compare-and-swap store.
+        let name = id.to_text();
+        self.remove_record(RecordKind::Description, name.as_str())?;
+        if !description_range.is_empty() {
             // Move the text to where a description record's text goes, then seal around it: the
             // 8 KiB text is never copied out of the buffer.
             let from = KEY_BODY_AT.checked_add(description_range.start).ok_or(Error::CorruptRecord)?;
@@ -304,7 +312,6 @@ impl<H: Hsm, S: KeyStore, C: Clock, A: AuditSink, const KEYS: usize> Kms<H, S, C
             }
             self.scratch.as_mut().copy_within(from..to, text_at);
             let text_len = description_range.len();
-            let name = id.to_text();
             self.save_sealed(RecordKind::Description, name.as_str(), |body| {
                 let prefix = description::encode_prefix(id, body).ok()?;
                 prefix.checked_add(text_len).filter(|len| *len <= body.len())

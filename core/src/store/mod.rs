@@ -69,6 +69,14 @@ pub enum StoreErrorKind {
     TooLarge,
     /// Storage I/O failed.
     Io,
+    /// A conditional write lost: the record changed (or appeared, or went) since this store
+    /// read it, and nothing was written (a compare-and-swap store shared by several nodes).
+    /// The operation may be run again; the record is not corrupt.
+    Conflict,
+    /// The store cannot be reached now (a database down, a connection lost, a deadline
+    /// passed). A write that failed so may or may not have been made; the record is not
+    /// corrupt.
+    Unavailable,
     /// Anything else.
     Other,
 }
