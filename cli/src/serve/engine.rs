@@ -1,6 +1,8 @@
-//! The façade lane: one thread owns the HSM and serves the requests one at a time, each with
-//! the store's lock discipline of a `coffer` command (lock the store, run, append the audit
-//! events, unlock), so `coffer` commands run beside the server and neither loses an update.
+//! A façade lane: a thread that owns one HSM instance and serves requests one at a time, each
+//! with the store's lock discipline of a `coffer` command (lock the store, run, append the
+//! audit events, unlock), so `coffer` commands run beside the server and neither loses an
+//! update. `coffer serve` runs several lanes ([`super::queue`] hands each call to whichever is
+//! free); they share nothing but the store, whose lock orders their writes.
 //!
 //! The thread also checks signatures: the access keys' secrets are unsealed by the HSM here,
 //! used, and zeroized, and never cross to the network side.
@@ -12,10 +14,11 @@ use coffer_core::hsm::{Hsm, HsmError};
 use coffer_core::key::ArnPrefix;
 use coffer_core::kms::SealReservations;
 use coffer_core::{Kms, KmsConfig};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use zeroize::Zeroizing;
 
 use super::access_keys::{self, Lookup};
+use super::queue::CallQueue;
 use super::sigv4::{self, SignedRequest};
 use crate::api::{ApiError, Failure, Request};
 use crate::audit::EventLog;
@@ -41,13 +44,14 @@ pub(crate) struct Lane {
     pub(crate) region: String,
 }
 
-/// Serves calls until every sender is gone (the server has shut down and its requests in
-/// flight are answered).
-pub(crate) fn run<H: Hsm>(mut hsm: H, lane: &Lane, mut calls: mpsc::Receiver<Call>) {
+/// Serves calls until the queue is closed and empty (the server has shut down and its
+/// requests in flight are answered).
+pub(crate) fn run<H: Hsm>(mut hsm: H, lane: &Lane, calls: &CallQueue) {
     // The seals reserved in key records, carried from one request's façade to the next: the
-    // server writes a key record once per batch of seals, not once per request.
+    // lane writes a key record once per batch of seals, not once per request. Each lane has
+    // its own; batches are disjoint because each is reserved by a write under the store lock.
     let mut seals = SealReservations::new();
-    while let Some(call) = calls.blocking_recv() {
+    while let Some(call) = calls.pop() {
         let Call { signed, request, reply } = call;
         let answer = serve(&mut hsm, &mut seals, lane, &signed, request);
         // The client may have gone: its answer is dropped (and zeroized).
