@@ -70,3 +70,50 @@ fn a_second_lane_serves_while_the_first_waits() {
     let (status, answer) = waiting.join().unwrap();
     assert_eq!(status, 200, "{answer}");
 }
+
+/// One lane held up (a `coffer` command holds the store's lock) and a queue of one: of four
+/// requests, one is on the lane, one waits in the queue, and the others are refused at once
+/// with ThrottlingException (HTTP 400, as AWS) instead of waiting; once the lock is released,
+/// the two taken are answered.
+#[test]
+fn a_full_queue_answers_throttling_at_once() {
+    let (store, id, secret) = store_with_access_key();
+    let key = store.create_key("queue");
+    let server = Server::start_with(&store, &["--bind", "127.0.0.1:0", "--lanes", "1", "--queue-depth", "1"]);
+    let held = HeldLock::take(&store);
+    let body = format!(r#"{{"KeyId":"{key}","Plaintext":"AAEC"}}"#);
+    let send = |body: String| {
+        let (addr, id, secret) = (server.addr.clone(), id.clone(), secret.clone());
+        std::thread::spawn(move || {
+            let started = Instant::now();
+            let answer = status_and_body(&raw(&addr, &Request::new(&addr, &id, &secret, "Encrypt", &body).bytes()));
+            (answer, started.elapsed())
+        })
+    };
+    // In turn, so that the first is on the lane and the second in the queue before the rest.
+    let mut requests = Vec::new();
+    for _ in 0..4 {
+        requests.push(send(body.clone()));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // The refused ones are answered while the lock is still held.
+    let waited = Instant::now();
+    while !requests[2..].iter().all(std::thread::JoinHandle::is_finished) {
+        assert!(
+            waited.elapsed() < Duration::from_secs(5),
+            "the requests beyond the queue wait instead of being refused"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!requests[0].is_finished() && !requests[1].is_finished(), "the taken requests wait for the lock");
+    drop(held);
+    let answers: Vec<_> = requests.into_iter().map(|r| r.join().unwrap()).collect();
+    for ((status, answer), _) in &answers[..2] {
+        assert_eq!(*status, 200, "{answer}");
+    }
+    for ((status, answer), elapsed) in &answers[2..] {
+        assert_eq!((*status, answer["__type"].as_str()), (400, Some("ThrottlingException")), "{answer}");
+        assert!(answer["message"].as_str().unwrap().contains("Rate exceeded"), "{answer}");
+        assert!(*elapsed < Duration::from_secs(2), "refused after {elapsed:?}");
+    }
+}

@@ -33,7 +33,7 @@ use zeroize::{Zeroize as _, Zeroizing};
 use super::deadline::{Deadline, DeadlineIo, RestartOnDrop};
 use super::engine::Call;
 use super::peers::Peers;
-use super::queue::CallQueue;
+use super::queue::{CallQueue, Refused};
 use super::sigv4;
 use crate::api::ApiError;
 
@@ -285,8 +285,17 @@ async fn answer(
     // The wait for the lane is the server's time, not the client's.
     let _paused = deadline.pause();
     let (reply, answer) = oneshot::channel();
-    calls.push(Call { signed, request, reply }).await.map_err(|_| ApiError::internal("the server is shutting down"))?;
+    calls.try_push(Call { signed, request, reply }).map_err(|refused| match refused {
+        Refused::Full => throttled(),
+        Refused::Closed => ApiError::internal("the server is shutting down"),
+    })?;
     answer.await.map_err(|_| ApiError::internal("the request was not answered"))?
+}
+
+/// The answer when the lanes' queue is full: status 400 and `ThrottlingException`, as AWS KMS
+/// answers a request over its quota (the SDKs retry it with back-off).
+fn throttled() -> ApiError {
+    ApiError::client("ThrottlingException", "Rate exceeded: every façade lane is busy and the request queue is full")
 }
 
 /// Refuses a request that carries a session token (`X-Amz-Security-Token`, as a header or a

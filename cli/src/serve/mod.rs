@@ -43,9 +43,6 @@ use crate::output::{Obj, Val};
 use crate::session::{Session, WithHsm, WithHsms};
 use crate::store::DirStore;
 
-/// Requests queued for the façade lanes at most; more wait on their connection.
-const QUEUE: usize = 256;
-
 /// `coffer access-key ...`.
 ///
 /// # Errors
@@ -167,7 +164,8 @@ pub(crate) fn serve(root: &Path, args: &ServeArgs) -> Result<Obj, CliError> {
     let session = Session::open(root)?;
     // The HSM is unlocked (one instance per lane) and config.json's MAC checked, as for every
     // command, before anything listens.
-    session.unlock_instances(lanes, Server { tls, limits, bind: args.bind })
+    let queue_depth = usize::try_from(args.queue_depth).unwrap_or(usize::MAX);
+    session.unlock_instances(lanes, Server { tls, limits, bind: args.bind, queue_depth })
 }
 
 /// The server, once its HSM instances are unlocked.
@@ -175,6 +173,7 @@ struct Server {
     tls: Option<tokio_rustls::TlsAcceptor>,
     limits: http::Limits,
     bind: std::net::SocketAddr,
+    queue_depth: usize,
 }
 
 impl core::fmt::Debug for Server {
@@ -187,7 +186,7 @@ impl WithHsms for Server {
     type Output = Obj;
 
     fn run<H: Hsm + Send + 'static>(self, hsms: Vec<H>, session: &Session) -> Result<Obj, CliError> {
-        let Self { tls, limits, bind } = self;
+        let Self { tls, limits, bind, queue_depth } = self;
         let scheme = if tls.is_some() { "https" } else { "http" };
         let lane = engine::Lane {
             root: session.root.clone(),
@@ -195,7 +194,7 @@ impl WithHsms for Server {
             region: session.config.arn.region.clone(),
         };
         let region = lane.region.clone();
-        let calls = Arc::new(queue::CallQueue::new(QUEUE));
+        let calls = Arc::new(queue::CallQueue::new(queue_depth));
         let lane_count = hsms.len();
         let mut lane_threads = Vec::with_capacity(lane_count);
         for (n, hsm) in hsms.into_iter().enumerate() {

@@ -1,8 +1,10 @@
 //! The queue between the network side and the façade lanes: bounded, many producers (the
 //! connections' tasks), many consumers (the lanes, each taking the next call when it is free).
 //!
-//! The network side waits for room without blocking its runtime (a semaphore counts the free
-//! places); a lane blocks on a condition variable until a call comes or the queue is closed.
+//! The network side never waits for room (a semaphore counts the free places): a call that
+//! finds the queue full is refused at once, and its client told to slow down
+//! (`ThrottlingException`, as AWS KMS answers over its request quota). A lane blocks on a
+//! condition variable until a call comes or the queue is closed.
 
 use std::collections::VecDeque;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
@@ -19,6 +21,15 @@ pub(crate) struct CallQueue {
     arrived: Condvar,
     /// One permit per free place.
     room: Semaphore,
+}
+
+/// Why a call was not queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// As many calls wait as the queue holds.
+    Full,
+    /// The server is shutting down.
+    Closed,
 }
 
 #[derive(Debug, Default)]
@@ -44,16 +55,18 @@ impl CallQueue {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Queues `call` once there is room; gives it back if the queue is closed.
+    /// Queues `call` if there is room now: a full queue is not waited on, so that latency
+    /// cannot grow without bound; the caller answers ThrottlingException instead.
     ///
     /// # Errors
-    /// The call, when the server is shutting down.
-    pub(crate) async fn push(&self, call: Call) -> Result<(), Call> {
-        match self.room.acquire().await {
+    /// [`Refused::Full`] or [`Refused::Closed`] (the server is shutting down).
+    pub(crate) fn try_push(&self, call: Call) -> Result<(), Refused> {
+        match self.room.try_acquire() {
             Ok(permit) => permit.forget(),
-            Err(_) => return Err(call),
+            Err(tokio::sync::TryAcquireError::NoPermits) => return Err(Refused::Full),
+            Err(tokio::sync::TryAcquireError::Closed) => return Err(Refused::Closed),
         }
-        self.enqueue(call)
+        self.enqueue(call).map_err(|_| Refused::Closed)
     }
 
     fn enqueue(&self, call: Call) -> Result<(), Call> {
