@@ -117,3 +117,32 @@ fn a_full_queue_answers_throttling_at_once() {
         assert!(*elapsed < Duration::from_secs(2), "refused after {elapsed:?}");
     }
 }
+
+/// A signing key is kept per access key and day, but a revoked access key is refused at the
+/// very next request, and so is one whose record was replaced (here by another access key's
+/// record: it does not open under this id).
+#[test]
+fn kept_signing_keys_notice_revocation_and_replacement() {
+    let (store, id, secret) = store_with_access_key();
+    let other = store.run(&["access-key", "create"]).json();
+    let other_id = other["AccessKey"]["AccessKeyId"].as_str().unwrap().to_owned();
+    let other_secret = other["AccessKey"]["SecretAccessKey"].as_str().unwrap().to_owned();
+    let server = Server::start_with(&store, &["--bind", "127.0.0.1:0", "--lanes", "1"]);
+    for _ in 0..2 {
+        assert_eq!(call(&server, &id, &secret, "ListKeys", "{}").0, 200);
+        assert_eq!(call(&server, &other_id, &other_secret, "ListKeys", "{}").0, 200);
+    }
+    // Replaced: the other access key's record copied over this one's.
+    let record = store.file(&format!("access-keys/{id}"));
+    let saved = std::fs::read(&record).unwrap();
+    std::fs::copy(store.file(&format!("access-keys/{other_id}")), &record).unwrap();
+    let (status, answer) = call(&server, &id, &secret, "ListKeys", "{}");
+    assert_eq!((status, answer["__type"].as_str()), (400, Some("UnrecognizedClientException")), "{answer}");
+    std::fs::write(&record, &saved).unwrap();
+    assert_eq!(call(&server, &id, &secret, "ListKeys", "{}").0, 200);
+    // Revoked.
+    store.quiet(&["access-key", "revoke", "--access-key-id", &id]);
+    let (status, answer) = call(&server, &id, &secret, "ListKeys", "{}");
+    assert_eq!((status, answer["__type"].as_str()), (400, Some("UnrecognizedClientException")), "{answer}");
+    assert_eq!(call(&server, &other_id, &other_secret, "ListKeys", "{}").0, 200);
+}

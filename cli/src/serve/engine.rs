@@ -19,6 +19,7 @@ use zeroize::Zeroizing;
 
 use super::access_keys::{self, Lookup};
 use super::queue::CallQueue;
+use super::signing_keys::{RecordStamp, Scope, SigningKeys};
 use super::sigv4::{self, SignedRequest};
 use crate::api::{ApiError, Failure, Request};
 use crate::audit::EventLog;
@@ -42,6 +43,8 @@ pub(crate) struct Lane {
     pub(crate) root: PathBuf,
     pub(crate) arn: ArnPrefix,
     pub(crate) region: String,
+    /// The signing keys kept between requests, shared by the lanes.
+    pub(crate) signing_keys: std::sync::Arc<SigningKeys>,
 }
 
 /// Serves calls until the queue is closed and empty (the server has shut down and its
@@ -76,11 +79,41 @@ fn serve<H: Hsm>(
     execute(hsm, seals, lane, &request?)
 }
 
-/// Checks the request's signature under its access key's secret.
+/// Checks the request's signature under its access key's signing key: the one kept for its
+/// scope if the access key's record is unchanged since (`signing_keys`), else derived from
+/// the secret the HSM unseals, and kept.
 fn authenticate<H: Hsm>(hsm: &mut H, lane: &Lane, signed: &SignedRequest) -> Result<(), ApiError> {
     let unrecognized =
         || ApiError::client("UnrecognizedClientException", "The security token included in the request is invalid.");
-    let secret = match access_keys::secret(hsm, &lane.root, &signed.auth.access_key_id) {
+    let auth = &signed.auth;
+    if !access_keys::valid_id(&auth.access_key_id) {
+        return Err(unrecognized());
+    }
+    let record = access_keys::path(&lane.root, &auth.access_key_id);
+    let stamp = match RecordStamp::of(&record) {
+        Ok(Some(stamp)) => stamp,
+        Ok(None) => {
+            // Revoked (or never created): nothing of it is kept.
+            lane.signing_keys.forget(&auth.access_key_id);
+            return Err(unrecognized());
+        }
+        Err(e) => {
+            return Err(ApiError::internal_detailed(
+                "cannot read an access key",
+                format!("cannot read an access key: {}: {e}", record.display()),
+            ));
+        }
+    };
+    let scope = Scope {
+        access_key_id: auth.access_key_id.clone(),
+        date: auth.date.clone(),
+        region: auth.region.clone(),
+        service: auth.service.clone(),
+    };
+    if let Some(key) = lane.signing_keys.get(&scope, stamp) {
+        return sigv4::verify_with_key(signed, &key, &lane.region, system_now());
+    }
+    let secret = match access_keys::secret(hsm, &lane.root, &auth.access_key_id) {
         Ok(secret) => secret,
         Err(Lookup::Unknown) => return Err(unrecognized()),
         Err(Lookup::Corrupt(what)) => {
@@ -100,7 +133,15 @@ fn authenticate<H: Hsm>(hsm: &mut H, lane: &Lane, signed: &SignedRequest) -> Res
             )));
         }
     };
-    sigv4::verify(signed, &secret, &lane.region, system_now())
+    let key = sigv4::signing_key(&secret, &auth.date, &auth.region, &auth.service);
+    drop(secret);
+    let verified = sigv4::verify_with_key(signed, &key, &lane.region, system_now());
+    // Kept only once a signature verified under it: unauthenticated callers cannot fill the
+    // cache with scopes of their choosing.
+    if verified.is_ok() {
+        lane.signing_keys.insert(scope, stamp, &key);
+    }
+    verified
 }
 
 /// Runs a request as a `coffer` command runs: store locked for its duration, audit events

@@ -11,6 +11,7 @@
 //! - `deadline`: the time a client may take over a request, enforced on its connection.
 //! - `peers`: connections counted per peer, against a cap.
 //! - `sigv4`: the signature check.
+//! - `signing_keys`: SigV4 signing keys kept per access key and day.
 //! - `access_keys`: access keys, their secrets sealed in the store under the root.
 //! - `engine`: a façade lane, a thread that owns an HSM instance and runs the operation table
 //!   (`crate::api`) on the façade under the store's lock; several run at once.
@@ -24,6 +25,7 @@ mod engine;
 mod http;
 mod peers;
 mod queue;
+mod signing_keys;
 mod sigv4;
 mod tls;
 
@@ -192,6 +194,7 @@ impl WithHsms for Server {
             root: session.root.clone(),
             arn: session.config.arn_prefix()?,
             region: session.config.arn.region.clone(),
+            signing_keys: Arc::new(signing_keys::SigningKeys::default()),
         };
         let region = lane.region.clone();
         let calls = Arc::new(queue::CallQueue::new(queue_depth));
