@@ -146,3 +146,50 @@ fn kept_signing_keys_notice_revocation_and_replacement() {
     assert_eq!((status, answer["__type"].as_str()), (400, Some("UnrecognizedClientException")), "{answer}");
     assert_eq!(call(&server, &other_id, &other_secret, "ListKeys", "{}").0, 200);
 }
+
+/// The audit log's line of a request is on disk when its answer arrives (several requests at
+/// once, sharing writes); when the line cannot be written, the request fails instead of being
+/// answered without it.
+#[test]
+fn answers_wait_for_their_audit_events() {
+    let (store, id, secret) = store_with_access_key();
+    let key = store.create_key("audit");
+    let server = Server::start_with(&store, &["--bind", "127.0.0.1:0", "--lanes", "2"]);
+    let log = store.file("audit.log");
+    let threads: Vec<_> = (0..8)
+        .map(|n| {
+            let (addr, id, secret, log, key) =
+                (server.addr.clone(), id.clone(), secret.clone(), log.clone(), key.clone());
+            let body = format!(r#"{{"AliasName":"alias/audit-{n}","TargetKeyId":"{key}"}}"#);
+            std::thread::spawn(move || {
+                let (status, answer) =
+                    status_and_body(&raw(&addr, &Request::new(&addr, &id, &secret, "CreateAlias", &body).bytes()));
+                assert_eq!(status, 200, "{answer}");
+                // Read the moment the answer is in: the event must be there already.
+                let text = std::fs::read_to_string(&log).unwrap();
+                assert!(text.lines().any(|l| l.contains("\"CreateAlias\"") && l.contains(&key)), "no event yet");
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(text.lines().filter(|l| l.contains("\"CreateAlias\"") && l.contains("\"Success\"")).count(), 8);
+
+    // A log that cannot grow (a sparse file at the file system's largest size: every append
+    // fails with EFBIG, even for root).
+    let file = std::fs::OpenOptions::new().write(true).open(&log).unwrap();
+    let (mut fits, mut too_big) = (1u64 << 30, 1u64 << 63);
+    while too_big - fits > 1 {
+        let mid = fits + (too_big - fits) / 2;
+        if file.set_len(mid).is_ok() { fits = mid } else { too_big = mid }
+    }
+    file.set_len(fits).unwrap();
+    let body = format!(r#"{{"KeyId":"{key}","Plaintext":"AAEC"}}"#);
+    let (status, answer) = call(&server, &id, &secret, "Encrypt", &body);
+    assert_eq!((status, answer["__type"].as_str()), (500, Some("KMSInternalException")), "{answer}");
+    assert!(answer.get("CiphertextBlob").is_none());
+    file.set_len(text.len() as u64).unwrap();
+    assert_eq!(call(&server, &id, &secret, "Encrypt", &body).0, 200);
+}

@@ -1,6 +1,7 @@
 //! A façade lane: a thread that owns one HSM instance and serves requests one at a time, each
-//! with the store's lock discipline of a `coffer` command (lock the store, run, append the
-//! audit events, unlock), so `coffer` commands run beside the server and neither loses an
+//! with the store's lock discipline of a `coffer` command (lock the store, run, unlock), then
+//! hands the answer and its audit events to the audit writer (`audit_writer`), which answers
+//! once the events are on disk. So `coffer` commands run beside the server and neither loses an
 //! update. `coffer serve` runs several lanes ([`super::queue`] hands each call to whichever is
 //! free); they share nothing but the store, whose lock orders their writes.
 //!
@@ -18,6 +19,7 @@ use tokio::sync::oneshot;
 use zeroize::Zeroizing;
 
 use super::access_keys::{self, Lookup};
+use super::audit_writer::{AuditQueue, Pending};
 use super::queue::CallQueue;
 use super::signing_keys::{RecordStamp, Scope, SigningKeys};
 use super::sigv4::{self, SignedRequest};
@@ -45,6 +47,8 @@ pub(crate) struct Lane {
     pub(crate) region: String,
     /// The signing keys kept between requests, shared by the lanes.
     pub(crate) signing_keys: std::sync::Arc<SigningKeys>,
+    /// The audit writer, which answers once the request's events are durable.
+    pub(crate) audit: AuditQueue,
 }
 
 /// Serves calls until the queue is closed and empty (the server has shut down and its
@@ -56,9 +60,15 @@ pub(crate) fn run<H: Hsm>(mut hsm: H, lane: &Lane, calls: &CallQueue) {
     let mut seals = SealReservations::new();
     while let Some(call) = calls.pop() {
         let Call { signed, request, reply } = call;
-        let answer = serve(&mut hsm, &mut seals, lane, &signed, request);
-        // The client may have gone: its answer is dropped (and zeroized).
-        let _ = reply.send(answer);
+        let (answer, lines) = serve(&mut hsm, &mut seals, lane, &signed, request);
+        if lines.is_empty() {
+            // Nothing to record (the request was not authenticated): answered at once. The
+            // client may have gone: its answer is dropped (and zeroized).
+            let _ = reply.send(answer);
+        } else if let Err(unsent) = lane.audit.send(Pending { lines, answer, reply }) {
+            // No writer: the answer cannot be made durable, so it is not given.
+            let _ = unsent.0.reply.send(Err(ApiError::internal("the audit log is not being written")));
+        }
     }
 }
 
@@ -73,10 +83,15 @@ fn serve<H: Hsm>(
     lane: &Lane,
     signed: &SignedRequest,
     request: Result<Request, ApiError>,
-) -> Result<Zeroizing<String>, ApiError> {
-    authenticate(hsm, lane, signed)?;
+) -> (Result<Zeroizing<String>, ApiError>, String) {
+    if let Err(e) = authenticate(hsm, lane, signed) {
+        return (Err(e), String::new());
+    }
     // The request (with any plaintext it holds, zeroizing) is dropped once it has run.
-    execute(hsm, seals, lane, &request?)
+    match request {
+        Ok(request) => execute(hsm, seals, lane, &request),
+        Err(e) => (Err(e), String::new()),
+    }
 }
 
 /// Checks the request's signature under its access key's signing key: the one kept for its
@@ -144,21 +159,29 @@ fn authenticate<H: Hsm>(hsm: &mut H, lane: &Lane, signed: &SignedRequest) -> Res
     verified
 }
 
-/// Runs a request as a `coffer` command runs: store locked for its duration, audit events
-/// appended.
+/// Runs a request as a `coffer` command runs, store locked for its duration; gives its answer
+/// and its audit lines, which the audit writer makes durable before the answer is sent.
 /// Errors are in their network form ([`ApiError`]'s `From<CliError>`; a corrupt record by name).
 fn execute<H: Hsm>(
     hsm: &mut H,
     seals: &mut SealReservations,
     lane: &Lane,
     request: &Request,
-) -> Result<Zeroizing<String>, ApiError> {
+) -> (Result<Zeroizing<String>, ApiError>, String) {
     // As for every `coffer` command: COFFER_NOW only in test builds, and a clock behind the
     // store's last change is refused.
     let internal = |e: String| ApiError::from(CliError::new(Class::Internal, e));
-    let clock = CliClock::from_env().map_err(internal)?;
-    crate::time::check_not_before_store(&lane.root, &clock).map_err(internal)?;
-    let mut store = open_store(&lane.root)?;
+    let clock = match CliClock::from_env() {
+        Ok(clock) => clock,
+        Err(e) => return (Err(internal(e)), String::new()),
+    };
+    if let Err(e) = crate::time::check_not_before_store(&lane.root, &clock) {
+        return (Err(internal(e)), String::new());
+    }
+    let mut store = match open_store(&lane.root) {
+        Ok(store) => store,
+        Err(e) => return (Err(e), String::new()),
+    };
     let mut log = EventLog::default();
     let config = KmsConfig { arn: lane.arn.clone(), ..KmsConfig::default() };
     // The façade (which releases its loaded keys when dropped) is gone at the end of this
@@ -178,11 +201,8 @@ fn execute<H: Hsm>(
         Err(Failure::Request(e)) => Err(ApiError::from(e)),
         Err(Failure::Kms(e)) => Err(network_error(&e, &store)),
     };
-    if let Err(e) = log.append_to(store.root()) {
-        eprintln!("coffer serve: warning: the audit events of a request were not recorded: {e}");
-    }
     drop(store);
-    result
+    (result, log.take_lines())
 }
 
 fn open_store(root: &Path) -> Result<DirStore, ApiError> {

@@ -13,6 +13,7 @@
 //! - `sigv4`: the signature check.
 //! - `signing_keys`: SigV4 signing keys kept per access key and day.
 //! - `access_keys`: access keys, their secrets sealed in the store under the root.
+//! - `audit_writer`: group commit of the audit events, before the answers leave.
 //! - `engine`: a façade lane, a thread that owns an HSM instance and runs the operation table
 //!   (`crate::api`) on the façade under the store's lock; several run at once.
 //! - `queue`: the bounded queue of calls the lanes take from.
@@ -20,6 +21,7 @@
 
 mod access_keys;
 mod args;
+mod audit_writer;
 mod deadline;
 mod engine;
 mod http;
@@ -190,42 +192,55 @@ impl WithHsms for Server {
     fn run<H: Hsm + Send + 'static>(self, hsms: Vec<H>, session: &Session) -> Result<Obj, CliError> {
         let Self { tls, limits, bind, queue_depth } = self;
         let scheme = if tls.is_some() { "https" } else { "http" };
+        let (audit, pending) = std::sync::mpsc::channel();
+        let audit_root = session.root.clone();
+        let audit_thread = std::thread::Builder::new()
+            .name("coffer-audit".into())
+            .spawn(move || audit_writer::run(&audit_root, &pending))
+            .map_err(|e| CliError::new(Class::Internal, format!("cannot start the audit writer: {e}")))?;
         let lane = engine::Lane {
             root: session.root.clone(),
             arn: session.config.arn_prefix()?,
             region: session.config.arn.region.clone(),
             signing_keys: Arc::new(signing_keys::SigningKeys::default()),
+            audit,
         };
         let region = lane.region.clone();
         let calls = Arc::new(queue::CallQueue::new(queue_depth));
         let lane_count = hsms.len();
         let mut lane_threads = Vec::with_capacity(lane_count);
-        for (n, hsm) in hsms.into_iter().enumerate() {
-            let lane = lane.clone();
+        let mut lanes = Vec::with_capacity(lane_count);
+        lanes.resize_with(lane_count, || lane.clone());
+        // The last sender of the audit writer's queue is a lane's: once the lanes end, so does it.
+        drop(lane);
+        let mut failed = None;
+        for (n, (hsm, lane)) in hsms.into_iter().zip(lanes).enumerate() {
             let queue = Arc::clone(&calls);
-            let spawned = std::thread::Builder::new()
+            match std::thread::Builder::new()
                 .name(format!("coffer-lane-{n}"))
                 .spawn(move || engine::run(hsm, &lane, &queue))
-                .map_err(|e| CliError::new(Class::Internal, format!("cannot start a façade lane: {e}")));
-            match spawned {
+            {
                 Ok(thread) => lane_threads.push(thread),
                 Err(e) => {
-                    calls.close();
-                    for thread in lane_threads {
-                        let _ = thread.join();
-                    }
-                    return Err(e);
+                    failed = Some(CliError::new(Class::Internal, format!("cannot start a façade lane: {e}")));
+                    break;
                 }
             }
         }
-
-        let served = run_network(bind, tls, limits, scheme, &region, lane_count, &calls);
+        // (The lanes not started, and their senders to the audit writer, are dropped above.)
+        let served = match failed {
+            Some(e) => Err(e),
+            None => run_network(bind, tls, limits, scheme, &region, lane_count, &calls),
+        };
         // The connections are gone (answered, or dropped after the drain timeout): the lanes
         // finish what is queued and end.
         calls.close();
         for thread in lane_threads {
             let _ = thread.join();
         }
+        // The lanes are gone, and with them the writer's queue: it writes what is left, answers,
+        // and ends.
+        let _ = audit_thread.join();
         let stats = served?;
         eprintln!("coffer serve: stopped");
         Ok(Obj::new()
