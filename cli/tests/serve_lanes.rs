@@ -193,3 +193,79 @@ fn answers_wait_for_their_audit_events() {
     file.set_len(text.len() as u64).unwrap();
     assert_eq!(call(&server, &id, &secret, "Encrypt", &body).0, 200);
 }
+
+/// The store's lock held shared, as another reader holds it: reads (Encrypt, Decrypt,
+/// DescribeKey) are served at once, a write (CreateAlias) waits for the reader to finish.
+#[test]
+fn reads_share_the_store_lock_and_writes_wait() {
+    let (store, id, secret) = store_with_access_key();
+    let key = store.create_key("shared");
+    // One lane, whose first Encrypt reserves its seals (a write) before the lock is held.
+    let server = Server::start_with(&store, &["--bind", "127.0.0.1:0", "--lanes", "1"]);
+    let body = format!(r#"{{"KeyId":"{key}","Plaintext":"AAEC"}}"#);
+    let (status, first) = call(&server, &id, &secret, "Encrypt", &body);
+    assert_eq!(status, 200, "{first}");
+    let reader = std::fs::OpenOptions::new().read(true).write(true).open(store.file("lock")).unwrap();
+    rustix::fs::flock(&reader, rustix::fs::FlockOperation::LockShared).unwrap();
+    let started = Instant::now();
+    let (status, sealed) = call(&server, &id, &secret, "Encrypt", &body);
+    assert_eq!(status, 200, "{sealed}");
+    let blob = sealed["CiphertextBlob"].as_str().unwrap();
+    let (status, opened) = call(&server, &id, &secret, "Decrypt", &format!(r#"{{"CiphertextBlob":"{blob}"}}"#));
+    assert_eq!((status, opened["Plaintext"].as_str()), (200, Some("AAEC")), "{opened}");
+    assert_eq!(call(&server, &id, &secret, "DescribeKey", &format!(r#"{{"KeyId":"{key}"}}"#)).0, 200);
+    assert!(started.elapsed() < Duration::from_secs(2), "reads waited {:?}", started.elapsed());
+    let (addr, id2, secret2) = (server.addr.clone(), id.clone(), secret.clone());
+    let alias = format!(r#"{{"AliasName":"alias/waits","TargetKeyId":"{key}"}}"#);
+    let write = std::thread::spawn(move || {
+        status_and_body(&raw(&addr, &Request::new(&addr, &id2, &secret2, "CreateAlias", &alias).bytes()))
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!write.is_finished(), "the write waits for the reader");
+    let _ = rustix::fs::flock(&reader, rustix::fs::FlockOperation::Unlock);
+    let (status, answer) = write.join().unwrap();
+    assert_eq!(status, 200, "{answer}");
+}
+
+/// The server's lanes and `coffer` commands beside it rotate the same key at once, while
+/// Encrypt and Decrypt run through the server: every rotation is kept (no version is made
+/// twice, none lost), and every blob decrypts.
+#[test]
+fn lanes_and_commands_lose_no_update() {
+    let (store, id, secret) = store_with_access_key();
+    let key = store.create_key("race");
+    let server = Server::start_with(&store, &["--bind", "127.0.0.1:0", "--lanes", "2"]);
+    let server_side: Vec<_> = (0..2)
+        .map(|_| {
+            let (addr, id, secret, key) = (server.addr.clone(), id.clone(), secret.clone(), key.clone());
+            std::thread::spawn(move || {
+                let mut blobs = Vec::new();
+                for _ in 0..5 {
+                    let rotate = format!(r#"{{"KeyId":"{key}"}}"#);
+                    let (status, answer) = status_and_body(&raw(
+                        &addr,
+                        &Request::new(&addr, &id, &secret, "RotateKeyOnDemand", &rotate).bytes(),
+                    ));
+                    assert_eq!(status, 200, "{answer}");
+                    let body = format!(r#"{{"KeyId":"{key}","Plaintext":"AAEC"}}"#);
+                    let (status, answer) =
+                        status_and_body(&raw(&addr, &Request::new(&addr, &id, &secret, "Encrypt", &body).bytes()));
+                    assert_eq!(status, 200, "{answer}");
+                    blobs.push(answer["CiphertextBlob"].as_str().unwrap().to_owned());
+                }
+                blobs
+            })
+        })
+        .collect();
+    for _ in 0..8 {
+        store.ok(&["rotate-key-on-demand", "--key-id", &key]);
+    }
+    let blobs: Vec<String> = server_side.into_iter().flat_map(|t| t.join().unwrap()).collect();
+    let rotations = store.ok(&["list-key-rotations", "--key-id", &key]);
+    let rotations = rotations["Rotations"].as_array().unwrap();
+    assert_eq!(rotations.len(), 18, "{rotations:?}");
+    for blob in blobs {
+        let (status, answer) = call(&server, &id, &secret, "Decrypt", &format!(r#"{{"CiphertextBlob":"{blob}"}}"#));
+        assert_eq!((status, answer["Plaintext"].as_str()), (200, Some("AAEC")), "{answer}");
+    }
+}

@@ -178,10 +178,57 @@ fn execute<H: Hsm>(
     if let Err(e) = crate::time::check_not_before_store(&lane.root, &clock) {
         return (Err(internal(e)), String::new());
     }
-    let mut store = match open_store(&lane.root) {
-        Ok(store) => store,
-        Err(e) => return (Err(e), String::new()),
-    };
+    // Under the shared lock first for what only reads (lanes and `coffer` readers at once);
+    // run again under the exclusive lock if it turned out to write (a seal reservation, once
+    // per batch), reading afresh what it writes over. What the first run recorded is dropped.
+    if reads_only(request) {
+        match DirStore::open_shared(&lane.root) {
+            Ok(store) => {
+                let run = attempt(hsm, seals, lane, clock.clone(), store, request);
+                if let Some(done) = run {
+                    return done;
+                }
+            }
+            Err(e) => return (Err(ApiError::from(CliError::store(&e))), String::new()),
+        }
+    }
+    match open_store(&lane.root) {
+        Ok(store) => attempt(hsm, seals, lane, clock, store, request).unwrap_or_else(|| {
+            (Err(ApiError::internal("a write was refused under the exclusive lock")), String::new())
+        }),
+        Err(e) => (Err(e), String::new()),
+    }
+}
+
+/// The operations that may run under the shared lock (those that change a record only to
+/// reserve seals, which they then do under the exclusive lock).
+const fn reads_only(request: &Request) -> bool {
+    matches!(
+        request,
+        Request::Encrypt(_)
+            | Request::Decrypt(_)
+            | Request::ReEncrypt(_)
+            | Request::GenerateDataKey(_)
+            | Request::GenerateDataKeyWithoutPlaintext(_)
+            | Request::DescribeKey(_)
+            | Request::ListKeys(_)
+            | Request::ListAliases(_)
+            | Request::GetKeyRotationStatus(_)
+            | Request::ListKeyRotations(_)
+            | Request::GenerateRandom(_)
+    )
+}
+
+/// One run of `request` on a façade over `store`; `None` if it tried to write under a shared
+/// lock (nothing was written; run it again under the exclusive lock).
+fn attempt<H: Hsm>(
+    hsm: &mut H,
+    seals: &mut SealReservations,
+    lane: &Lane,
+    clock: CliClock,
+    mut store: DirStore,
+    request: &Request,
+) -> Option<(Result<Zeroizing<String>, ApiError>, String)> {
     let mut log = EventLog::default();
     let config = KmsConfig { arn: lane.arn.clone(), ..KmsConfig::default() };
     // The façade (which releases its loaded keys when dropped) is gone at the end of this
@@ -201,8 +248,11 @@ fn execute<H: Hsm>(
         Err(Failure::Request(e)) => Err(ApiError::from(e)),
         Err(Failure::Kms(e)) => Err(network_error(&e, &store)),
     };
+    if store.wanted_write() {
+        return None;
+    }
     drop(store);
-    (result, log.take_lines())
+    Some((result, log.take_lines()))
 }
 
 fn open_store(root: &Path) -> Result<DirStore, ApiError> {
