@@ -9,7 +9,7 @@
 //! batch is whatever has arrived while the previous fsync ran: under load many requests share
 //! one, and a lone request waits for no one.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::mpsc;
 
 use tokio::sync::oneshot;
@@ -34,7 +34,7 @@ const MAX_BATCH: usize = 1024;
 
 /// Writes batches to `root`'s audit log until every [`AuditQueue`] is dropped (the lanes are
 /// done), then returns.
-pub(crate) fn run(root: &PathBuf, pending: &mpsc::Receiver<Pending>) {
+pub(crate) fn run(root: &Path, pending: &mpsc::Receiver<Pending>) {
     let mut batch = Vec::new();
     let mut text = String::new();
     while let Ok(first) = pending.recv() {

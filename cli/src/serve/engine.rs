@@ -184,7 +184,7 @@ fn execute<H: Hsm>(
     if reads_only(request) {
         match DirStore::open_shared(&lane.root) {
             Ok(store) => {
-                let run = attempt(hsm, seals, lane, clock.clone(), store, request);
+                let run = attempt(hsm, seals, lane, clock, store, request);
                 if let Some(done) = run {
                     return done;
                 }

@@ -66,15 +66,17 @@ impl CallQueue {
             Err(tokio::sync::TryAcquireError::NoPermits) => return Err(Refused::Full),
             Err(tokio::sync::TryAcquireError::Closed) => return Err(Refused::Closed),
         }
-        self.enqueue(call).map_err(|_| Refused::Closed)
+        self.enqueue(call)
     }
 
-    fn enqueue(&self, call: Call) -> Result<(), Call> {
+    /// Queues `call` in the place just taken; a call refused (closed) is dropped, and with it
+    /// its reply channel and any plaintext it holds (zeroizing).
+    fn enqueue(&self, call: Call) -> Result<(), Refused> {
         let mut state = self.state();
         if state.closed {
             drop(state);
             self.room.add_permits(1);
-            return Err(call);
+            return Err(Refused::Closed);
         }
         state.calls.push_back(call);
         drop(state);
