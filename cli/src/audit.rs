@@ -1,5 +1,7 @@
 //! The audit log: every façade event of a command, appended to `audit.log` in the store as one
 //! JSON object per line when the command ends (under the store lock, in one write, fsynced).
+//! `coffer serve` appends the same lines from its audit writer (`serve::audit_writer`), several
+//! requests' in one write and one fsync, before their answers leave.
 //!
 //! A line is `{"EventTime":"<ISO 8601>","Timestamp":<seconds>,"Operation":"Encrypt",
 //! "KeyId":"<id>"|null,"Outcome":"Success"|"Failure","ErrorCode":"<AWS name>"|null}`. Events
@@ -104,9 +106,16 @@ impl EventLog {
     /// # Errors
     /// I/O failures (the command's result stands; the caller reports the loss).
     pub(crate) fn append_to(&mut self, root: &Path) -> Result<(), CliError> {
-        if self.events.is_empty() && self.commands.is_empty() {
+        let text = self.take_lines();
+        if text.is_empty() {
             return Ok(());
         }
+        append_lines(root, &text)
+    }
+
+    /// The collected events as the log's lines (each ending in `\n`; empty if there are
+    /// none), taken out of the collection.
+    pub(crate) fn take_lines(&mut self) -> String {
         let mut text = String::new();
         let facade = self.events.drain(..).map(|e| CommandEvent {
             time: e.time,
@@ -134,13 +143,23 @@ impl EventLog {
             text.push_str(&line.to_string());
             text.push('\n');
         }
-        let path = root.join(AUDIT_FILE);
-        let mut file = store_file::open_append(&path)
-            .map_err(|e| CliError::new(Class::Internal, format!("audit log: {}", e.describe(&path))))?;
-        file.write_all(text.as_bytes())
-            .and_then(|()| file.sync_data())
-            .map_err(|e| CliError::new(Class::Internal, format!("audit log {}: {e}", path.display())))
+        text
     }
+}
+
+/// Appends whole lines to the store's log in one write, then flushes them to disk (fsync of
+/// the data). One `write` on a file opened for appending: lines written by other processes at
+/// the same time are not interleaved with these.
+///
+/// # Errors
+/// The log cannot be opened, written or flushed.
+pub(crate) fn append_lines(root: &Path, text: &str) -> Result<(), CliError> {
+    let path = root.join(AUDIT_FILE);
+    let mut file = store_file::open_append(&path)
+        .map_err(|e| CliError::new(Class::Internal, format!("audit log: {}", e.describe(&path))))?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.sync_data())
+        .map_err(|e| CliError::new(Class::Internal, format!("audit log {}: {e}", path.display())))
 }
 
 /// Records that a command could not unlock the store (wrong passphrase or PIN): such events

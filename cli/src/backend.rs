@@ -125,18 +125,39 @@ pub(crate) fn pkcs11_error(e: &Pkcs11Error) -> CliError {
 /// # Errors
 /// AccessDenied for a wrong passphrase; a malformed configuration.
 pub(crate) fn open_soft(kdf: &KdfConfig, sealed_root_keys: &str) -> Result<CliSoftHsm, CliError> {
-    let sealed = B64
-        .decode(sealed_root_keys)
-        .map_err(|_| CliError::new(Class::Store, "config.json: sealed_root_keys is not base64"))?;
+    let mut hsms = open_soft_instances(kdf, sealed_root_keys, 1)?;
+    hsms.pop().ok_or_else(|| CliError::new(Class::Internal, "soft HSM: no instance"))
+}
+
+/// [`open_soft`] for `count` independent instances (at least one) over the same root keys, one
+/// per thread of `coffer serve`: the passphrase is asked and stretched once, each instance
+/// imports the sealed root keys with that key-encryption key, which is then zeroized.
+///
+/// # Errors
+/// As [`open_soft`].
+pub(crate) fn open_soft_instances(
+    kdf: &KdfConfig,
+    sealed_root_keys: &str,
+    count: usize,
+) -> Result<Vec<CliSoftHsm>, CliError> {
+    let sealed = Zeroizing::new(
+        B64.decode(sealed_root_keys)
+            .map_err(|_| CliError::new(Class::Store, "config.json: sealed_root_keys is not base64"))?,
+    );
     let passphrase = passphrase(false)?;
     let kek = kdf.derive(passphrase.as_bytes())?;
-    SoftHsm::import_root_keys(HostRng::new(), &sealed, &kek).map_err(|e| match e.kind() {
-        // Not even shaped as sealed root keys (length, magic): the file, not the passphrase.
-        ErrorKind::InvalidInput => {
-            CliError::new(Class::Store, format!("config.json: sealed_root_keys is malformed ({e})"))
-        }
-        _ => soft_error(e),
-    })
+    drop(passphrase);
+    (0..count.max(1))
+        .map(|_| {
+            SoftHsm::import_root_keys(HostRng::new(), &sealed, &kek).map_err(|e| match e.kind() {
+                // Not even shaped as sealed root keys (length, magic): the file, not the passphrase.
+                ErrorKind::InvalidInput => {
+                    CliError::new(Class::Store, format!("config.json: sealed_root_keys is malformed ({e})"))
+                }
+                _ => soft_error(e),
+            })
+        })
+        .collect()
 }
 
 /// The PKCS#11 configuration of a token (asking for the PIN).

@@ -28,6 +28,19 @@ pub(crate) trait WithHsm {
     fn run<H: Hsm>(self, hsm: H, session: &Session) -> Result<Self::Output, CliError>;
 }
 
+/// What runs once the store's HSM is unlocked as independent instances, one per thread of
+/// `coffer serve` (each thread owns its instance: no lock around HSM calls).
+pub(crate) trait WithHsms {
+    /// What it gives.
+    type Output;
+
+    /// Runs with the unlocked instances (at least one; each has found the root keys).
+    ///
+    /// # Errors
+    /// Whatever the work fails with.
+    fn run<H: Hsm + Send + 'static>(self, hsms: Vec<H>, session: &Session) -> Result<Self::Output, CliError>;
+}
+
 /// A store about to be used: its configuration read (not yet authenticated) and its clock.
 #[derive(Debug, Clone)]
 pub(crate) struct Session {
@@ -60,33 +73,58 @@ impl Session {
     /// AccessDeniedException for a wrong secret; KeyUnavailableException without root keys;
     /// CorruptRecordException for an edited `config.json`; what `work` fails with.
     pub(crate) fn unlock<W: WithHsm>(&self, work: W) -> Result<W::Output, CliError> {
-        self.unlock_with(work, false)
+        self.unlock_with(work)
     }
 
-    /// [`unlock`](Self::unlock) for a long-running process (`coffer serve`): a PKCS#11 token is
-    /// opened again when it goes away and comes back, so the server needs no restart.
+    /// [`unlock`](Self::unlock) for a long-running process (`coffer serve`), with up to
+    /// `instances` independent HSM instances; a PKCS#11 token is opened again when it goes away
+    /// and comes back, so the server needs no restart. The soft backend gives as many, each importing the sealed root keys with
+    /// a key-encryption key derived once (and zeroized). A PKCS#11 token gives one: a
+    /// reconnecting session finalizes the module when the token comes back, which closes every
+    /// other session of the process, so several could not reconnect independently.
     ///
     /// # Errors
     /// As [`unlock`](Self::unlock).
-    pub(crate) fn unlock_reconnecting<W: WithHsm>(&self, work: W) -> Result<W::Output, CliError> {
-        self.unlock_with(work, true)
+    pub(crate) fn unlock_instances<W: WithHsms>(&self, instances: usize, work: W) -> Result<W::Output, CliError> {
+        let unlock_failed = |e: CliError| self.unlock_failed(e);
+        match &self.config.backend {
+            Backend::Soft { kdf, sealed_root_keys } => {
+                let hsms = backend::open_soft_instances(kdf, sealed_root_keys, instances).map_err(unlock_failed)?;
+                self.all_authenticated(hsms, work)
+            }
+            Backend::Pkcs11 { module, token, label_prefix } => {
+                let hsm = backend::open_pkcs11_reconnecting(module, token, label_prefix).map_err(unlock_failed)?;
+                self.all_authenticated(vec![hsm], work)
+            }
+        }
     }
 
-    fn unlock_with<W: WithHsm>(&self, work: W, reconnect: bool) -> Result<W::Output, CliError> {
-        let unlock_failed = |e: CliError| {
-            if e.class == Class::AccessDenied {
-                let now = coffer_core::Clock::now(&self.clock).unwrap_or(0);
-                audit::record_unlock_failure(&self.root, now, e.class.name());
-            }
-            e
-        };
+    /// Records a wrong passphrase or PIN in the audit log.
+    fn unlock_failed(&self, e: CliError) -> CliError {
+        if e.class == Class::AccessDenied {
+            let now = coffer_core::Clock::now(&self.clock).unwrap_or(0);
+            audit::record_unlock_failure(&self.root, now, e.class.name());
+        }
+        e
+    }
+
+    fn all_authenticated<H: Hsm + Send + 'static, W: WithHsms>(
+        &self,
+        mut hsms: Vec<H>,
+        work: W,
+    ) -> Result<W::Output, CliError> {
+        for hsm in &mut hsms {
+            hsm.find_root_keys().map_err(|e| CliError::new(Class::KeyUnavailable, format!("the root keys: {e}")))?;
+            self.config.verify(&self.root, hsm)?;
+        }
+        work.run(hsms, self)
+    }
+
+    fn unlock_with<W: WithHsm>(&self, work: W) -> Result<W::Output, CliError> {
+        let unlock_failed = |e: CliError| self.unlock_failed(e);
         match &self.config.backend {
             Backend::Soft { kdf, sealed_root_keys } => {
                 let hsm = backend::open_soft(kdf, sealed_root_keys).map_err(unlock_failed)?;
-                self.authenticated(hsm, work)
-            }
-            Backend::Pkcs11 { module, token, label_prefix } if reconnect => {
-                let hsm = backend::open_pkcs11_reconnecting(module, token, label_prefix).map_err(unlock_failed)?;
                 self.authenticated(hsm, work)
             }
             Backend::Pkcs11 { module, token, label_prefix } => {

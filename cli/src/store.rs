@@ -1,5 +1,7 @@
 //! The directory key store: one file per sealed record, replaced atomically, under an advisory
-//! lock held for the whole command.
+//! lock held for the whole command: exclusive to write; `coffer serve` takes it shared for the
+//! requests that only read ([`DirStore::open_shared`]), and exclusive to run again one that
+//! turned out to write.
 //!
 //! Layout of a store directory:
 //!
@@ -165,10 +167,14 @@ impl std::error::Error for DirStoreError {}
 #[derive(Debug)]
 pub(crate) struct DirStore {
     root: PathBuf,
-    /// Holds the exclusive advisory lock; released when dropped (or when the process dies), or
+    /// Holds the advisory lock; released when dropped (or when the process dies), or
     /// early by [`release_lock`](Self::release_lock).
     lock: File,
     locked: bool,
+    /// Held shared ([`open_shared`](Self::open_shared)): reads only.
+    shared: bool,
+    /// A write was refused because the lock is shared.
+    wanted_write: bool,
     last_read: Option<(RecordKind, String)>,
     names: [Option<BTreeSet<String>>; RecordKind::ALL.len()],
 }
@@ -192,7 +198,15 @@ impl DirStore {
             }
             Err(fs4::TryLockError::Error(e)) => return Err(DirStoreError::io("cannot lock", &lock_path, &e)),
         }
-        let store = Self { root: root.to_path_buf(), lock, locked: true, last_read: None, names: Default::default() };
+        let store = Self {
+            root: root.to_path_buf(),
+            lock,
+            locked: true,
+            shared: false,
+            wanted_write: false,
+            last_read: None,
+            names: Default::default(),
+        };
         remove_stale_temporaries(&store.root)?;
         for dir in STORE_DIRS.map(|name| store.root.join(name)) {
             fs::DirBuilder::new()
@@ -203,6 +217,52 @@ impl DirStore {
             remove_stale_temporaries(&dir)?;
         }
         Ok(store)
+    }
+
+    /// Opens the store at `root` for reading only, with its lock taken shared: other readers
+    /// run at once, a `coffer` command (which locks exclusively) waits for them, and they for
+    /// it. Every write fails and is remembered ([`wanted_write`](Self::wanted_write)): the
+    /// caller runs the operation again under the exclusive lock ([`open`](Self::open)), where
+    /// the records it reads are those it writes over. The store's folders must exist (made by
+    /// an earlier [`open`](Self::open)); temporaries are left to the next exclusive opener.
+    ///
+    /// # Errors
+    /// As [`open`](Self::open).
+    pub(crate) fn open_shared(root: &Path) -> Result<Self, DirStoreError> {
+        check_permissions(root).map_err(|e| DirStoreError::other(StoreErrorKind::Other, e))?;
+        let lock_path = root.join(LOCK_FILE);
+        let lock = store_file::open_lock(&lock_path).map_err(|e| DirStoreError::file(&lock_path, &e))?;
+        match FileExt::try_lock_shared(&lock) {
+            Ok(()) => {}
+            Err(fs4::TryLockError::WouldBlock) => {
+                FileExt::lock_shared(&lock).map_err(|e| DirStoreError::io("cannot lock", &lock_path, &e))?;
+            }
+            Err(fs4::TryLockError::Error(e)) => return Err(DirStoreError::io("cannot lock", &lock_path, &e)),
+        }
+        Ok(Self {
+            root: root.to_path_buf(),
+            lock,
+            locked: true,
+            shared: true,
+            wanted_write: false,
+            last_read: None,
+            names: Default::default(),
+        })
+    }
+
+    /// Whether a write was refused because the lock is shared: what was done must be done again
+    /// under the exclusive lock.
+    pub(crate) const fn wanted_write(&self) -> bool {
+        self.wanted_write
+    }
+
+    fn check_writable(&mut self) -> Result<(), DirStoreError> {
+        self.check_locked()?;
+        if self.shared {
+            self.wanted_write = true;
+            return Err(DirStoreError::other(StoreErrorKind::Other, "a write under the shared lock".into()));
+        }
+        Ok(())
     }
 
     /// Releases the lock before the command ends (a long file encryption, once its data key is
@@ -319,7 +379,7 @@ impl KeyStore for DirStore {
     }
 
     fn put(&mut self, kind: RecordKind, name: &str, record: &[u8]) -> Result<(), DirStoreError> {
-        self.check_locked()?;
+        self.check_writable()?;
         let path = self.path(kind, name)?;
         let dir = self.dir(kind);
         let file = encode_name(name);
@@ -332,7 +392,7 @@ impl KeyStore for DirStore {
     }
 
     fn remove(&mut self, kind: RecordKind, name: &str) -> Result<bool, DirStoreError> {
-        self.check_locked()?;
+        self.check_writable()?;
         let path = self.path(kind, name)?;
         let removed = match fs::remove_file(&path) {
             Ok(()) => true,
@@ -511,5 +571,23 @@ mod tests {
         assert!(store.put(RecordKind::Alias, "alias/c", b"x").is_err());
         // Another opener gets the lock now.
         drop(DirStore::open(dir.path()).unwrap());
+
+        // Shared: readers together, every write refused and remembered.
+        let mut reader = DirStore::open_shared(dir.path()).unwrap();
+        let mut other = DirStore::open_shared(dir.path()).unwrap();
+        assert_eq!(reader.get(RecordKind::Alias, "alias/a/x", &mut buf).unwrap(), Some(3));
+        assert_eq!(other.get(RecordKind::Alias, "alias/a/x", &mut buf).unwrap(), Some(3));
+        assert!(!reader.wanted_write());
+        assert!(reader.put(RecordKind::Alias, "alias/c", b"x").is_err());
+        assert!(reader.wanted_write());
+        assert!(other.remove(RecordKind::Alias, "alias/a/x").is_err());
+        assert!(other.wanted_write());
+        assert_eq!(reader.get(RecordKind::Alias, "alias/c", &mut buf).unwrap(), None);
+        assert_eq!(reader.get(RecordKind::Alias, "alias/a/x", &mut buf).unwrap(), Some(3));
+        // The exclusive lock waits for the readers.
+        let lock = File::open(dir.path().join(LOCK_FILE)).unwrap();
+        assert!(FileExt::try_lock(&lock).is_err());
+        drop((reader, other));
+        FileExt::try_lock(&lock).unwrap();
     }
 }

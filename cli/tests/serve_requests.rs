@@ -82,13 +82,14 @@ fn seals_reserved(store: &common::Store, key: &str) -> u64 {
 /// The server keeps the seals it reserved from one request to the next: its first Encrypt
 /// reserves a batch (65,536) in the key record, later ones use it without a write. A `coffer`
 /// command beside it reserves the next batch for itself (its unused rest is lost when it exits,
-/// counted), and the server goes on with its own.
+/// counted), and the server goes on with its own. (Each façade lane carries its own
+/// reservations: one lane here, so that every request finds the batch.)
 #[test]
 fn the_server_reserves_seals_once_per_batch() {
     let (store, id, secret) = store_with_access_key();
     let key = store.create_key("seals");
     assert_eq!(seals_reserved(&store, &key), 0);
-    let server = Server::start(&store);
+    let server = Server::start_with(&store, &["--bind", "127.0.0.1:0", "--lanes", "1"]);
     let body = format!(r#"{{"KeyId":"{key}","Plaintext":"AAEC"}}"#);
     let (status, answer) = call(&server, &id, &secret, "Encrypt", &body);
     assert_eq!(status, 200, "{answer}");

@@ -78,7 +78,8 @@ pub(crate) fn valid_id(id: &str) -> bool {
     (16..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
-fn path(root: &Path, id: &str) -> PathBuf {
+/// The record file of access key `id` (check [`valid_id`] first).
+pub(crate) fn path(root: &Path, id: &str) -> PathBuf {
     root.join(DIR).join(id)
 }
 

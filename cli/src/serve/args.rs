@@ -30,6 +30,14 @@ pub(crate) struct ServeArgs {
     /// closed at once. At most --max-connections; keep it below, so other peers find room.
     #[arg(long, default_value_t = 64, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65_536))]
     pub(crate) max_connections_per_peer: u32,
+    /// Requests run at once, each on a façade lane with its own HSM instance (default: the
+    /// number of CPUs). A PKCS#11 store is served by one lane whatever this says.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub(crate) lanes: Option<u32>,
+    /// Requests that may wait for a free lane; one more is refused at once with
+    /// ThrottlingException (HTTP 400, as AWS), rather than waiting ever longer.
+    #[arg(long, default_value_t = 256, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    pub(crate) queue_depth: u32,
 }
 
 /// `coffer access-key ...`: the credentials callers of `coffer serve` sign requests with.

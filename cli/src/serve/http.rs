@@ -3,7 +3,7 @@
 //! the answer is JSON with the status AWS uses, and errors are `{"__type", "message"}`.
 //!
 //! Each request is checked here as far as no secret is needed (method, size, signature
-//! headers, canonical request), then handed to the façade lane (`engine`), which checks the
+//! headers, canonical request), then handed to a façade lane (`engine`, through `queue`), which checks the
 //! signature and runs the operation. Shutdown (SIGTERM or SIGINT) stops accepting
 //! connections, lets the requests in flight finish (keep-alive connections are closed once
 //! idle), and returns.
@@ -26,13 +26,14 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{Semaphore, oneshot};
 use tokio_rustls::TlsAcceptor;
 use zeroize::{Zeroize as _, Zeroizing};
 
 use super::deadline::{Deadline, DeadlineIo, RestartOnDrop};
 use super::engine::Call;
 use super::peers::Peers;
+use super::queue::{CallQueue, Refused};
 use super::sigv4;
 use crate::api::ApiError;
 
@@ -108,7 +109,7 @@ pub(crate) async fn serve(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
     limits: Limits,
-    calls: mpsc::Sender<Call>,
+    calls: Arc<CallQueue>,
     stats: Arc<Stats>,
     shutdown: impl Future<Output = ()>,
 ) {
@@ -146,10 +147,10 @@ pub(crate) async fn serve(
         // From here on, the client's time is bounded: TLS handshake, headers, body, answer.
         let deadline = Deadline::start(limits.request_timeout);
         let stream = DeadlineIo::new(stream, Arc::clone(&deadline));
-        let calls = calls.clone();
+        let calls = Arc::clone(&calls);
         let stats = Arc::clone(&stats);
         let service = service_fn(move |req| {
-            let calls = calls.clone();
+            let calls = Arc::clone(&calls);
             let stats = Arc::clone(&stats);
             let deadline = Arc::clone(&deadline);
             async move { Ok::<_, Infallible>(handle(req, &calls, &stats, &deadline).await) }
@@ -202,7 +203,7 @@ fn refuse_busy(stream: &tokio::net::TcpStream) {
     let _ = stream.try_write(answer.as_bytes());
 }
 
-async fn handle(req: Request<Incoming>, calls: &mpsc::Sender<Call>, stats: &Stats, deadline: &Arc<Deadline>) -> Answer {
+async fn handle(req: Request<Incoming>, calls: &CallQueue, stats: &Stats, deadline: &Arc<Deadline>) -> Answer {
     stats.requests.fetch_add(1, Ordering::Relaxed);
     match answer(req, calls, deadline).await {
         // The zeroizing string's buffer becomes the body's, uncopied.
@@ -219,7 +220,7 @@ async fn handle(req: Request<Incoming>, calls: &mpsc::Sender<Call>, stats: &Stat
 
 async fn answer(
     req: Request<Incoming>,
-    calls: &mpsc::Sender<Call>,
+    calls: &CallQueue,
     deadline: &Arc<Deadline>,
 ) -> Result<Zeroizing<String>, ApiError> {
     let (parts, body) = req.into_parts();
@@ -284,8 +285,17 @@ async fn answer(
     // The wait for the lane is the server's time, not the client's.
     let _paused = deadline.pause();
     let (reply, answer) = oneshot::channel();
-    calls.send(Call { signed, request, reply }).await.map_err(|_| ApiError::internal("the server is shutting down"))?;
+    calls.try_push(Call { signed, request, reply }).map_err(|refused| match refused {
+        Refused::Full => throttled(),
+        Refused::Closed => ApiError::internal("the server is shutting down"),
+    })?;
     answer.await.map_err(|_| ApiError::internal("the request was not answered"))?
+}
+
+/// The answer when the lanes' queue is full: status 400 and `ThrottlingException`, as AWS KMS
+/// answers a request over its quota (the SDKs retry it with back-off).
+fn throttled() -> ApiError {
+    ApiError::client("ThrottlingException", "Rate exceeded: every façade lane is busy and the request queue is full")
 }
 
 /// Refuses a request that carries a session token (`X-Amz-Security-Token`, as a header or a

@@ -11,17 +11,23 @@
 //! - `deadline`: the time a client may take over a request, enforced on its connection.
 //! - `peers`: connections counted per peer, against a cap.
 //! - `sigv4`: the signature check.
+//! - `signing_keys`: SigV4 signing keys kept per access key and day.
 //! - `access_keys`: access keys, their secrets sealed in the store under the root.
-//! - `engine`: the one thread that owns the HSM and runs the operation table (`crate::api`)
-//!   on the façade under the store's lock.
+//! - `audit_writer`: group commit of the audit events, before the answers leave.
+//! - `engine`: a façade lane, a thread that owns an HSM instance and runs the operation table
+//!   (`crate::api`) on the façade under the store's lock; several run at once.
+//! - `queue`: the bounded queue of calls the lanes take from.
 //! - `tls`: HTTPS (rustls), required off loopback.
 
 mod access_keys;
 mod args;
+mod audit_writer;
 mod deadline;
 mod engine;
 mod http;
 mod peers;
+mod queue;
+mod signing_keys;
 mod sigv4;
 mod tls;
 
@@ -32,18 +38,14 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use coffer_core::hsm::Hsm;
-use tokio::sync::mpsc;
 
 pub(crate) use self::args::{AccessKeyCommand, ServeArgs};
 use crate::audit::EventLog;
 use crate::config::StoreConfig;
 use crate::error::{Class, CliError};
 use crate::output::{Obj, Val};
-use crate::session::{Session, WithHsm};
+use crate::session::{Session, WithHsm, WithHsms};
 use crate::store::DirStore;
-
-/// Requests queued for the façade lane at most; more wait on their connection.
-const QUEUE: usize = 256;
 
 /// `coffer access-key ...`.
 ///
@@ -130,25 +132,6 @@ impl WithHsm for CreateAccessKey {
     }
 }
 
-/// The façade lane of `coffer serve`, once the session is unlocked: says it is ready, then
-/// serves until every sender is gone.
-#[derive(Debug)]
-struct FacadeLane {
-    lane: engine::Lane,
-    queue: mpsc::Receiver<engine::Call>,
-    ready: std::sync::mpsc::Sender<Result<(), CliError>>,
-}
-
-impl WithHsm for FacadeLane {
-    type Output = ();
-
-    fn run<H: Hsm>(self, hsm: H, _: &Session) -> Result<(), CliError> {
-        let _ = self.ready.send(Ok(()));
-        engine::run(hsm, &self.lane, self.queue);
-        Ok(())
-    }
-}
-
 /// `coffer serve`: unlocks the store's HSM, listens, serves until SIGTERM or SIGINT, drains.
 ///
 /// # Errors
@@ -177,39 +160,105 @@ pub(crate) fn serve(root: &Path, args: &ServeArgs) -> Result<Obj, CliError> {
         max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
         max_per_peer: usize::try_from(args.max_connections_per_peer).unwrap_or(usize::MAX),
     };
-    let scheme = if tls.is_some() { "https" } else { "http" };
+    let lanes = match args.lanes {
+        Some(n) => usize::try_from(n).unwrap_or(1),
+        None => std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+    };
     // A clock the commands would refuse is refused at start too (each request checks it again).
     let session = Session::open(root)?;
-    let lane = engine::Lane {
-        root: root.to_path_buf(),
-        arn: session.config.arn_prefix()?,
-        region: session.config.arn.region.clone(),
-    };
-    let region = lane.region.clone();
+    // The HSM is unlocked (one instance per lane) and config.json's MAC checked, as for every
+    // command, before anything listens.
+    let queue_depth = usize::try_from(args.queue_depth).unwrap_or(usize::MAX);
+    session.unlock_instances(lanes, Server { tls, limits, bind: args.bind, queue_depth })
+}
 
-    // The lane thread unlocks the HSM itself (so a backend need not be `Send`), checks
-    // config.json's MAC as every command does, and says when it is ready; it serves until every
-    // sender is gone.
-    let (calls, queue) = mpsc::channel(QUEUE);
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), CliError>>();
-    let lane_thread = std::thread::Builder::new()
-        .name("coffer-facade".into())
-        .spawn(move || {
-            let failed = ready_tx.clone();
-            if let Err(e) = session.unlock_reconnecting(FacadeLane { lane, queue, ready: ready_tx }) {
-                let _ = failed.send(Err(e));
-            }
-        })
-        .map_err(|e| CliError::new(Class::Internal, format!("cannot start the façade thread: {e}")))?;
-    match ready_rx.recv() {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => {
-            let _ = lane_thread.join();
-            return Err(e);
-        }
-        Err(_) => return Err(CliError::new(Class::Internal, "the façade thread ended before it was ready")),
+/// The server, once its HSM instances are unlocked.
+struct Server {
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    limits: http::Limits,
+    bind: std::net::SocketAddr,
+    queue_depth: usize,
+}
+
+impl core::fmt::Debug for Server {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Server").field("tls", &self.tls.is_some()).field("bind", &self.bind).finish_non_exhaustive()
     }
+}
 
+impl WithHsms for Server {
+    type Output = Obj;
+
+    fn run<H: Hsm + Send + 'static>(self, hsms: Vec<H>, session: &Session) -> Result<Obj, CliError> {
+        let Self { tls, limits, bind, queue_depth } = self;
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let (audit, pending) = std::sync::mpsc::channel();
+        let audit_root = session.root.clone();
+        let audit_thread = std::thread::Builder::new()
+            .name("coffer-audit".into())
+            .spawn(move || audit_writer::run(&audit_root, &pending))
+            .map_err(|e| CliError::new(Class::Internal, format!("cannot start the audit writer: {e}")))?;
+        let lane = engine::Lane {
+            root: session.root.clone(),
+            arn: session.config.arn_prefix()?,
+            region: session.config.arn.region.clone(),
+            signing_keys: Arc::new(signing_keys::SigningKeys::default()),
+            audit,
+        };
+        let region = lane.region.clone();
+        let calls = Arc::new(queue::CallQueue::new(queue_depth));
+        let lane_count = hsms.len();
+        let mut lane_threads = Vec::with_capacity(lane_count);
+        let mut lanes = Vec::with_capacity(lane_count);
+        lanes.resize_with(lane_count, || lane.clone());
+        // The last sender of the audit writer's queue is a lane's: once the lanes end, so does it.
+        drop(lane);
+        let mut failed = None;
+        for (n, (hsm, lane)) in hsms.into_iter().zip(lanes).enumerate() {
+            let queue = Arc::clone(&calls);
+            match std::thread::Builder::new()
+                .name(format!("coffer-lane-{n}"))
+                .spawn(move || engine::run(hsm, &lane, &queue))
+            {
+                Ok(thread) => lane_threads.push(thread),
+                Err(e) => {
+                    failed = Some(CliError::new(Class::Internal, format!("cannot start a façade lane: {e}")));
+                    break;
+                }
+            }
+        }
+        // (The lanes not started, and their senders to the audit writer, are dropped above.)
+        let served = match failed {
+            Some(e) => Err(e),
+            None => run_network(bind, tls, limits, scheme, &region, lane_count, &calls),
+        };
+        // The connections are gone (answered, or dropped after the drain timeout): the lanes
+        // finish what is queued and end.
+        calls.close();
+        for thread in lane_threads {
+            let _ = thread.join();
+        }
+        // The lanes are gone, and with them the writer's queue: it writes what is left, answers,
+        // and ends.
+        let _ = audit_thread.join();
+        let stats = served?;
+        eprintln!("coffer serve: stopped");
+        Ok(Obj::new()
+            .num("Requests", stats.requests.load(Ordering::Relaxed))
+            .num("Errors", stats.errors.load(Ordering::Relaxed)))
+    }
+}
+
+/// Listens and serves until SIGTERM or SIGINT, then drains; the counters of what was served.
+fn run_network(
+    bind: std::net::SocketAddr,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    limits: http::Limits,
+    scheme: &str,
+    region: &str,
+    lanes: usize,
+    calls: &Arc<queue::CallQueue>,
+) -> Result<Arc<http::Stats>, CliError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -217,29 +266,26 @@ pub(crate) fn serve(root: &Path, args: &ServeArgs) -> Result<Obj, CliError> {
         .map_err(|e| CliError::new(Class::Internal, format!("cannot start the runtime: {e}")))?;
     let stats = Arc::new(http::Stats::default());
     let served = runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(args.bind)
+        let listener = tokio::net::TcpListener::bind(bind)
             .await
-            .map_err(|e| CliError::new(Class::Internal, format!("cannot listen on {}: {e}", args.bind)))?;
+            .map_err(|e| CliError::new(Class::Internal, format!("cannot listen on {bind}: {e}")))?;
         let addr = listener
             .local_addr()
-            .map_err(|e| CliError::new(Class::Internal, format!("cannot listen on {}: {e}", args.bind)))?;
+            .map_err(|e| CliError::new(Class::Internal, format!("cannot listen on {bind}: {e}")))?;
         let line = serde_json::json!({ "Endpoint": format!("{scheme}://{addr}"), "Region": region }).to_string();
         let mut stdout = std::io::stdout().lock();
         let _ = writeln!(stdout, "{line}").and_then(|()| stdout.flush());
         drop(stdout);
-        eprintln!("coffer serve: listening on {scheme}://{addr} (region {region}); SIGTERM or Ctrl-C stops");
-        http::serve(listener, tls, limits, calls, Arc::clone(&stats), shutdown_signal()).await;
+        eprintln!(
+            "coffer serve: listening on {scheme}://{addr} (region {region}, {lanes} lane{}); SIGTERM or Ctrl-C stops",
+            if lanes == 1 { "" } else { "s" }
+        );
+        http::serve(listener, tls, limits, Arc::clone(calls), Arc::clone(&stats), shutdown_signal()).await;
         Ok::<(), CliError>(())
     });
-    // Connections still open after the drain timeout are dropped here, and with them the last
-    // senders: the lane then finishes what is queued and ends.
+    // Connections still open after the drain timeout are dropped here.
     runtime.shutdown_timeout(Duration::from_secs(1));
-    let _ = lane_thread.join();
-    served?;
-    eprintln!("coffer serve: stopped");
-    Ok(Obj::new()
-        .num("Requests", stats.requests.load(Ordering::Relaxed))
-        .num("Errors", stats.errors.load(Ordering::Relaxed)))
+    served.map(|()| stats)
 }
 
 /// Resolves on SIGTERM or SIGINT.

@@ -296,9 +296,21 @@ pub(crate) fn signing_key(secret: &[u8], date: &str, region: &str, service: &str
 /// # Errors
 /// InvalidSignatureException for a wrong signature, a scope of another region or service or
 /// day, or a date outside the allowed skew of `now`.
+#[cfg(test)]
 pub(crate) fn verify(req: &SignedRequest, secret: &[u8], region: &str, now: u64) -> Result<(), ApiError> {
     let a = &req.auth;
-    let key = signing_key(secret, &a.date, &a.region, &a.service);
+    verify_with_key(req, &signing_key(secret, &a.date, &a.region, &a.service), region, now)
+}
+
+/// Checks a prepared request's signature under the signing key of its scope (derived with
+/// [`signing_key`], kept between requests: `super::signing_keys`), then its scope and date,
+/// in the order AWS reports them.
+///
+/// # Errors
+/// InvalidSignatureException for a wrong signature, a scope of another region or service or
+/// day, or a date outside the allowed skew of `now`.
+pub(crate) fn verify_with_key(req: &SignedRequest, key: &[u8; 32], region: &str, now: u64) -> Result<(), ApiError> {
+    let a = &req.auth;
     let mut mac = HmacSha256::new_from_slice(key.as_slice()).map_err(|_| ApiError::internal("HMAC key refused"))?;
     mac.update(req.string_to_sign.as_bytes());
     // Constant-time comparison.
