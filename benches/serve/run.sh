@@ -125,6 +125,20 @@ for server in "${servers[@]}"; do
 done
 
 echo "machine: $(nproc) cores; load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+# What one audit event's fsync costs on this disk now (the store's directory, 200 appends).
+python3 - "$work/fsync-probe" <<'EOF_PROBE' >&2
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+times = []
+for _ in range(200):
+    start = time.perf_counter()
+    os.write(fd, b"x" * 200 + b"\n")
+    os.fsync(fd)
+    times.append(time.perf_counter() - start)
+os.close(fd)
+times.sort()
+print(f"disk: append + fsync p50 {times[100] * 1e3:.2f} ms, p99 {times[198] * 1e3:.2f} ms")
+EOF_PROBE
 declare -A result
 failed=0
 for op in $operations; do
@@ -155,7 +169,10 @@ echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
 kill -TERM "$coffer_pid"
 wait "$coffer_pid" || failed=1
-echo "coffer serve at shutdown: $(tail -1 "$work/coffer.out")" >&2
+# The server's own counts: every request it answered, and how many of them were errors.
+counts=$(tail -n +2 "$work/coffer.out" | python3 -c 'import json,sys; c = json.load(sys.stdin); print(c["Requests"], c["Errors"])')
+echo "coffer serve at shutdown: ${counts% *} requests, ${counts#* } errors" >&2
+if [ "${counts#* }" != 0 ]; then failed=1; fi
 
 table=$root/target/serve-bench.md
 {
