@@ -170,7 +170,8 @@ echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 kill -TERM "$coffer_pid"
 wait "$coffer_pid" || failed=1
 # The server's own counts: every request it answered, and how many of them were errors.
-counts=$(tail -n +2 "$work/coffer.out" | python3 -c 'import json,sys; c = json.load(sys.stdin); print(c["Requests"], c["Errors"])')
+counts=$(tail -n +2 "$work/coffer.out" | python3 -c 'import json,sys; c = json.load(sys.stdin); print(c["Requests"], c["Errors"])') ||
+  counts="? ?"
 echo "coffer serve at shutdown: ${counts% *} requests, ${counts#* } errors" >&2
 if [ "${counts#* }" != 0 ]; then failed=1; fi
 
