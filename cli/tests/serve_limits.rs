@@ -18,13 +18,15 @@
 mod common;
 mod serve_support;
 
-use std::io::{ErrorKind, Read as _, Write as _};
+use std::io::{Read as _, Write as _};
 use std::net::{IpAddr, Ipv4Addr, TcpStream};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serve_support::{Request, Server, connect_from, raw_from, status_and_body, store_with_access_key};
+use serve_support::{
+    Request, STALLED, Server, closed, connect_from, cut_at, raw_from, stall, status_and_body, store_with_access_key,
+};
 
 const PEER_1: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1));
 const PEER_2: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
@@ -37,50 +39,9 @@ const EARLY: Duration = Duration::from_millis(500);
 /// How long a test waits for a cut before it calls the connection uncut.
 const PATIENCE: Duration = Duration::from_secs(15);
 
-/// Headers announcing a 100-byte body, and its first byte.
-const STALLED: &[u8] = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.1\r\n\
-X-Amz-Target: TrentService.ListKeys\r\nContent-Length: 100\r\n\r\n{";
-
 fn start(store: &common::Store, extra: &[&str]) -> Server {
     let secs = DEADLINE.as_secs().to_string();
     Server::start_with(store, &[&["--bind", "127.0.0.1:0", "--request-timeout", &secs], extra].concat())
-}
-
-/// A stalled request from `source`.
-fn stall(source: IpAddr, addr: &str) -> TcpStream {
-    let mut s = connect_from(source, addr);
-    s.write_all(STALLED).unwrap();
-    s
-}
-
-/// Whether the server has closed `s` (an answer, if any, read first), without waiting.
-fn closed(s: &TcpStream) -> bool {
-    s.set_nonblocking(true).unwrap();
-    let mut buf = [0u8; 512];
-    let gone = loop {
-        match (&*s).read(&mut buf) {
-            Ok(0) => break true,
-            Ok(_) => {}
-            Err(e) if e.kind() == ErrorKind::WouldBlock => break false,
-            Err(_) => break true,
-        }
-    };
-    s.set_nonblocking(false).unwrap();
-    gone
-}
-
-/// Waits up to [`PATIENCE`] for the server to close `s`; when it did, or None.
-fn cut_at(s: &TcpStream) -> Option<Instant> {
-    s.set_read_timeout(Some(PATIENCE)).unwrap();
-    let mut buf = [0u8; 512];
-    loop {
-        match (&*s).read(&mut buf) {
-            Ok(0) => return Some(Instant::now()),
-            Ok(_) => {}
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => return None,
-            Err(_) => return Some(Instant::now()),
-        }
-    }
 }
 
 /// A signed ListKeys from `source`: its status.
@@ -105,7 +66,7 @@ fn a_peer_is_capped_and_its_stalled_requests_are_cut_at_the_deadline() {
     assert!(held.iter().all(|s| !closed(s)), "the stalled requests were cut before another peer was served");
 
     for s in &held {
-        let at = cut_at(s).expect("a stalled request was never cut");
+        let at = cut_at(s, PATIENCE).expect("a stalled request was never cut");
         assert!(at.duration_since(started) >= DEADLINE - EARLY, "cut before the deadline: {:?}", at - started);
     }
     // Their slots are back: the peer is served again.
@@ -166,7 +127,7 @@ fn each_request_on_a_keep_alive_connection_has_its_own_deadline() {
     }
     assert!(started.elapsed() > DEADLINE + EARLY);
     let idle = Instant::now();
-    let at = cut_at(&s).expect("an idle keep-alive connection was never closed");
+    let at = cut_at(&s, PATIENCE).expect("an idle keep-alive connection was never closed");
     assert!(at.duration_since(idle) >= DEADLINE * 3 / 8 - EARLY, "closed early: {:?}", at - idle);
 }
 
@@ -239,7 +200,11 @@ fn tls_handshakes_and_requests_are_cut_at_the_deadline() {
         tokio::time::timeout(PATIENCE, stalled.read_to_end(&mut rest)).await.ok().map(|_| Instant::now())
     });
     assert_eq!(served, 200);
-    for (what, at) in [("TLS request", cut), ("silent handshake", cut_at(&silent)), ("half handshake", cut_at(&half))] {
+    for (what, at) in [
+        ("TLS request", cut),
+        ("silent handshake", cut_at(&silent, PATIENCE)),
+        ("half handshake", cut_at(&half, PATIENCE)),
+    ] {
         let at = at.unwrap_or_else(|| panic!("the {what} was never cut"));
         assert!(at.duration_since(started) >= DEADLINE - EARLY, "{what} cut early: {:?}", at - started);
     }

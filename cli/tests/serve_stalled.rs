@@ -21,11 +21,11 @@
 mod common;
 mod serve_support;
 
-use std::io::{ErrorKind, Read as _, Write as _};
+use std::io::Read as _;
 use std::net::{IpAddr, Ipv4Addr, TcpStream};
 use std::time::{Duration, Instant};
 
-use serve_support::{Request, Server, connect_from, raw_from, status_and_body, store_with_access_key};
+use serve_support::{Request, Server, closed, connect_from, cut_at, raw_from, status_and_body, store_with_access_key};
 
 /// The client whose signed requests must be answered.
 const CLIENT: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1));
@@ -46,49 +46,13 @@ const EARLY: Duration = Duration::from_millis(500);
 /// How long a test waits for a connection to be closed before it calls it held.
 const PATIENCE: Duration = Duration::from_secs(20);
 
-/// Headers announcing a 100-byte body, and its first byte.
-const STALLED: &[u8] = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.1\r\n\
-X-Amz-Target: TrentService.Encrypt\r\nContent-Length: 100\r\n\r\n{";
-
 fn peer(last: u8) -> IpAddr {
     IpAddr::V4(Ipv4Addr::new(127, 0, 0, last))
 }
 
 /// A stalled request from `source`, and when its headers were sent.
 fn stall(source: IpAddr, addr: &str) -> (TcpStream, Instant) {
-    let mut s = connect_from(source, addr);
-    s.write_all(STALLED).unwrap();
-    (s, Instant::now())
-}
-
-/// Whether the server has closed `s` (an answer, if any, read first), without waiting.
-fn closed(s: &TcpStream) -> bool {
-    s.set_nonblocking(true).unwrap();
-    let mut buf = [0u8; 512];
-    let gone = loop {
-        match (&*s).read(&mut buf) {
-            Ok(0) => break true,
-            Ok(_) => {}
-            Err(e) if e.kind() == ErrorKind::WouldBlock => break false,
-            Err(_) => break true,
-        }
-    };
-    s.set_nonblocking(false).unwrap();
-    gone
-}
-
-/// Waits up to [`PATIENCE`] for the server to close `s`; when it did, or None.
-fn cut_at(s: &TcpStream) -> Option<Instant> {
-    s.set_read_timeout(Some(PATIENCE)).unwrap();
-    let mut buf = [0u8; 512];
-    loop {
-        match (&*s).read(&mut buf) {
-            Ok(0) => return Some(Instant::now()),
-            Ok(_) => {}
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => return None,
-            Err(_) => return Some(Instant::now()),
-        }
-    }
+    (serve_support::stall(source, addr), Instant::now())
 }
 
 /// A signed Encrypt of 32 bytes from [`CLIENT`] on a connection of its own: the answer's
@@ -144,7 +108,7 @@ fn a_signed_request_is_answered_within_a_second_while_300_connections_stall() {
 
     // Each is cut at the deadline, not before, and the server still answers afterwards.
     for (s, sent) in &stalled {
-        let at = cut_at(s).expect("a stalled request was never cut");
+        let at = cut_at(s, PATIENCE).expect("a stalled request was never cut");
         assert!(at.duration_since(*sent) >= DEADLINE - EARLY, "cut before the deadline: {:?}", at - *sent);
     }
     let (status, took) = encrypt(&server, &id, &secret, &key);

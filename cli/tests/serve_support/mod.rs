@@ -131,6 +131,47 @@ pub fn connect_from(source: IpAddr, addr: &str) -> TcpStream {
     })
 }
 
+/// Headers announcing a 100-byte body, and its first byte: a request that then stalls.
+pub const STALLED: &[u8] = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.1\r\n\
+X-Amz-Target: TrentService.ListKeys\r\nContent-Length: 100\r\n\r\n{";
+
+/// A stalled request from `source` ([`STALLED`], then silence).
+pub fn stall(source: IpAddr, addr: &str) -> TcpStream {
+    let mut s = connect_from(source, addr);
+    s.write_all(STALLED).unwrap();
+    s
+}
+
+/// Whether the server has closed `s` (an answer, if any, read first), without waiting.
+pub fn closed(s: &TcpStream) -> bool {
+    s.set_nonblocking(true).unwrap();
+    let mut buf = [0u8; 512];
+    let gone = loop {
+        match (&*s).read(&mut buf) {
+            Ok(0) => break true,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break false,
+            Err(_) => break true,
+        }
+    };
+    s.set_nonblocking(false).unwrap();
+    gone
+}
+
+/// Waits up to `patience` for the server to close `s`; when it did, or None.
+pub fn cut_at(s: &TcpStream, patience: Duration) -> Option<std::time::Instant> {
+    s.set_read_timeout(Some(patience)).unwrap();
+    let mut buf = [0u8; 512];
+    loop {
+        match (&*s).read(&mut buf) {
+            Ok(0) => return Some(std::time::Instant::now()),
+            Ok(_) => {}
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => return None,
+            Err(_) => return Some(std::time::Instant::now()),
+        }
+    }
+}
+
 /// The status line's code and the JSON body of an HTTP answer.
 pub fn status_and_body(answer: &str) -> (u16, Value) {
     let status = answer.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
