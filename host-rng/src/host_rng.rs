@@ -224,8 +224,7 @@ mod tests {
     #[test]
     fn debug_shows_no_state() {
         let mut rng = HostRng::from_key_for_tests([0xAB; 32], 1);
-        let text = format!("{rng:?}");
-        assert!(!text.contains("171") && !text.to_lowercase().contains("ab,"), "{text}");
+        assert_eq!(format!("{rng:?}"), "HostRng { seeded: true, .. }");
         rng.zeroize();
         assert_eq!(rng.key, [0; 32]);
     }
